@@ -1,0 +1,163 @@
+"""The standards catalogue as data, per-site targets, and the obligation clocks.
+
+A clock is started by an event (a customer message, a missed call, a delivery...), satisfied
+by another, and its deadline is measured on the site's business calendar or 24/7. The
+sweeper acts on `next_action_at`: the earliest of the warning, the breach and the next
+escalation that has not happened yet.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from posventa.core.models import Site
+from posventa.core.validators import validate_non_negative_seconds
+
+
+class CalendarKind(models.TextChoices):
+    BUSINESS = "business", _("Business hours")
+    ALWAYS = "24/7", _("24/7")
+
+
+class Standard(models.Model):
+    """One entry of the standards catalogue (DESIGN.md). Synced from clocks.catalogue."""
+
+    code = models.CharField(max_length=40, primary_key=True)
+    category = models.CharField(_("category"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    rule = models.TextField(_("rule"))
+    # Empty for standards measured as checklists rather than deadlines (e.g. INFO-HOURS).
+    default_target_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[validate_non_negative_seconds]
+    )
+    calendar_kind = models.CharField(max_length=16, choices=CalendarKind.choices,
+                                     default=CalendarKind.BUSINESS)
+    # Whether "waiting on the customer" stops this clock (a reply clock does; a callback
+    # promise made to the customer does not).
+    pausable = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SiteStandard(models.Model):
+    """A site's override of one standard's target or calendar."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="standard_overrides")
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="+")
+    target_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[validate_non_negative_seconds]
+    )
+    calendar_kind = models.CharField(max_length=16, choices=CalendarKind.choices, blank=True)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "standard"], name="site_standard_unique"),
+        ]
+
+
+class EscalationPolicy(models.Model):
+    """A site's escalation ladder: warn the owner, then the manager, then the site manager."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="escalation_policy")
+    warn_at_ratio = models.DecimalField(max_digits=4, decimal_places=3, default=0.75)
+    # Business seconds after the breach before the site manager is told.
+    site_manager_after_seconds = models.PositiveIntegerField(
+        default=4 * 3600, validators=[validate_non_negative_seconds]
+    )
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    SATISFIED = "satisfied", _("Satisfied")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("None")
+    WARNED = 1, _("Owner warned")
+    BREACHED = 2, _("Breached: manager told")
+    SITE_MANAGER = 3, _("Site manager told")
+
+
+OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+class Clock(models.Model):
+    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="clocks")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clocks")
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="clocks")
+    label = models.CharField(max_length=300, blank=True)
+
+    state = models.CharField(max_length=16, choices=ClockState.choices,
+                             default=ClockState.RUNNING)
+    started_at = models.DateTimeField()
+    # The target and calendar in force, refreshed when the site's policy changes.
+    target_seconds = models.PositiveIntegerField()
+    calendar_kind = models.CharField(max_length=16, choices=CalendarKind.choices)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)  # empty while paused
+    next_action_at = models.DateTimeField(null=True, blank=True)
+
+    satisfied_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)  # permanent once set
+    escalation_level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices,
+                                                        default=EscalationLevel.NONE)
+    # Filled when the clock closes so reports never recompute history.
+    business_seconds = models.BigIntegerField(null=True, blank=True)
+    delta_seconds = models.BigIntegerField(null=True, blank=True)  # business_seconds - target
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # The sweeper's only query: open clocks whose next action is due.
+            models.Index(
+                fields=["next_action_at"],
+                name="clock_next_action_open",
+                condition=Q(state="running") & Q(next_action_at__isnull=False),
+            ),
+            models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
+            models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
+            models.Index(fields=["owner", "state"], name="clock_owner_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standard_id} #{self.pk} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_breached(self) -> bool:
+        return self.breached_at is not None
+
+
+class ClockPause(models.Model):
+    """One interval during which a clock did not count (e.g. waiting on the customer)."""
+
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]

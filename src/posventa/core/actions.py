@@ -1,0 +1,169 @@
+"""State changes for organisations, sites and staff. Views, the API and the CLI call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from posventa.businesstime import BusinessCalendar, CalendarError, WeeklyInterval
+from posventa.core.calendars import calendar_error_to_validation, validate_holiday_region
+from posventa.core.events import record_event
+from posventa.core.models import (
+    Certification,
+    HolidayOverride,
+    Membership,
+    OpeningInterval,
+    Organisation,
+    Site,
+    SiteClosure,
+    User,
+)
+from posventa.core.validators import validate_country_code, validate_timezone_name
+
+IntervalSpec = tuple[int, dt.time, dt.time | None]
+
+
+def create_organisation(name: str, slug: str, *, actor: User | None = None) -> Organisation:
+    with transaction.atomic():
+        organisation = Organisation.objects.create(name=name, slug=slug)
+        record_event("organisation.created", subject=organisation, organisation=organisation,
+                     actor=actor, summary=name)
+    return organisation
+
+
+def create_site(
+    organisation: Organisation,
+    *,
+    name: str,
+    slug: str,
+    timezone: str,
+    country: str,
+    subdivision: str = "",
+    intervals: Sequence[IntervalSpec] = (),
+    actor: User | None = None,
+    **details: str,
+) -> Site:
+    """Create a site with its weekly hours. Bad timezone, region or hours name the field."""
+    _validate_site_fields(timezone, country, subdivision)
+    validate_intervals(timezone, intervals)
+    with transaction.atomic():
+        site = Site.objects.create(
+            organisation=organisation, name=name, slug=slug, timezone=timezone,
+            country=country.upper(), subdivision=subdivision, **details,
+        )
+        _replace_intervals(site, intervals)
+        record_event("site.created", subject=site, site=site, actor=actor, summary=name,
+                     data={"timezone": timezone, "country": country})
+    return site
+
+
+def _validate_site_fields(timezone: str, country: str, subdivision: str) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    for field, validator, value in (
+        ("timezone", validate_timezone_name, timezone),
+        ("country", validate_country_code, country),
+    ):
+        try:
+            validator(value)
+        except ValidationError as error:
+            errors[field] = [error]
+    if errors:
+        raise ValidationError(errors)
+    if subdivision:
+        validate_holiday_region(country, subdivision)
+
+
+def validate_intervals(timezone: str, intervals: Iterable[IntervalSpec]) -> None:
+    """Refuse overlapping or inverted intervals with a message naming the field."""
+    try:
+        BusinessCalendar(
+            timezone=timezone,
+            intervals=[WeeklyInterval(day, start, end) for day, start, end in intervals],
+        )
+    except CalendarError as error:
+        raise calendar_error_to_validation(error) from error
+
+
+def set_opening_hours(site: Site, intervals: Sequence[IntervalSpec], *,
+                      actor: User | None = None) -> Site:
+    """Replace a site's weekly hours; open clocks are re-planned from their history."""
+    validate_intervals(site.timezone, intervals)
+    with transaction.atomic():
+        _replace_intervals(site, intervals)
+        bump_calendar_version(site)
+        record_event(
+            "site.hours_changed", subject=site, site=site, actor=actor,
+            data={"intervals": [[d, s.isoformat(), e.isoformat() if e else None]
+                                for d, s, e in intervals]},
+        )
+    return site
+
+
+def _replace_intervals(site: Site, intervals: Iterable[IntervalSpec]) -> None:
+    site.opening_intervals.all().delete()
+    OpeningInterval.objects.bulk_create(
+        OpeningInterval(site=site, weekday=day, start=start, end=end)
+        for day, start, end in intervals
+    )
+
+
+def add_closure(site: Site, start_date: dt.date, end_date: dt.date, reason: str = "", *,
+                actor: User | None = None) -> SiteClosure:
+    if end_date < start_date:
+        raise ValidationError({"end_date": "The last day is before the first day."})
+    with transaction.atomic():
+        closure = SiteClosure.objects.create(site=site, start_date=start_date,
+                                             end_date=end_date, reason=reason)
+        bump_calendar_version(site)
+        record_event("site.closure_added", subject=site, site=site, actor=actor,
+                     summary=reason, data={"start": str(start_date), "end": str(end_date)})
+    return closure
+
+
+def open_on_holiday(site: Site, date: dt.date, note: str = "", *,
+                    actor: User | None = None) -> HolidayOverride:
+    with transaction.atomic():
+        override, _ = HolidayOverride.objects.get_or_create(site=site, date=date,
+                                                            defaults={"note": note})
+        bump_calendar_version(site)
+        record_event("site.holiday_override", subject=site, site=site, actor=actor,
+                     data={"date": str(date)})
+    return override
+
+
+def bump_calendar_version(site: Site) -> None:
+    """Invalidate cached calendars and re-plan open clocks (in the same transaction)."""
+    Site.objects.filter(pk=site.pk).update(calendar_version=F("calendar_version") + 1)
+    site.refresh_from_db(fields=["calendar_version"])
+    # Imported here because clocks depends on core, not the other way round.
+    from posventa.clocks.actions import replan_site_clocks
+
+    replan_site_clocks(site)
+
+
+def grant_role(user: User, organisation: Organisation, role: str, site: Site | None = None, *,
+               actor: User | None = None) -> Membership:
+    if site is not None and site.organisation_id != organisation.pk:
+        raise ValidationError({"site": "The site belongs to another organisation."})
+    with transaction.atomic():
+        membership, _ = Membership.objects.get_or_create(
+            user=user, organisation=organisation, site=site, role=role
+        )
+        record_event("staff.role_granted", subject=user, site=site, organisation=organisation,
+                     actor=actor, data={"role": role, "user": user.username})
+    return membership
+
+
+def certify(user: User, code: str, name: str, valid_until: dt.date | None = None, *,
+            actor: User | None = None) -> Certification:
+    with transaction.atomic():
+        certification, _ = Certification.objects.update_or_create(
+            user=user, code=code, defaults={"name": name, "valid_until": valid_until}
+        )
+        record_event("staff.certified", subject=user, actor=actor,
+                     data={"code": code, "user": user.username})
+    return certification

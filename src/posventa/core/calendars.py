@@ -1,0 +1,87 @@
+"""Builds a site's business calendar from its configuration.
+
+The arithmetic lives in the pure `posventa.businesstime` package; this module only turns
+rows into its inputs and caches the result per (site, calendar_version).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+
+import holidays
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from posventa.businesstime import (
+    AlwaysOpenCalendar,
+    BusinessCalendar,
+    CalendarError,
+    Closure,
+    WeeklyInterval,
+)
+from posventa.core.models import Site
+
+_cache: dict[tuple[int, int], BusinessCalendar] = {}
+_cache_lock = threading.Lock()
+ALWAYS_OPEN = AlwaysOpenCalendar()
+
+
+class HolidaysExcept:
+    """Public holidays of a region, minus the days a site chose to open anyway."""
+
+    def __init__(self, public: holidays.HolidayBase, open_anyway: Iterable[dt.date]) -> None:
+        self.public = public
+        self.open_anyway = frozenset(open_anyway)
+
+    def __contains__(self, day: object) -> bool:
+        return day not in self.open_anyway and day in self.public
+
+
+def public_holidays(country: str, subdivision: str = "") -> holidays.HolidayBase:
+    return holidays.country_holidays(country.upper(), subdiv=subdivision or None)
+
+
+def validate_holiday_region(country: str, subdivision: str) -> None:
+    try:
+        public_holidays(country, subdivision)
+    except NotImplementedError as exc:
+        raise ValidationError({"country": _("Unknown country code.")}) from exc
+    except (KeyError, ValueError) as exc:
+        raise ValidationError(
+            {"subdivision": _("'%s' is not a subdivision of this country.") % subdivision}
+        ) from exc
+
+
+def build_calendar(site: Site) -> BusinessCalendar:
+    intervals = [
+        WeeklyInterval(row.weekday, row.start, row.end) for row in site.opening_intervals.all()
+    ]
+    closures = [
+        Closure(row.start_date, row.end_date, row.reason) for row in site.closures.all()
+    ]
+    open_anyway = site.holiday_overrides.values_list("date", flat=True)
+    return BusinessCalendar(
+        timezone=site.timezone,
+        intervals=intervals,
+        holidays=HolidaysExcept(public_holidays(site.country, site.subdivision), open_anyway),
+        closures=closures,
+    )
+
+
+def calendar_for_site(site: Site) -> BusinessCalendar:
+    """The site's calendar, rebuilt whenever its calendar_version changes."""
+    key = (site.pk, site.calendar_version)
+    calendar = _cache.get(key)
+    if calendar is None:
+        calendar = build_calendar(site)
+        with _cache_lock:
+            for stale in [k for k in _cache if k[0] == site.pk]:
+                del _cache[stale]
+            _cache[key] = calendar
+    return calendar
+
+
+def calendar_error_to_validation(error: CalendarError) -> ValidationError:
+    return ValidationError({error.field: str(error)})

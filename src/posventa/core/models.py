@@ -1,0 +1,254 @@
+"""Organisations, sites, staff roles, and the append-only event log (audit + timelines)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posventa.core.validators import validate_country_code, validate_timezone_name
+
+
+class User(AbstractUser):
+    """A staff member. Customers are not users: they reach the portal with signed links."""
+
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Organisation(models.Model):
+    """A dealer group: the tenant. Every site belongs to exactly one."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A dealership or workshop with its own calendar, timezone and targets."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(unique=True)
+    timezone = models.CharField(_("timezone"), max_length=64, validators=[validate_timezone_name])
+    country = models.CharField(
+        _("country"), max_length=2, validators=[validate_country_code],
+        help_text=_("ISO 3166-1 alpha-2 code; public holidays come from it."),
+    )
+    subdivision = models.CharField(
+        _("subdivision"), max_length=10, blank=True,
+        help_text=_("Optional holidays subdivision, e.g. MD for Madrid."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    # Bumped on every change to hours, closures or holiday overrides so that cached calendars
+    # are rebuilt and open clocks know their due_at must be recomputed.
+    calendar_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.subdivision:
+            from posventa.core.calendars import validate_holiday_region
+
+            validate_holiday_region(self.country, self.subdivision)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningInterval(models.Model):
+    """One open interval of a weekday, in the site's local wall-clock time.
+
+    A day may have several (split shifts, lunch). `end` empty means "until midnight".
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="opening_intervals")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("opens"))
+    end = models.TimeField(_("closes"), null=True, blank=True, help_text=_("Empty = midnight."))
+
+    class Meta:
+        ordering = ["site", "weekday", "start"]
+
+    def __str__(self) -> str:
+        end = self.end.strftime("%H:%M") if self.end else "24:00"
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{end}"
+
+
+class SiteClosure(models.Model):
+    """Whole local days on which a site is closed beyond public holidays."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="closures")
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["site", "start_date"]
+
+    def clean(self) -> None:
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The last day is before the first day.")})
+
+
+class HolidayOverride(models.Model):
+    """A public holiday on which this site opens anyway (normal weekly hours apply)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="holiday_overrides")
+    date = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        unique_together = [("site", "date")]
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    SERVICE_ADVISOR = "service_advisor", _("Service advisor")
+    TECHNICIAN = "technician", _("Technician")
+    PARTS = "parts", _("Parts")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    SITE_MANAGER = "site_manager", _("Site manager")
+    ADMIN = "admin", _("Administrator")
+
+
+class Membership(models.Model):
+    """A role a user holds at one site, or across the whole group when `site` is empty."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="memberships")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "site", "role"],
+                                    name="membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.site.name if self.site else _("whole group")
+        return f"{self.user} — {self.get_role_display()} @ {where}"
+
+    def clean(self) -> None:
+        if self.site_id and self.site.organisation_id != self.organisation_id:
+            raise ValidationError({"site": _("The site belongs to another organisation.")})
+
+
+class Certification(models.Model):
+    """A technician's training, matched against what a job requires (REPAIR-TECH)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="certifications")
+    code = models.SlugField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        unique_together = [("user", "code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A queue of people at a site, e.g. the service reception or the parts desk."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=100)
+    department = models.CharField(_("department"), max_length=32, blank=True)
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="teams_led")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    class Meta:
+        unique_together = [("site", "name")]
+
+    def __str__(self) -> str:
+        return f"{self.site} / {self.name}"
+
+
+class AppendOnlyQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The event log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The event log is append-only.")
+
+
+class Event(models.Model):
+    """Who did what, when, to what: the audit log and every timeline, in one append-only table.
+
+    A subject's timeline is its events in order. Rows are never updated or deleted; on
+    PostgreSQL a trigger enforces that even for raw SQL.
+    """
+
+    occurred_at = models.DateTimeField(db_index=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
+                                     related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    # For actors that are not users: "system", "sweeper", "customer", an adapter name...
+    actor_label = models.CharField(max_length=100, blank=True)
+    verb = models.CharField(max_length=64, db_index=True)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True,
+                                     related_name="+")
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    summary = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Internal events (notes, clock escalations) are never shown to the customer.
+    internal = models.BooleanField(default=True)
+
+    objects: ClassVar[AppendOnlyQuerySet] = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.verb}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The event log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The event log is append-only.")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from posventa.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("me/language/", views.set_my_language, name="set_language"),
+]

@@ -1,0 +1,176 @@
+"""Django settings. Everything that differs between machines comes from the environment.
+
+Embedded default: SQLite in ./var with WAL and a busy timeout, so the web server, task worker
+and sweeper can share one file from several threads. Set DATABASE_URL for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("POSVENTA_DATA_DIR", Path.cwd() / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("POSVENTA_DEBUG", False)
+# The fallback key is only acceptable for the local demo; production sets POSVENTA_SECRET_KEY.
+SECRET_KEY = os.environ.get("POSVENTA_SECRET_KEY", "posventa-insecure-demo-key-change-me")
+ALLOWED_HOSTS = env_list("POSVENTA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("POSVENTA_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000")
+SITE_URL = os.environ.get("POSVENTA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "posventa.core",
+    "posventa.clocks",
+    "posventa.outbox",
+    "posventa.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "posventa.core.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "posventa.urls"
+WSGI_APPLICATION = "posventa.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "clocks:waiting"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def database_config() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'posventa.sqlite3'}"
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers proceed while the worker writes; IMMEDIATE transactions take the
+        # write lock up front so concurrent writers queue on busy_timeout instead of failing
+        # with "database is locked" half-way through a transaction.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        config["TEST"] = {"NAME": os.environ.get("POSVENTA_SQLITE_TEST_NAME") or None}
+    return config
+
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+if DEBUG:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("sv", _("Swedish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# E-mail: console in development unless an SMTP host is given.
+EMAIL_HOST = os.environ.get("POSVENTA_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("POSVENTA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("POSVENTA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("POSVENTA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("POSVENTA_EMAIL_TLS", False)
+EMAIL_BACKEND = os.environ.get(
+    "POSVENTA_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+DEFAULT_FROM_EMAIL = os.environ.get("POSVENTA_FROM_EMAIL", "service@posventa.invalid")
+
+# SMS / WhatsApp provider: "file" writes JSON lines (demo, tests); "twilio" posts to a
+# Twilio-compatible REST API at POSVENTA_SMS_API_URL.
+SMS_BACKEND = os.environ.get("POSVENTA_SMS_BACKEND", "file")
+SMS_FILE_PATH = DATA_DIR / "sent-sms.jsonl"
+SMS_API_URL = os.environ.get("POSVENTA_SMS_API_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = os.environ.get("POSVENTA_SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = os.environ.get("POSVENTA_SMS_AUTH_TOKEN", "")
+SMS_FROM_NUMBER = os.environ.get("POSVENTA_SMS_FROM", "")
+WHATSAPP_FROM_NUMBER = os.environ.get("POSVENTA_WHATSAPP_FROM", "")
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "POSVENTA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "posventa": {"handlers": ["console"], "level": os.environ.get("POSVENTA_LOG", "INFO")},
+    },
+}
