@@ -48,7 +48,12 @@ INSTALLED_APPS = [
     "posventa.core",
     "posventa.clocks",
     "posventa.outbox",
+    "posventa.customers",
+    "posventa.cases",
+    "posventa.inbox",
     "posventa.reports",
+    "posventa.portal",
+    "posventa.api",
 ]
 
 MIDDLEWARE = [

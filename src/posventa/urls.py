@@ -12,4 +12,9 @@ urlpatterns = [
     path("", include("posventa.core.urls")),
     path("waiting/", include("posventa.clocks.urls")),
     path("compliance/", include("posventa.reports.urls")),
+    path("customers/", include("posventa.customers.urls")),
+    path("cases/", include("posventa.cases.urls")),
+    path("inbox/", include("posventa.inbox.urls")),
+    path("portal/", include("posventa.portal.urls")),
+    path("api/", include("posventa.api.urls")),
 ]
