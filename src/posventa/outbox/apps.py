@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
     name = "posventa.outbox"
     label = "outbox"
-    verbose_name = "Outbound notifications"
+    verbose_name = _("Outbound notifications")

@@ -1,0 +1,298 @@
+"""Writing to the outbox. Other apps call `notify_user` and `send_to_customer`.
+
+Both write the row inside the caller's transaction and ask for delivery only once that
+transaction commits: a change that rolls back never sends anything, and a change that
+commits always leaves a row that some worker (or the sweep) will deliver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from email.utils import make_msgid, parseaddr
+from functools import partial
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.core.events import record_event
+from posventa.core.models import Site, User
+from posventa.outbox.delivery import schedule_delivery
+from posventa.outbox.models import Channel, Notification, NotificationStatus
+
+SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 300
+DEDUPE_KEY_MAX_LENGTH = Notification._meta.get_field("dedupe_key").max_length or 200
+# Set only through the dedicated arguments, so threading cannot be broken by accident.
+THREADING_HEADERS = {"message-id", "in-reply-to", "references"}
+
+
+def notify_user(
+    user: User,
+    *,
+    subject: str,
+    body: str,
+    site: Site | None = None,
+    related: models.Model | None = None,
+    automatic: bool = True,
+    dedupe_key: str | None = None,
+    channel: str | None = None,
+) -> Notification:
+    """Tell a staff member something (a warning, an escalation).
+
+    E-mail to user.email by default, SMS to user.phone when there is no e-mail. A user with
+    no address on the channel still gets a row, recorded dead with the reason, so the gap is
+    visible in the admin instead of breaking the caller (often the sweeper).
+    """
+    channel = channel or (Channel.EMAIL if user.email or not user.phone else Channel.SMS)
+    address = user.email if channel == Channel.EMAIL else user.phone
+    headers = {"Auto-Submitted": "auto-generated"} if automatic else {}
+    return _enqueue(
+        channel=channel, to_address=address, subject=subject, body=body, site=site,
+        recipient=user, related=related, automatic=automatic, dedupe_key=dedupe_key,
+        headers=headers, missing_address_is_dead=True,
+    )
+
+
+def send_to_customer(
+    *,
+    channel: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    site: Site | None,
+    related: models.Model | None = None,
+    automatic: bool = False,
+    in_reply_to: str = "",
+    references: str = "",
+    html_body: str = "",
+    dedupe_key: str | None = None,
+    from_address: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Notification:
+    """Send a message to a customer: a case reply, an auto-acknowledgement, a follow-up.
+
+    The returned row already carries its RFC 5322 Message-ID (e-mail), so the caller can
+    record it for threading. `automatic` messages are marked Auto-Submitted (auto-replied
+    when they answer a message, auto-generated otherwise) and never satisfy a reply clock.
+    """
+    default_headers: dict[str, str] = {}
+    if automatic:
+        default_headers = {
+            "Auto-Submitted": "auto-replied" if in_reply_to else "auto-generated",
+            # Stops Exchange/Outlook auto-responders answering our automatic mail (loops).
+            "X-Auto-Response-Suppress": "All",
+        }
+    return _enqueue(
+        channel=channel, to_address=to_address, subject=subject, body=body, site=site,
+        related=related, automatic=automatic, dedupe_key=dedupe_key,
+        headers={**default_headers, **(headers or {})}, in_reply_to=in_reply_to,
+        references=references, html_body=html_body,
+        from_address=from_address or (site.email if site and site.email else ""),
+    )
+
+
+def retry_now(notification: Notification, *, actor: User | None = None,
+              now: dt.datetime | None = None) -> bool:
+    """Make a waiting or dead notification due immediately. A dead letter gets a fresh
+    retry ladder. Returns False when there is nothing to retry (sent or being sent)."""
+    now = now or timezone.now()
+    current = Notification.objects.filter(pk=notification.pk).first()
+    if current is None or current.status in (NotificationStatus.SENT, NotificationStatus.SENDING):
+        return False
+    changes: dict[str, Any] = {"next_attempt_at": now}
+    if current.status == NotificationStatus.DEAD:
+        changes.update(status=NotificationStatus.RETRYING, ladder_offset=current.attempts)
+    with transaction.atomic():
+        # Compare-and-set: if a worker claimed the row meanwhile, leave it alone.
+        won = Notification.objects.filter(
+            pk=current.pk, status=current.status, attempts=current.attempts
+        ).update(**changes)
+        if not won:
+            return False
+        record_event(
+            "notification.retry_requested", subject=current, site=current.site, actor=actor,
+            summary=f"{current.channel} → {current.to_address}",
+            data={"previous_status": current.status, "attempts": current.attempts},
+        )
+        transaction.on_commit(partial(schedule_delivery, current.pk), robust=True)
+    return True
+
+
+# --- internals ------------------------------------------------------------------------
+
+
+def _enqueue(
+    *,
+    channel: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    site: Site | None,
+    related: models.Model | None,
+    automatic: bool,
+    dedupe_key: str | None,
+    headers: Mapping[str, str],
+    recipient: User | None = None,
+    in_reply_to: str = "",
+    references: str = "",
+    html_body: str = "",
+    from_address: str = "",
+    missing_address_is_dead: bool = False,
+) -> Notification:
+    subject = " ".join(str(subject or "").split())  # a line break in a subject breaks headers
+    body = str(body or "")
+    dedupe_key = dedupe_key or None
+    _validate(channel=channel, subject=subject, body=body, related=related,
+              dedupe_key=dedupe_key, headers=headers, in_reply_to=in_reply_to,
+              references=references, from_address=from_address)
+    missing_address = not (to_address or "").strip()
+    if missing_address and not missing_address_is_dead:
+        raise ValidationError({"to_address": _("An address is required.")})
+    address = "" if missing_address else _normalise_address(channel, to_address, site)
+
+    now = timezone.now()
+    notification = Notification(
+        created_at=now, site=site, recipient=recipient, channel=channel, to_address=address,
+        from_address=from_address, subject=subject, body=body, html_body=html_body,
+        automatic=automatic, dedupe_key=dedupe_key, in_reply_to=in_reply_to.strip(),
+        references=" ".join(references.split()), headers=dict(headers), next_attempt_at=now,
+    )
+    if channel == Channel.EMAIL:
+        notification.message_id = make_msgid(domain=_message_id_domain(from_address))
+    if related is not None:
+        notification.related_type = ContentType.objects.get_for_model(related)
+        notification.related_id = str(related.pk)
+    if missing_address:
+        notification.status = NotificationStatus.DEAD
+        notification.next_attempt_at = None
+        notification.last_error = _("%(user)s has no address for %(channel)s.") % {
+            "user": recipient, "channel": Channel(channel).label}
+
+    with transaction.atomic():
+        existing = _find_duplicate(dedupe_key)
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():  # savepoint: a concurrent twin may win the insert
+                notification.save()
+        except IntegrityError:
+            existing = _find_duplicate(dedupe_key)
+            if existing is None:
+                raise
+            return existing
+        _record_queued(notification)
+        if notification.status == NotificationStatus.PENDING:
+            transaction.on_commit(partial(schedule_delivery, notification.pk), robust=True)
+    return notification
+
+
+def _find_duplicate(dedupe_key: str | None) -> Notification | None:
+    if dedupe_key is None:
+        return None
+    return Notification.objects.filter(dedupe_key=dedupe_key).first()
+
+
+def _record_queued(notification: Notification) -> None:
+    verb = "notification.queued"
+    if notification.status == NotificationStatus.DEAD:
+        verb = "notification.dead"
+    record_event(
+        verb, subject=notification, site=notification.site, actor_label="outbox",
+        occurred_at=notification.created_at,
+        summary=notification.last_error or f"{notification.channel} → {notification.to_address}",
+        data={
+            "channel": notification.channel,
+            "automatic": notification.automatic,
+            "related_type": notification.related_type_id,
+            "related_id": notification.related_id,
+            "message_id": notification.message_id,
+        },
+    )
+
+
+def _validate(*, channel: str, subject: str, body: str, related: models.Model | None,
+              dedupe_key: str | None, headers: Mapping[str, str], in_reply_to: str,
+              references: str, from_address: str) -> None:
+    """Collect every problem at once, each under the name of the argument at fault."""
+    errors: dict[str, str] = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel %(channel)r; use one of %(choices)s.") % {
+            "channel": channel, "choices": ", ".join(Channel.values)}
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        errors["subject"] = _("The subject is longer than %(max)d characters.") % {
+            "max": SUBJECT_MAX_LENGTH}
+    if not (body or "").strip():
+        errors["body"] = _("The message body is empty.")
+    if related is not None and related.pk is None:
+        errors["related"] = _("The related object has not been saved.")
+    if dedupe_key is not None and len(dedupe_key) > DEDUPE_KEY_MAX_LENGTH:
+        errors["dedupe_key"] = _("The dedupe key is longer than %(max)d characters.") % {
+            "max": DEDUPE_KEY_MAX_LENGTH}
+    header_error = _header_problem(headers)
+    if header_error:
+        errors["headers"] = header_error
+    for name, value in (("in_reply_to", in_reply_to), ("references", references)):
+        if "\r" in value or "\n" in value:
+            errors[name] = _("Line breaks are not allowed in a header.")
+    if from_address and channel == Channel.EMAIL:
+        try:
+            validate_email(parseaddr(from_address)[1])
+        except ValidationError:
+            errors["from_address"] = _("%(value)r is not a valid e-mail address.") % {
+                "value": from_address}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _header_problem(headers: Mapping[str, Any]) -> str:
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            return _("Header names and values must be text.")
+        if name.lower() in THREADING_HEADERS:
+            return _("Set %(name)s through its own argument, not as an extra header.") % {
+                "name": name}
+        if any(ch in name + value for ch in "\r\n") or not name.strip() or ":" in name:
+            return _("Header %(name)r is malformed.") % {"name": name}
+    return ""
+
+
+def _normalise_address(channel: str, address: str, site: Site | None) -> str:
+    address = address.strip()
+    if channel == Channel.EMAIL:
+        try:
+            validate_email(address)
+        except ValidationError as error:
+            raise ValidationError({"to_address": _("%(value)r is not a valid e-mail address.")
+                                   % {"value": address}}) from error
+        return address
+    return _normalise_phone(address.removeprefix("whatsapp:"), site)
+
+
+def _normalise_phone(number: str, site: Site | None) -> str:
+    """E.164, reading national numbers in the site's country (a Madrid site's 612…)."""
+    region = site.country if site else None
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError({"to_address": _("%(value)r is not a phone number.")
+                               % {"value": number}}) from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError({"to_address": _("%(value)r is not a valid phone number.")
+                               % {"value": number}})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _message_id_domain(from_address: str) -> str:
+    """The sender's domain, so our Message-IDs are ours and recognisable in replies."""
+    for candidate in (from_address, settings.DEFAULT_FROM_EMAIL):
+        domain = parseaddr(candidate or "")[1].rpartition("@")[2].strip()
+        if domain:
+            return domain
+    return "posventa.invalid"
