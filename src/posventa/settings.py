@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "posventa.customers",
     "posventa.cases",
     "posventa.inbox",
+    "posventa.channels",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",

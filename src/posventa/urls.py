@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include("posventa.customers.urls")),
     path("cases/", include("posventa.cases.urls")),
     path("inbox/", include("posventa.inbox.urls")),
+    path("in/", include("posventa.inbox.adapter_urls")),
     path("portal/", include("posventa.portal.urls")),
     path("api/", include("posventa.api.urls")),
 ]
