@@ -1,4 +1,8 @@
 from django.urls import path
 
+from posventa.clocks import views
+
 app_name = "clocks"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.waiting, name="waiting"),
+]

@@ -1,26 +1,40 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.core.models import User
 
 
-@login_required
 @require_POST
 def set_my_language(request: HttpRequest) -> HttpResponse:
-    """Store the language on the user, so it follows them to every device."""
+    """Store the language on the user, so it follows them to every device.
+
+    Also set Django's language cookie: it is what the login page reads before anyone is
+    logged in, and it keeps the choice when the user logs out.
+    """
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
-        return HttpResponseBadRequest("Unknown language.")
+        return HttpResponseBadRequest(_("Unknown language: %(language)s") % {"language": language})
     user = request.user
-    assert isinstance(user, User)
-    User.objects.filter(pk=user.pk).update(language=language)
+    if user.is_authenticated:
+        assert isinstance(user, User)
+        User.objects.filter(pk=user.pk).update(language=language)
     target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
-    return redirect(target)
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

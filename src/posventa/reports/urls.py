@@ -1,4 +1,8 @@
 from django.urls import path
 
+from posventa.reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.compliance, name="compliance"),
+]

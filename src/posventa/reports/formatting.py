@@ -1,0 +1,64 @@
+"""Durations as staff read them: "−1 h 20 min" when late, "35 min" when not.
+
+Shared by the waiting list and the compliance page so both speak the same way.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# A real minus sign, not a hyphen: it lines up with digits and reads as a number.
+MINUS = "\u2212"
+
+
+def format_duration(seconds: float) -> str:
+    """Render a signed duration with its two most significant units.
+
+    Late (negative) durations round *up* to the minute, so a clock breached a few seconds
+    ago already reads "−1 min" and is never mistaken for one with time left.
+    """
+    negative = seconds < 0
+    magnitude = abs(seconds)
+    total_minutes = math.ceil(magnitude / 60) if negative else int(magnitude // 60)
+    days, remainder = divmod(total_minutes, 24 * 60)
+    hours, minutes = divmod(remainder, 60)
+    if days:
+        text = _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    elif hours:
+        text = _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    else:
+        text = _("%(minutes)d min") % {"minutes": minutes}
+    return f"{MINUS}{text}" if negative and total_minutes else text
+
+
+# Timeline verbs staff see most often. Apps add their own verbs freely: an unknown verb is
+# still shown, humanised ("case.transferred" → "Case transferred"), so nothing is hidden.
+VERB_LABELS = {
+    "organisation.created": gettext_lazy("Organisation created"),
+    "site.created": gettext_lazy("Site created"),
+    "site.changed": gettext_lazy("Site details changed"),
+    "site.hours_changed": gettext_lazy("Opening hours changed"),
+    "site.calendar_changed": gettext_lazy("Calendar changed"),
+    "site.closure_added": gettext_lazy("Closure added"),
+    "site.holiday_override": gettext_lazy("Opens on a public holiday"),
+    "staff.role_granted": gettext_lazy("Role granted"),
+    "staff.certified": gettext_lazy("Certification recorded"),
+    "clock.started": gettext_lazy("Clock started"),
+    "clock.paused": gettext_lazy("Clock paused"),
+    "clock.resumed": gettext_lazy("Clock resumed"),
+    "clock.satisfied": gettext_lazy("Clock satisfied"),
+    "clock.cancelled": gettext_lazy("Clock cancelled"),
+    "clock.warned": gettext_lazy("Owner warned"),
+    "clock.breached": gettext_lazy("Deadline missed"),
+    "clock.escalated": gettext_lazy("Escalated"),
+}
+
+
+def describe_verb(verb: str) -> str:
+    label = VERB_LABELS.get(verb)
+    if label is not None:
+        return str(label)
+    return verb.replace(".", " ").replace("_", " ").capitalize()
