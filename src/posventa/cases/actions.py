@@ -1,0 +1,727 @@
+"""Every state change of a case: open, receive, reply, call, note, assign, transfer, wait,
+resolve, close, reopen. Each function writes the case's timeline event and applies the
+clock rules in one transaction. Views, the API, the CLI and the inbox call these.
+
+Clock rules (DESIGN.md, "Clock semantics"):
+
+* A customer message on an internet channel (e-mail, web form, portal chat, SMS,
+  WhatsApp) starts INFO-WEB; a written one (e-mail, letter, web form) starts INFO-WRITTEN.
+  `start_clock` returns the clock already open, so a repeat contact never moves the
+  anchor: it is recorded as a chase instead.
+* Every case runs INFO-COMPLETE from the moment it opens until it is resolved with a stated
+  answer (`resolve_case`).
+* A human reply on the channel the customer asked for satisfies INFO-WEB. Any human reply
+  (on any channel) acknowledges the message, which satisfies INFO-WRITTEN. An automatic
+  message, an internal note or a status change satisfies nothing.
+* Waiting on the customer pauses the pausable clocks; waiting on a third party does not:
+  the customer is still waiting on *us* while we chase a supplier, a manufacturer or
+  another department, so the promise we made them keeps its deadline (seeds 001, 002).
+* Clocks belong to the case owner and follow every assignment and transfer. An unassigned
+  case's clocks have no owner, which makes the sweeper warn the site's team leads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from posventa.cases.models import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseSequence,
+    CaseStatus,
+    CaseTransfer,
+    Department,
+    Priority,
+    ReplyChannel,
+)
+from posventa.clocks import actions as clocks
+from posventa.core.access import can_see_site
+from posventa.core.events import record_event
+from posventa.core.models import Site, Team, User
+from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
+from posventa.outbox.models import Notification, NotificationStatus
+
+if TYPE_CHECKING:
+    from posventa.customers.models import Customer, Vehicle
+
+logger = logging.getLogger("posventa.cases")
+
+INFO_WEB = "INFO-WEB"
+INFO_WRITTEN = "INFO-WRITTEN"
+INFO_COMPLETE = "INFO-COMPLETE"
+INTERNET_CHANNELS = frozenset({"email", "web_form", "portal_chat", "sms", "whatsapp"})
+WRITTEN_CHANNELS = frozenset({"email", "letter", "web_form"})
+# Channels the outbox delivers; a portal chat reply is shown in the portal and a letter is
+# printed and posted by staff, so both are recorded without a notification.
+OUTBOX_CHANNELS = frozenset({"email", "sms", "whatsapp"})
+STAFF_SETTABLE_STATUSES = (
+    CaseStatus.OPEN,
+    CaseStatus.WAITING_CUSTOMER,
+    CaseStatus.WAITING_THIRD_PARTY,
+)
+WAITING_CUSTOMER_REASON = "waiting_customer"
+NOT_REQUESTED_CHANNEL = "not_requested_channel"
+DEFAULT_REOPEN_DAYS = 14
+DEFAULT_ACK_QUIET_SECONDS = 600
+
+
+def reopen_window() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "POSVENTA_CASE_REOPEN_DAYS", DEFAULT_REOPEN_DAYS))
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def reference_prefix(site: Site) -> str:
+    """Three letters from the site's slug, e.g. "madrid" → "MAD" (quotable on the phone)."""
+    letters = re.sub(r"[^A-Za-z0-9]", "", site.slug).upper()
+    return (letters or "CASE")[:3].ljust(3, "X")
+
+
+def next_reference(site: Site, at: dt.datetime) -> str:
+    """Mint "MAD-2026-00042". Safe under concurrency: the counter row is incremented with
+    an UPDATE that holds its row lock until our transaction commits (PostgreSQL), and
+    SQLite transactions take the write lock up front (settings: IMMEDIATE)."""
+    prefix = reference_prefix(site)
+    year = at.astimezone(ZoneInfo(site.timezone)).year
+    with transaction.atomic():
+        updated = CaseSequence.objects.filter(prefix=prefix, year=year).update(
+            last=F("last") + 1
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    CaseSequence.objects.create(prefix=prefix, year=year, last=1)
+            except IntegrityError:  # another transaction created it first
+                CaseSequence.objects.filter(prefix=prefix, year=year).update(
+                    last=F("last") + 1
+                )
+        number = CaseSequence.objects.get(prefix=prefix, year=year).last
+    return f"{prefix}-{year}-{number:05d}"
+
+
+# --- opening and receiving ----------------------------------------------------------------
+
+
+def open_case(
+    *,
+    site: Site,
+    customer: Customer,
+    channel: str,
+    subject: str = "",
+    department: str = Department.SERVICE,
+    requested_reply_channel: str = "",
+    topic: str = "",
+    vehicle: Vehicle | None = None,
+    owner: User | None = None,
+    team: Team | None = None,
+    priority: int = Priority.NORMAL,
+    previous_case: Case | None = None,
+    opened_at: dt.datetime | None = None,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> Case:
+    """Open a case and start INFO-COMPLETE. Reply clocks start with the customer message
+    (`receive_message`), not here: a case staff open for a walk-in owes no written reply."""
+    _validate_choice("channel", channel, ReplyChannel.values)
+    _validate_choice("department", department, Department.values)
+    requested_reply_channel = requested_reply_channel or channel
+    _validate_choice("requested_reply_channel", requested_reply_channel, ReplyChannel.values)
+    if customer.organisation_id != site.organisation_id:
+        raise ValidationError({"customer": _("The customer belongs to another organisation.")})
+    if owner is not None:
+        _validate_owner(owner, site)
+    opened_at = opened_at or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            organisation_id=site.organisation_id,
+            site=site,
+            reference=next_reference(site, opened_at),
+            customer=customer,
+            vehicle=vehicle,
+            department=department,
+            subject=subject[:300],
+            channel=channel,
+            topic=topic[:300],
+            owner=owner,
+            team=team,
+            priority=priority,
+            requested_reply_channel=requested_reply_channel,
+            opened_at=opened_at,
+            previous_case=previous_case,
+        )
+        clocks.start_clock(INFO_COMPLETE, subject=case, site=site, owner=owner,
+                           started_at=opened_at, label=case.reference, actor=actor)
+        record_event(
+            "case.opened", subject=case, site=site, actor=actor, actor_label=actor_label,
+            summary=subject, occurred_at=opened_at, internal=False,
+            data={"reference": case.reference, "channel": channel,
+                  "previous_case": previous_case.reference if previous_case else None},
+        )
+    return case
+
+
+def receive_message(case: Case, message: Message, *, actor_label: str = "customer") -> Case:
+    """Apply a customer message that was just filed on `case`: chase, waiting, clocks."""
+    at = message.created_at
+    with transaction.atomic():
+        changed: list[str] = []
+        if case.awaiting_reply_since is not None:
+            # The customer writes again before we answered: a chase. The reply clock keeps
+            # its anchor on the oldest unanswered message (start_clock is idempotent).
+            message.is_chase = True
+            message.save(update_fields=["is_chase"])
+            case.chase_count += 1
+            case.priority = min(case.priority + 1, Priority.URGENT)
+            changed += ["chase_count", "priority"]
+        else:
+            case.awaiting_reply_since = at
+            changed.append("awaiting_reply_since")
+        if case.status == CaseStatus.WAITING_CUSTOMER:
+            # The customer answered what we were waiting for: our clocks run again.
+            case.status = CaseStatus.OPEN
+            changed.append("status")
+            clocks.resume_clocks(case, at=at)
+        case.save(update_fields=[*changed, "updated_at"])
+        start_reply_clocks(case, message.channel, at)
+        record_event(
+            "case.message_received", subject=case, site=case.site, actor_label=actor_label,
+            summary=message.subject or message.body_text[:200], occurred_at=at,
+            internal=False,
+            data={"message": message.pk, "channel": message.channel,
+                  "is_chase": message.is_chase, "chase_count": case.chase_count},
+        )
+    return case
+
+
+def start_reply_clocks(case: Case, channel: str, at: dt.datetime) -> None:
+    if channel in INTERNET_CHANNELS:
+        clocks.start_clock(INFO_WEB, subject=case, site=case.site, owner=case.owner,
+                           started_at=at, label=case.reference)
+    if channel in WRITTEN_CHANNELS:
+        clocks.start_clock(INFO_WRITTEN, subject=case, site=case.site, owner=case.owner,
+                           started_at=at, label=case.reference)
+
+
+def reopen_case(
+    case: Case, *, actor: User | None = None, reason: str = "", at: dt.datetime | None = None,
+    actor_label: str = "",
+) -> Case:
+    """Reopen a resolved case (the customer replied, or staff found it was not answered).
+    A closed case stays closed: a new contact opens a new case linked to it."""
+    if case.status != CaseStatus.RESOLVED:
+        raise ValidationError({"status": _("Only a resolved case can be reopened.")})
+    at = at or timezone.now()
+    with transaction.atomic():
+        case.status = CaseStatus.OPEN
+        case.resolved_at = None
+        case.resolution_message = None
+        case.save(update_fields=["status", "resolved_at", "resolution_message", "updated_at"])
+        # The earlier answer was not complete after all: a new INFO-COMPLETE clock.
+        clocks.start_clock(INFO_COMPLETE, subject=case, site=case.site, owner=case.owner,
+                           started_at=at, label=case.reference, actor=actor)
+        record_event("case.reopened", subject=case, site=case.site, actor=actor,
+                     actor_label=actor_label, summary=reason, occurred_at=at, internal=False)
+    return case
+
+
+# --- replies, calls and notes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str
+    address: str
+
+
+def reply(
+    case: Case,
+    *,
+    author: User,
+    body: str = "",
+    channel: str | None = None,
+    canned_answer: CannedAnswer | None = None,
+    subject: str | None = None,
+) -> Message:
+    """Send a human reply to the customer. Defaults to the channel the customer asked for.
+
+    A reply on another channel is allowed (the customer may be easier to reach that way)
+    but does not satisfy INFO-WEB: the returned message carries the warning
+    "not_requested_channel" for the UI to show.
+    """
+    channel = channel or case.requested_reply_channel
+    _validate_choice("channel", channel, ReplyChannel.values)
+    if channel == ReplyChannel.PHONE:
+        raise ValidationError({"channel": _("A phone answer is recorded with “log call”.")})
+    if channel == ReplyChannel.WEB_FORM:
+        # Nobody can be answered through a web form; its replies go by e-mail.
+        channel = ReplyChannel.EMAIL
+    if canned_answer is not None and not body.strip():
+        body = render_canned_answer(canned_answer, case)
+    if not body.strip():
+        raise ValidationError({"body": _("The reply is empty.")})
+    _validate_owner(author, case.site, field="author")
+    recipient = recipient_for(case, channel)
+    on_requested_channel = channel == _effective_requested_channel(case)
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message(
+            organisation_id=case.organisation_id, case=case, direction=Direction.OUTBOUND,
+            channel=channel, kind=MessageKind.REPLY, customer=case.customer, author=author,
+            automatic=False, to_address=recipient.address, body_text=body,
+            created_at=now,
+            warnings=[] if on_requested_channel else [NOT_REQUESTED_CHANNEL],
+        )
+        if channel == ReplyChannel.EMAIL:
+            message.subject = subject or reply_subject(case)
+            message.in_reply_to, message.references = email_thread_headers(case)
+        if channel in OUTBOX_CHANNELS:
+            message.notification = _send(case, message)
+            message.message_id = message.notification.message_id
+            message.from_address = message.notification.from_address
+        message.save()
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.OPEN
+        _apply_human_reply(case, counts_as_reply=on_requested_channel, at=now, actor=author)
+        record_event(
+            "case.replied", subject=case, site=case.site, actor=author,
+            summary=message.subject or body[:200], occurred_at=now, internal=False,
+            data={"message": message.pk, "channel": channel,
+                  "requested_channel": case.requested_reply_channel,
+                  "on_requested_channel": on_requested_channel},
+        )
+    return message
+
+
+def log_call(
+    case: Case,
+    *,
+    author: User,
+    summary: str,
+    direction: str = Direction.OUTBOUND,
+    at: dt.datetime | None = None,
+) -> Message:
+    """Record a phone conversation with the customer. When the customer asked to be
+    called, this is the reply that satisfies INFO-WEB; it always acknowledges."""
+    _validate_choice("direction", direction, Direction.values)
+    if not summary.strip():
+        raise ValidationError({"summary": _("Say what was agreed on the call.")})
+    _validate_owner(author, case.site, field="author")
+    at = at or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            organisation_id=case.organisation_id, case=case, direction=direction,
+            channel=MessageChannel.PHONE, kind=MessageKind.CALL_LOG,
+            customer=case.customer, author=author, body_text=summary, created_at=at,
+        )
+        if case.status == CaseStatus.NEW:
+            case.status = CaseStatus.OPEN
+        _apply_human_reply(
+            case, counts_as_reply=case.requested_reply_channel == ReplyChannel.PHONE,
+            at=at, actor=author,
+        )
+        record_event("case.call_logged", subject=case, site=case.site, actor=author,
+                     summary=summary[:200], occurred_at=at, internal=True,
+                     data={"message": message.pk, "direction": direction})
+    return message
+
+
+def add_internal_note(case: Case, *, author: User, body: str) -> Message:
+    """A note for colleagues. Never shown to the customer and satisfies nothing."""
+    if not body.strip():
+        raise ValidationError({"body": _("The note is empty.")})
+    _validate_owner(author, case.site, field="author")
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            organisation_id=case.organisation_id, case=case, direction=Direction.OUTBOUND,
+            channel=MessageChannel.INTERNAL, kind=MessageKind.INTERNAL_NOTE, author=author,
+            body_text=body, created_at=now,
+        )
+        record_event("case.note_added", subject=case, site=case.site, actor=author,
+                     summary=body[:200], occurred_at=now, internal=True,
+                     data={"message": message.pk})
+    return message
+
+
+def _apply_human_reply(
+    case: Case, *, counts_as_reply: bool, at: dt.datetime, actor: User
+) -> None:
+    clocks.satisfy_clocks(case, INFO_WRITTEN, at=at, actor=actor, reason="acknowledged")
+    fields = ["status", "updated_at"]
+    if counts_as_reply:
+        clocks.satisfy_clocks(case, INFO_WEB, at=at, actor=actor, reason="replied")
+        case.awaiting_reply_since = None
+        fields.append("awaiting_reply_since")
+    case.save(update_fields=fields)
+
+
+def _effective_requested_channel(case: Case) -> str:
+    if case.requested_reply_channel == ReplyChannel.WEB_FORM:
+        return ReplyChannel.EMAIL
+    return case.requested_reply_channel
+
+
+def _send(case: Case, message: Message) -> Notification:
+    from posventa.outbox.actions import send_to_customer
+
+    return send_to_customer(
+        channel=message.channel,
+        to_address=message.to_address,
+        subject=message.subject,
+        body=message.body_text,
+        site=case.site,
+        related=case,
+        automatic=message.automatic,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+        from_address=case.site.email or None,
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
+        if message.automatic else None,
+    )
+
+
+def recipient_for(case: Case, channel: str) -> Recipient:
+    """Where to reach the customer on `channel`: the address they last wrote from on this
+    case, else their registered contact point."""
+    address = (
+        Message.objects.filter(case=case, direction=Direction.INBOUND, channel=channel)
+        .exclude(from_address="")
+        .order_by("-created_at", "-id")
+        .values_list("from_address", flat=True)
+        .first()
+    )
+    if not address and channel in {"portal_chat", "letter"}:
+        address = ""  # shown in the portal / printed: no address needed
+    elif not address:
+        address = _contact_address(case.customer, channel)
+        if not address:
+            raise ValidationError({"channel": _(
+                "The customer has no %(channel)s address on record."
+            ) % {"channel": channel}})
+    return Recipient(channel, address or "")
+
+
+def _contact_address(customer: Customer, channel: str) -> str:
+    kinds = {"email": ("email",), "sms": ("phone", "sms"), "whatsapp": ("whatsapp", "phone")}
+    for kind in kinds.get(channel, ()):
+        point = customer.contact_points.filter(kind=kind).order_by("-id").first()
+        if point is not None:
+            return str(point.value)
+    return ""
+
+
+def reply_subject(case: Case) -> str:
+    subject = case.subject or _("Your case")
+    if case.reference not in subject:
+        subject = f"{subject} [{case.reference}]"
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
+
+
+def email_thread_headers(case: Case) -> tuple[str, str]:
+    """In-Reply-To the customer's last e-mail; References its chain plus that message."""
+    last = (
+        Message.objects.filter(case=case, direction=Direction.INBOUND, channel="email")
+        .exclude(message_id="")
+        .order_by("-created_at", "-id")
+        .only("message_id", "references")
+        .first()
+    )
+    if last is None:
+        return "", ""
+    chain = [ref for ref in last.references.split() if ref] + [last.message_id]
+    return last.message_id, " ".join(chain[-20:])
+
+
+def render_canned_answer(canned: CannedAnswer, case: Case) -> str:
+    values = {
+        "customer_name": case.customer.display_name,
+        "reference": case.reference,
+        "site_name": case.site.name,
+    }
+    body = canned.body
+    for key, value in values.items():
+        body = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: str(v), body)
+    return body
+
+
+# --- acknowledgement ----------------------------------------------------------------------
+
+
+def send_acknowledgement(
+    case: Case, inbound: Message, *, language: str | None = None
+) -> Message | None:
+    """Tell the customer we have their message, with the reference and their portal link.
+
+    Automatic: marked so, sent with "Auto-Submitted: auto-replied" (RFC 3834), and it
+    satisfies no clock. Not sent when we cannot reach the customer automatically, nor
+    twice to one address within `POSVENTA_ACK_QUIET_SECONDS` (default 10 minutes), so two
+    auto-responders can never talk to each other for long.
+    """
+    from posventa.portal.links import portal_url
+
+    channel, address = _ack_route(inbound)
+    if not address:
+        return None
+    quiet = dt.timedelta(
+        seconds=getattr(settings, "POSVENTA_ACK_QUIET_SECONDS", DEFAULT_ACK_QUIET_SECONDS)
+    )
+    now = timezone.now()
+    if Message.objects.filter(
+        kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address=address, created_at__gte=now - quiet
+    ).exists():
+        return None
+    customer = case.customer
+    with translation.override(language or customer.language or "en"):
+        subject, body = _ack_text(case, channel, portal_url(customer))
+    with transaction.atomic():
+        message = Message(
+            organisation_id=case.organisation_id, case=case, direction=Direction.OUTBOUND,
+            channel=channel, kind=MessageKind.AUTO_ACKNOWLEDGEMENT, customer=customer,
+            automatic=True, to_address=address, subject=subject, body_text=body,
+            created_at=now,
+        )
+        if channel == "email" and inbound.channel == "email" and inbound.message_id:
+            message.in_reply_to = inbound.message_id
+            message.references = " ".join([*inbound.references.split(), inbound.message_id])
+        message.notification = _send(case, message)
+        message.message_id = message.notification.message_id
+        message.from_address = message.notification.from_address
+        message.save()
+        record_event("case.acknowledged", subject=case, site=case.site, actor_label="system",
+                     summary=subject, occurred_at=now, internal=False,
+                     data={"message": message.pk, "channel": channel, "automatic": True})
+    return message
+
+
+def _ack_route(inbound: Message) -> tuple[str, str]:
+    address = inbound.from_address
+    if inbound.channel in {"sms", "whatsapp"}:
+        return inbound.channel, address
+    if "@" in address:
+        return "email", address
+    if address and inbound.channel in {"web_form", "portal_chat"}:
+        return "sms", address
+    return "", ""
+
+
+def _ack_text(case: Case, channel: str, link: str) -> tuple[str, str]:
+    values = {"reference": case.reference, "site": case.site.name, "url": link,
+              "name": case.customer.display_name or _("customer")}
+    if channel != "email":
+        return "", _(
+            "%(site)s: we have your message, case %(reference)s. Follow it: %(url)s"
+        ) % values
+    subject = _("We have received your message [%(reference)s]") % values
+    body = _(
+        "Hello %(name)s,\n\n"
+        "Thank you for contacting %(site)s. Your message is registered as case "
+        "%(reference)s; please quote this reference if you contact us again. A member of "
+        "our team will answer you personally.\n\n"
+        "You can follow your case here: %(url)s\n\n"
+        "This is an automatic message."
+    ) % values
+    return subject, body
+
+
+# --- ownership ----------------------------------------------------------------------------
+
+
+def assign_case(case: Case, owner: User | None, *, actor: User | None) -> Case:
+    """Give the case to `owner` (None puts it back in the queue); its clocks follow."""
+    if owner is not None:
+        _validate_owner(owner, case.site)
+    previous = case.owner
+    with transaction.atomic():
+        case.owner = owner
+        if case.status == CaseStatus.NEW and owner is not None:
+            case.status = CaseStatus.OPEN
+        case.save(update_fields=["owner", "status", "updated_at"])
+        _reassign_open_clocks(case, owner, actor)
+        record_event(
+            "case.assigned", subject=case, site=case.site, actor=actor, internal=True,
+            summary=str(owner) if owner else _("Unassigned"),
+            data={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
+        )
+    return case
+
+
+def transfer_case(
+    case: Case,
+    *,
+    to_owner: User | None = None,
+    to_team: Team | None = None,
+    to_department: str | None = None,
+    note: str,
+    actor: User,
+) -> CaseTransfer:
+    """Hand the case over with a note. It stays one case: the new owner reads the whole
+    timeline, and the customer never has to tell the story again (seed 003)."""
+    if not (note or "").strip():
+        raise ValidationError({"note": _("A handover note is required.")})
+    if to_owner is None and to_team is None and not to_department:
+        raise ValidationError({"to_owner": _("Choose who or where the case goes to.")})
+    if to_department:
+        _validate_choice("to_department", to_department, Department.values)
+    if to_owner is not None:
+        _validate_owner(to_owner, case.site, field="to_owner")
+    if to_team is not None and to_team.site_id != case.site_id:
+        raise ValidationError({"to_team": _("The team works at another site.")})
+    now = timezone.now()
+    with transaction.atomic():
+        transfer = CaseTransfer.objects.create(
+            case=case, from_owner=case.owner, to_owner=to_owner, from_team=case.team,
+            to_team=to_team if to_team is not None else case.team,
+            from_department=case.department, to_department=to_department or case.department,
+            note=note.strip(), actor=actor, at=now,
+        )
+        # Moving to another team without naming a person puts the case in that queue.
+        case.owner = to_owner
+        case.team = transfer.to_team
+        case.department = transfer.to_department
+        case.save(update_fields=["owner", "team", "department", "updated_at"])
+        _reassign_open_clocks(case, to_owner, actor)
+        record_event(
+            "case.transferred", subject=case, site=case.site, actor=actor, occurred_at=now,
+            summary=note.strip()[:500], internal=True,
+            data={"transfer": transfer.pk,
+                  "from_owner": transfer.from_owner_id, "to_owner": transfer.to_owner_id,
+                  "from_team": transfer.from_team_id, "to_team": transfer.to_team_id,
+                  "from_department": transfer.from_department,
+                  "to_department": transfer.to_department},
+        )
+    return transfer
+
+
+def _reassign_open_clocks(case: Case, owner: User | None, actor: User | None) -> None:
+    for clock in clocks.open_clocks_for(case):
+        if clock.owner_id != (owner.pk if owner else None):
+            clocks.reassign_clock(clock, owner, actor=actor)
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+def set_case_status(case: Case, status: str, *, actor: User | None) -> Case:
+    """Move between open and the two waiting states. Resolving and closing have their own
+    actions because they need an answer."""
+    if status not in STAFF_SETTABLE_STATUSES:
+        raise ValidationError({"status": _(
+            "Use resolve or close for that; a case can be set to open or waiting here."
+        )})
+    if not case.is_active:
+        raise ValidationError({"status": _("Reopen the case first.")})
+    if status == case.status:
+        return case
+    previous = case.status
+    now = timezone.now()
+    with transaction.atomic():
+        case.status = status
+        case.save(update_fields=["status", "updated_at"])
+        if status == CaseStatus.WAITING_CUSTOMER:
+            clocks.pause_clocks(case, reason=WAITING_CUSTOMER_REASON, at=now, actor=actor)
+        elif previous == CaseStatus.WAITING_CUSTOMER:
+            clocks.resume_clocks(case, at=now, actor=actor)
+        record_event("case.status_changed", subject=case, site=case.site, actor=actor,
+                     occurred_at=now, internal=False,
+                     summary=str(CaseStatus(status).label),
+                     data={"from": previous, "to": status})
+    return case
+
+
+def resolve_case(case: Case, *, actor: User, answer: Message) -> Case:
+    """Resolve with a stated answer (INFO-COMPLETE): `answer` must be a reply a person
+    actually sent to the customer on this case, or a call in which they told them."""
+    _validate_answer(case, answer)
+    if not case.is_active:
+        raise ValidationError({"status": _("The case is already resolved or closed.")})
+    now = timezone.now()
+    with transaction.atomic():
+        previous = case.status
+        if previous == CaseStatus.WAITING_CUSTOMER:
+            clocks.resume_clocks(case, at=now, actor=actor)
+        case.status = CaseStatus.RESOLVED
+        case.resolved_at = now
+        case.resolution_message = answer
+        case.save(update_fields=["status", "resolved_at", "resolution_message", "updated_at"])
+        clocks.satisfy_clocks(case, INFO_COMPLETE, at=now, actor=actor, reason="answered")
+        record_event("case.resolved", subject=case, site=case.site, actor=actor,
+                     occurred_at=now, internal=False, summary=answer.body_text[:200],
+                     data={"answer": answer.pk, "from": previous})
+    return case
+
+
+def _validate_answer(case: Case, answer: Message | None) -> None:
+    def refuse(text: str) -> None:
+        raise ValidationError({"answer": text})
+
+    if answer is None:
+        refuse(_("A case is resolved only with the answer given to the customer."))
+        return
+    if answer.case_id != case.pk:
+        refuse(_("That message belongs to another case."))
+    if answer.direction != Direction.OUTBOUND or answer.automatic or answer.author_id is None:
+        refuse(_("The answer must be a message a person sent to the customer."))
+    if answer.kind not in (MessageKind.REPLY, MessageKind.CALL_LOG):
+        refuse(_("An internal note or an automatic message is not an answer."))
+    if answer.notification_id is not None and Notification.objects.filter(
+        pk=answer.notification_id, status=NotificationStatus.DEAD
+    ).exists():
+        refuse(_("That reply could not be delivered."))
+
+
+def close_case(case: Case, *, actor: User | None) -> Case:
+    """Close a resolved case for good: a later contact opens a new, linked case."""
+    if case.status != CaseStatus.RESOLVED:
+        raise ValidationError({"status": _("Only a resolved case can be closed.")})
+    now = timezone.now()
+    with transaction.atomic():
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+        case.save(update_fields=["status", "closed_at", "updated_at"])
+        record_event("case.closed", subject=case, site=case.site, actor=actor,
+                     occurred_at=now, internal=False)
+    return case
+
+
+# --- customer merges ----------------------------------------------------------------------
+
+
+def repoint_customer(survivor: Customer, duplicate: Customer) -> int:
+    """Move the duplicate's cases and messages to the survivor (customers were merged)."""
+    with transaction.atomic():
+        case_ids = list(Case.objects.filter(customer=duplicate).values_list("pk", flat=True))
+        Case.objects.filter(pk__in=case_ids).update(customer=survivor)
+        Message.objects.filter(customer=duplicate).update(customer=survivor)
+        for case in Case.objects.filter(pk__in=case_ids).select_related("site"):
+            record_event("case.customer_merged", subject=case, site=case.site,
+                         internal=True, data={"from": duplicate.pk, "to": survivor.pk})
+    return len(case_ids)
+
+
+# --- validation helpers -------------------------------------------------------------------
+
+
+def _validate_choice(field: str, value: Any, allowed: list[str]) -> None:
+    if value not in allowed:
+        raise ValidationError({field: _("“%(value)s” is not one of: %(allowed)s.") % {
+            "value": value, "allowed": ", ".join(allowed)}})
+
+
+def _validate_owner(user: User, site: Site, *, field: str = "owner") -> None:
+    if not user.is_active or not can_see_site(user, site):
+        raise ValidationError({field: _("%(user)s does not work at %(site)s.") % {
+            "user": user, "site": site}})
+

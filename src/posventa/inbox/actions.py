@@ -1,0 +1,235 @@
+"""The ingest API the channel adapters call, and the quarantine.
+
+    raw = ingest("email", data, source="imap", site=site)           # stored, then processed
+    raw = ingest("sms", body, source="webhook", dedupe_key=sid, metadata=fields)
+    retry_quarantined(raw, actor=user)
+
+`ingest` writes the raw row first, in a transaction of its own, so a crash or a bug later
+on can never lose what a customer sent. `process_inbound` then turns it into a case
+message in one transaction (parse → identify the customer → thread → message and
+attachments → clock rules → acknowledgement). It is idempotent and never raises for bad
+input: anything it cannot handle lands in the quarantine with a human-readable reason.
+See `inbox.normalise` for what each channel's adapter passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posventa.core.events import record_event
+from posventa.core.models import Site, User
+from posventa.inbox import normalise
+from posventa.inbox.models import InboundChannel, InboundRaw, InboundSource, InboundStatus
+
+logger = logging.getLogger("posventa.inbox")
+
+DEFAULT_INLINE_BYTES = 256 * 1024
+DEDUPE_KEY_MAX = 255
+FINAL_STATUSES = (InboundStatus.PROCESSED, InboundStatus.IGNORED)
+COLLISION_REASON = "Message-ID collision"
+
+
+def inline_limit() -> int:
+    return int(getattr(settings, "POSVENTA_INBOUND_INLINE_BYTES", DEFAULT_INLINE_BYTES))
+
+
+def ingest(
+    channel: str,
+    raw: bytes,
+    *,
+    source: str,
+    site: Site | None = None,
+    dedupe_key: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> InboundRaw:
+    """Store what an adapter received, then process it. Returns the raw row, whose status
+    says what became of it (processed, ignored or quarantined, with `reason`).
+
+    A redelivery (same channel and dedupe key, same bytes) returns the existing row and
+    creates nothing. Same key but different bytes is a forged or colliding Message-ID: the
+    new bytes are kept under a derived key and quarantined, never dropped.
+    """
+    if channel not in InboundChannel.values:
+        raise ValidationError({"channel": _("Unknown channel %(channel)r.") % {"channel": channel}})
+    if source not in InboundSource.values:
+        raise ValidationError({"source": _("Unknown source %(source)r.") % {"source": source}})
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raise ValidationError({"raw": _("The raw payload must be bytes.")})
+    data = bytes(raw)
+    metadata = _json_safe(metadata or {})
+    sha = hashlib.sha256(data).hexdigest()
+    key = _dedupe_key(channel, data, dedupe_key, metadata)
+    row, created = _store_raw(channel, data, sha, key, source=source, site=site,
+                              metadata=metadata)
+    if row.status == InboundStatus.PENDING:
+        return process_inbound(row)
+    return row
+
+
+def _store_raw(
+    channel: str, data: bytes, sha: str, key: str, *, source: str, site: Site | None,
+    metadata: dict[str, Any],
+) -> tuple[InboundRaw, bool]:
+    row = InboundRaw(
+        received_at=timezone.now(), channel=channel, source=source, site=site, size=len(data),
+        sha256=sha, dedupe_key=key, metadata=metadata,
+    )
+    if len(data) > inline_limit():
+        row.raw_path = _write_raw_file(data, sha)
+    else:
+        row.raw = data
+    for _attempt in range(3):
+        existing = _existing(channel, row.dedupe_key)
+        if existing is not None:
+            if existing.sha256 == sha:
+                return existing, False
+            if row.dedupe_key == key:  # first collision: keep it under a derived key
+                row.reason = _collision_reason(key, existing)
+                row.status = InboundStatus.QUARANTINED
+                row.attempts = 0
+                row.dedupe_key = _collision_key(key, sha)
+                continue
+            return existing, False  # the colliding bytes were already kept
+        try:
+            with transaction.atomic():
+                row.save()
+                if row.status == InboundStatus.QUARANTINED:
+                    _record_quarantine(row)
+            return row, True
+        except IntegrityError:
+            continue  # a concurrent delivery of the same key won the insert: look again
+    raise RuntimeError(f"Could not store inbound {channel} {key!r}")  # pragma: no cover
+
+
+def _existing(channel: str, key: str) -> InboundRaw | None:
+    if not key:
+        return None
+    return InboundRaw.objects.filter(channel=channel, dedupe_key=key).first()
+
+
+def _collision_reason(key: str, existing: InboundRaw) -> str:
+    return (
+        f"{COLLISION_REASON}: {key} was already received (inbound #{existing.pk}) with "
+        "different content. Kept here for a person to check; it may be forged."
+    )
+
+
+def _collision_key(key: str, sha: str) -> str:
+    suffix = f"#collision-{sha[:16]}"
+    return key[: DEDUPE_KEY_MAX - len(suffix)] + suffix
+
+
+def _dedupe_key(channel: str, data: bytes, given: str, metadata: dict[str, Any]) -> str:
+    key = (given or "").strip()
+    if not key and channel == InboundChannel.EMAIL:
+        key = normalise.email_message_id(data)
+    if not key and channel in (InboundChannel.SMS, InboundChannel.WHATSAPP):
+        key = str(metadata.get("MessageSid") or "")
+    if len(key) > DEDUPE_KEY_MAX:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+    return key
+
+
+def _write_raw_file(data: bytes, sha: str) -> str:
+    relative = f"inbound/{sha[:2]}/{sha}.raw"
+    path = Path(settings.MEDIA_ROOT) / relative
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # atomic: a reader never sees half a file
+    return relative
+
+
+def _json_safe(value: Any) -> Any:
+    """Metadata goes into a JSON column: anything else becomes its text."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def process_inbound(raw: InboundRaw) -> InboundRaw:
+    """Turn a pending raw row into a case message. Idempotent; never raises for bad input.
+
+    A processed or ignored row is returned as it is; so is a quarantined one (use
+    `retry_quarantined`). Parse errors and unexpected exceptions alike quarantine the row
+    with the reason; the latter are also logged with their traceback.
+    """
+    from posventa.inbox.processing import Outcome, process
+
+    if raw.status != InboundStatus.PENDING:
+        return raw
+    try:
+        with transaction.atomic():
+            locked = (
+                InboundRaw.objects.select_for_update()
+                .select_related("site", "site__organisation")
+                .get(pk=raw.pk)
+            )
+            if locked.status != InboundStatus.PENDING:
+                return locked
+            outcome: Outcome = process(locked)
+            locked.status = outcome.status
+            locked.reason = outcome.reason
+            locked.warnings = outcome.warnings
+            locked.message = outcome.message
+            locked.attempts += 1
+            locked.processed_at = timezone.now()
+            if outcome.site is not None and locked.site_id is None:
+                locked.site = outcome.site
+            locked.save(update_fields=["status", "reason", "warnings", "message", "attempts",
+                                       "processed_at", "site"])
+            return locked
+    except normalise.ParseError as error:
+        return quarantine(raw, str(error))
+    except ValidationError as error:
+        return quarantine(raw, "; ".join(error.messages))
+    except Exception as error:
+        logger.exception("Inbound #%s could not be processed", raw.pk)
+        return quarantine(raw, f"Unexpected error: {type(error).__name__}: {error}")
+
+
+def quarantine(raw: InboundRaw, reason: str) -> InboundRaw:
+    """Park a row with a reason a person can act on. Kept forever until retried."""
+    with transaction.atomic():
+        row = InboundRaw.objects.select_for_update().get(pk=raw.pk)
+        row.status = InboundStatus.QUARANTINED
+        row.reason = reason[:5000] or "Unknown reason"
+        row.attempts += 1
+        row.processed_at = timezone.now()
+        row.save(update_fields=["status", "reason", "attempts", "processed_at"])
+        _record_quarantine(row)
+    return row
+
+
+def _record_quarantine(row: InboundRaw) -> None:
+    record_event("inbound.quarantined", subject=row, site=row.site, actor_label="inbox",
+                 summary=row.reason[:500], data={"channel": row.channel, "raw": row.pk})
+
+
+def retry_quarantined(raw: InboundRaw, *, actor: User | None) -> InboundRaw:
+    """Process a quarantined row again (after a fix, or once a person judged it genuine)."""
+    with transaction.atomic():
+        row = InboundRaw.objects.select_for_update().get(pk=raw.pk)
+        if row.status != InboundStatus.QUARANTINED:
+            raise ValidationError({"status": _("Only a quarantined message can be retried.")})
+        row.status = InboundStatus.PENDING
+        row.save(update_fields=["status"])
+        record_event("inbound.retried", subject=row, site=row.site, actor=actor,
+                     summary=row.reason[:500], data={"channel": row.channel})
+    return process_inbound(row)

@@ -1,0 +1,278 @@
+"""One pending raw row → one case message. Runs inside `process_inbound`'s transaction.
+
+parse → find the site → identify the customer → thread → open, reopen or follow up a case →
+message and attachments → clock rules (`cases.actions.receive_message`) → acknowledgement
+of a new case. Automatic traffic stops after threading: it is filed on the case it answers
+(if any) and never opens a case, reopens one, or starts or moves a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import nh3
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from posventa.cases import actions as case_actions
+from posventa.cases.models import Case, CaseStatus, Department
+from posventa.core.events import record_event
+from posventa.core.models import Site
+from posventa.customers.models import Customer
+from posventa.inbox import normalise, threading
+from posventa.inbox.models import (
+    Attachment,
+    Direction,
+    InboundRaw,
+    InboundStatus,
+    Message,
+    MessageKind,
+    attachment_path,
+)
+from posventa.inbox.normalise import InboundAttachment, InboundMessage, ParseError
+
+DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Which `identify_customer` channel an address is matched on.
+IDENTIFY_CHANNEL = {"email": "email", "sms": "sms", "whatsapp": "whatsapp"}
+COUNTRY_LANGUAGE = {"ES": "es", "SE": "sv"}
+
+
+@dataclass
+class Outcome:
+    status: str
+    reason: str = ""
+    message: Message | None = None
+    site: Site | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "POSVENTA_MAX_ATTACHMENT_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES))
+
+
+def process(raw: InboundRaw) -> Outcome:
+    parsed = normalise.parse(raw.channel, raw.payload(), raw.metadata)
+    site = find_site(raw, parsed)
+    if parsed.auto_submitted:
+        return file_automatic(raw, parsed, site)
+    if site is None:
+        # A reply to one of our messages tells us the site even when the adapter could not.
+        found = threading.match_by_headers(None, parsed).case
+        if found is None:
+            raise ParseError(
+                "Cannot tell which site this message is for: no site from the adapter, no "
+                "site hint, an unknown recipient address and no known case reference."
+            )
+        site = found.site
+    customer = identify(site, parsed)
+    case, opened = thread(raw, parsed, site, customer)
+    message = create_message(raw, parsed, case, customer)
+    case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}")
+    if opened:
+        case_actions.send_acknowledgement(case, message, language=customer_language(case))
+    return Outcome(InboundStatus.PROCESSED, message=message, site=site,
+                   warnings=parsed.warnings)
+
+
+# --- site and customer --------------------------------------------------------------------
+
+
+def find_site(raw: InboundRaw, parsed: InboundMessage) -> Site | None:
+    if raw.site is not None:
+        return raw.site
+    if parsed.site_hint:
+        site = Site.objects.select_related("organisation").filter(slug=parsed.site_hint).first()
+        if site is not None:
+            return site
+    if parsed.to_address and "@" in parsed.to_address:
+        return (
+            Site.objects.select_related("organisation")
+            .filter(email__iexact=parsed.to_address)
+            .order_by("pk")
+            .first()
+        )
+    return None
+
+
+def identify(site: Site, parsed: InboundMessage) -> Customer:
+    from posventa.customers.actions import identify_customer
+
+    if parsed.customer_id is not None:
+        customer = Customer.objects.filter(
+            pk=parsed.customer_id, organisation_id=site.organisation_id
+        ).first()
+        if customer is None:
+            raise ParseError(f"Customer #{parsed.customer_id} does not exist in this group.")
+        return _survivor(customer)
+    channel = IDENTIFY_CHANNEL.get(parsed.channel) or parsed.address_kind
+    result = identify_customer(
+        site.organisation, channel=channel, address=parsed.from_address,
+        display_name=parsed.from_name, region=site.country,
+    )
+    return result.customer
+
+
+def _survivor(customer: Customer) -> Customer:
+    hops = 0
+    while customer.merged_into_id is not None and hops < 10:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+        hops += 1
+    return customer
+
+
+def customer_language(case: Case) -> str:
+    return case.customer.language or COUNTRY_LANGUAGE.get(case.site.country, "en")
+
+
+# --- threading ----------------------------------------------------------------------------
+
+
+def thread(
+    raw: InboundRaw, parsed: InboundMessage, site: Site, customer: Customer
+) -> tuple[Case, bool]:
+    """The case this message belongs to, reopened or newly opened as needed.
+    Returns (case, opened_now)."""
+    received = raw.received_at
+    department = parsed.department_hint or Department.SERVICE
+    topic = threading.topic_for(parsed.channel, parsed.subject, department)
+    match = threading.match_by_headers(site.organisation_id, parsed)
+    if match.case is None:
+        match = threading.match_by_topic(
+            customer.pk, parsed.channel, topic,
+            recent_resolved_since=received - case_actions.reopen_window(),
+        )
+    previous: Case | None = None
+    if match.case is not None:
+        case = match.case
+        if case.is_active:
+            return case, False
+        if case.status == CaseStatus.RESOLVED and _within_reopen_window(case, received):
+            case_actions.reopen_case(
+                case, at=received, actor_label=f"inbound:{parsed.channel}",
+                reason="The customer replied to the answer.",
+            )
+            return case, False
+        previous = case  # closed, or resolved too long ago: a new case that links to it
+    case = case_actions.open_case(
+        site=site if previous is None else previous.site,
+        customer=customer,
+        channel=parsed.channel,
+        subject=case_subject(parsed),
+        department=department if previous is None else previous.department,
+        requested_reply_channel=parsed.requested_reply_channel or parsed.channel,
+        topic=topic,
+        vehicle=previous.vehicle if previous is not None else None,
+        previous_case=previous,
+        opened_at=received,
+        actor_label=f"inbound:{parsed.channel}",
+    )
+    return case, True
+
+
+def _within_reopen_window(case: Case, at: dt.datetime) -> bool:
+    return case.resolved_at is not None and at - case.resolved_at <= case_actions.reopen_window()
+
+
+def case_subject(parsed: InboundMessage) -> str:
+    if parsed.subject.strip():
+        return threading.REFERENCE_RE.sub("", parsed.subject).strip()[:300]
+    first_line = next((line.strip() for line in parsed.text.splitlines() if line.strip()), "")
+    return first_line[:80]
+
+
+# --- messages and attachments -------------------------------------------------------------
+
+
+def create_message(
+    raw: InboundRaw, parsed: InboundMessage, case: Case, customer: Customer | None, *,
+    kind: str | None = None,
+) -> Message:
+    html = nh3.clean(parsed.html) if parsed.html else ""
+    text = parsed.text or (nh3.clean(parsed.html, tags=set()) if parsed.html else "")
+    if kind is None:
+        kind = MessageKind.LETTER if parsed.channel == "letter" else MessageKind.CUSTOMER_MESSAGE
+    message = Message.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        direction=Direction.INBOUND,
+        channel=parsed.channel,
+        kind=kind,
+        customer=customer,
+        automatic=kind == MessageKind.AUTOMATIC_INBOUND,
+        from_address=parsed.from_address,
+        to_address=parsed.to_address,
+        subject=parsed.subject,
+        body_text=text,
+        body_html=html,
+        message_id=parsed.message_id or parsed.provider_id,
+        in_reply_to=parsed.in_reply_to,
+        references=" ".join(parsed.references),
+        requested_reply_channel=parsed.requested_reply_channel,
+        department_hint=parsed.department_hint,
+        warnings=parsed.warnings,
+        raw=raw,
+        created_at=raw.received_at,
+    )
+    if parsed.attachments:
+        store_attachments(message, parsed.attachments)
+    return message
+
+
+def store_attachments(message: Message, attachments: list[InboundAttachment]) -> None:
+    limit = max_attachment_bytes()
+    rows = []
+    for item in attachments:
+        row = Attachment(
+            message=message, filename=item.filename or "attachment",
+            content_type=item.content_type[:255], size=item.size, url=item.url,
+        )
+        if item.data is None:
+            rows.append(row)
+            continue
+        if item.size > limit:
+            # Not stored as a file; the raw message keeps every byte of it.
+            row.refused = True
+            row.refused_reason = (
+                f"{item.size} bytes is over the {limit}-byte limit per attachment; "
+                "it is kept in the raw message."
+            )
+            rows.append(row)
+            continue
+        row.sha256 = hashlib.sha256(item.data).hexdigest()
+        name = attachment_path(row, default_storage.get_valid_name(row.filename) or "file")
+        if default_storage.exists(name):  # content-addressed: the same file is stored once
+            row.file.name = name
+        else:
+            row.file.save(row.filename, ContentFile(item.data), save=False)
+        rows.append(row)
+    Attachment.objects.bulk_create(rows)
+
+
+# --- automatic traffic --------------------------------------------------------------------
+
+
+def file_automatic(raw: InboundRaw, parsed: InboundMessage, site: Site | None) -> Outcome:
+    """Keep an out-of-office answer or a bounce; file it on the case it answers, if any.
+    It is not a customer message: no case is opened or reopened, no clock moves."""
+    organisation_id = site.organisation_id if site is not None else None
+    case = threading.match_by_headers(organisation_id, parsed).case
+    if case is None:
+        return Outcome(InboundStatus.IGNORED, reason=f"Automatic message ({parsed.auto_reason})"
+                       "; no case it answers.", site=site, warnings=parsed.warnings)
+    message = create_message(raw, parsed, case, case.customer,
+                             kind=MessageKind.AUTOMATIC_INBOUND)
+    record_event(
+        "case.automatic_message_received", subject=case, site=case.site,
+        actor_label=f"inbound:{parsed.channel}", occurred_at=timezone.now(), internal=True,
+        summary=parsed.auto_reason, data={"message": message.pk},
+    )
+    return Outcome(
+        InboundStatus.IGNORED,
+        reason=f"Automatic message ({parsed.auto_reason}); filed on {case.reference} "
+        "without starting a clock.",
+        message=message, site=case.site, warnings=parsed.warnings,
+    )

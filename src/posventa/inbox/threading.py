@@ -1,0 +1,129 @@
+"""Which case does an inbound message belong to?
+
+In order, the first that finds a case wins:
+
+1. **Headers**: In-Reply-To, then References (newest first), matched against the
+   Message-ID of any message of the organisation, inbound or outbound. Our own replies and
+   acknowledgements carry the Message-ID the outbox generated, so a customer pressing
+   "reply" lands on the right case whatever they do to the subject.
+2. **Reference in the subject**: "[MAD-2026-00042]" anywhere in the subject.
+3. **Same customer, same channel, same topic, case still open** (not resolved or closed).
+   The topic is the department for web forms and portal chat, and the normalised subject
+   (Re:/Fwd:/Sv:/Vs:/RV:/AW:... stripped, case and spaces folded) for e-mail and letters.
+   SMS and WhatsApp have no subject, so any open case of that customer on that channel
+   is the topic; for the same reason an SMS/WhatsApp answer to a recently resolved case
+   (within the reopen window) counts as a reply to it, as it would be by e-mail.
+4. Otherwise a new case.
+
+Steps 1–2 may find a resolved or closed case; `inbox.processing` then decides whether the
+message reopens it (resolved, within `POSVENTA_CASE_REOPEN_DAYS`) or opens a new case that
+links to it. Automatic traffic (bounces, out-of-office) is matched with steps 1–2 only: it
+may be filed on a case, never opens or reopens one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus
+from posventa.inbox.models import Message
+from posventa.inbox.normalise import InboundMessage
+
+REFERENCE_RE = re.compile(r"\[([A-Z0-9]{2,8}-\d{4}-\d{4,})\]")
+# Reply and forward prefixes in the languages our customers write in (en, es, sv, de, fr,
+# nl, it, pt...), possibly repeated and numbered ("Re[2]:", "SV: Re:").
+PREFIX_RE = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|tr|sv|vs|vb|rv|res|enc|aw|wg|antw|doorst|r|i|rif)"
+    r"(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+SUBJECT_CHANNELS = {"email", "letter"}
+DEPARTMENT_CHANNELS = {"web_form", "portal_chat"}
+ANY_OPEN_CASE_CHANNELS = {"sms", "whatsapp"}
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    case: Case | None
+    how: str  # "in_reply_to", "references", "reference", "topic", "recent" or "new"
+
+
+def normalise_subject(subject: str) -> str:
+    without_reference = REFERENCE_RE.sub(" ", subject)
+    previous = None
+    text = without_reference
+    while previous != text:  # "Re: Fwd: Re:" and prefixes after a removed reference
+        previous = text
+        text = PREFIX_RE.sub("", text)
+    return " ".join(text.lower().split())[:300]
+
+
+def topic_for(channel: str, subject: str, department: str) -> str:
+    if channel in DEPARTMENT_CHANNELS:
+        return department
+    if channel in SUBJECT_CHANNELS:
+        return normalise_subject(subject)
+    return ""
+
+
+def reference_in(subject: str) -> str:
+    found = REFERENCE_RE.search(subject)
+    return found.group(1) if found else ""
+
+
+def match_by_headers(organisation_id: int | None, parsed: InboundMessage) -> ThreadMatch:
+    """Steps 1 and 2. `organisation_id` None searches every organisation (site unknown)."""
+    candidates = [(parsed.in_reply_to, "in_reply_to")] if parsed.in_reply_to else []
+    candidates += [(ref, "references") for ref in reversed(parsed.references)]
+    if candidates:
+        ids = [value for value, _ in candidates]
+        rows = Message.objects.filter(message_id__in=ids)
+        if organisation_id is not None:
+            rows = rows.filter(organisation_id=organisation_id)
+        case_by_id = {
+            message_id: case_id for message_id, case_id in rows.values_list("message_id",
+                                                                            "case_id")
+        }
+        for value, how in candidates:
+            if value in case_by_id:
+                case = Case.objects.select_related("site").get(pk=case_by_id[value])
+                return ThreadMatch(case, how)
+    reference = reference_in(parsed.subject)
+    if reference:
+        cases = Case.objects.select_related("site").filter(reference=reference)
+        if organisation_id is not None:
+            cases = cases.filter(organisation_id=organisation_id)
+        case = cases.first()
+        if case is not None:
+            return ThreadMatch(case, "reference")
+    return ThreadMatch(None, "new")
+
+
+def match_by_topic(
+    customer_id: int, channel: str, topic: str, *, recent_resolved_since: object = None
+) -> ThreadMatch:
+    """Step 3: the newest open case of this customer on this channel with this topic."""
+    open_cases = Case.objects.select_related("site").filter(
+        customer_id=customer_id, channel=channel, status__in=ACTIVE_STATUSES
+    )
+    if channel not in ANY_OPEN_CASE_CHANNELS:
+        open_cases = open_cases.filter(topic=topic)
+    case = open_cases.order_by("-opened_at", "-id").first()
+    if case is not None:
+        return ThreadMatch(case, "topic")
+    if channel in ANY_OPEN_CASE_CHANNELS and recent_resolved_since is not None:
+        recent = (
+            Case.objects.select_related("site")
+            .filter(
+                Q(customer_id=customer_id, channel=channel, status=CaseStatus.RESOLVED)
+                & Q(resolved_at__gte=recent_resolved_since)
+            )
+            .order_by("-resolved_at", "-id")
+            .first()
+        )
+        if recent is not None:
+            return ThreadMatch(recent, "recent")
+    return ThreadMatch(None, "new")
