@@ -1,4 +1,11 @@
 from django.urls import path
 
+from posventa.customers import views
+
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/merge/", views.customer_merge, name="merge"),
+    path("<int:pk>/reviewed/", views.customer_reviewed, name="reviewed"),
+]
