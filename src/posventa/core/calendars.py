@@ -44,11 +44,12 @@ def public_holidays(country: str, subdivision: str = "") -> holidays.HolidayBase
 
 
 def validate_holiday_region(country: str, subdivision: str) -> None:
+    if country.upper() not in holidays.list_supported_countries():
+        raise ValidationError({"country": _("Unknown country code.")})
+    # The holidays package reports an unknown subdivision as NotImplementedError.
     try:
         public_holidays(country, subdivision)
-    except NotImplementedError as exc:
-        raise ValidationError({"country": _("Unknown country code.")}) from exc
-    except (KeyError, ValueError) as exc:
+    except (NotImplementedError, KeyError, ValueError) as exc:
         raise ValidationError(
             {"subdivision": _("'%s' is not a subdivision of this country.") % subdivision}
         ) from exc
