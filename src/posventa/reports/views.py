@@ -46,10 +46,17 @@ class PeriodForm(forms.Form):
         return cleaned
 
     def period(self) -> tuple[dt.date, dt.date]:
-        """The valid period, or the default one while the input has errors."""
-        if self.is_valid():
-            return self.cleaned_data["start"], self.cleaned_data["end"]
-        return self.defaults["start"], self.defaults["end"]
+        """The chosen period, or the default one while either date has an error."""
+        self.is_valid()
+        if "start" in self.errors or "end" in self.errors:
+            return self.defaults["start"], self.defaults["end"]
+        return self.cleaned_data["start"], self.cleaned_data["end"]
+
+    def chosen_site(self) -> Site | None:
+        """A valid site choice still applies when a date is wrong, and vice versa."""
+        self.is_valid()
+        site: Site | None = self.cleaned_data.get("site")
+        return site
 
 
 def _non_empty(data: Any) -> dict[str, str]:
@@ -68,8 +75,9 @@ def compliance(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET, user=user, today=now.date())
     start, end = form.period()
     sites = visible_sites(user)
-    if form.is_valid() and form.cleaned_data.get("site"):
-        sites = sites.filter(pk=form.cleaned_data["site"].pk)
+    chosen_site = form.chosen_site()
+    if chosen_site is not None:
+        sites = sites.filter(pk=chosen_site.pk)
     report = compliance_by_standard(
         sites, utc_midnight(start), utc_midnight(end + dt.timedelta(days=1)), now=now
     )
