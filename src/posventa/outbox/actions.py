@@ -54,9 +54,17 @@ def notify_user(
     address = user.email if channel == Channel.EMAIL else user.phone
     headers = {"Auto-Submitted": "auto-generated"} if automatic else {}
     return _enqueue(
-        channel=channel, to_address=address, subject=subject, body=body, site=site,
-        recipient=user, related=related, automatic=automatic, dedupe_key=dedupe_key,
-        headers=headers, missing_address_is_dead=True,
+        channel=channel,
+        to_address=address,
+        subject=subject,
+        body=body,
+        site=site,
+        recipient=user,
+        related=related,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+        headers=headers,
+        missing_address_is_dead=True,
     )
 
 
@@ -90,16 +98,25 @@ def send_to_customer(
             "X-Auto-Response-Suppress": "All",
         }
     return _enqueue(
-        channel=channel, to_address=to_address, subject=subject, body=body, site=site,
-        related=related, automatic=automatic, dedupe_key=dedupe_key,
-        headers={**default_headers, **(headers or {})}, in_reply_to=in_reply_to,
-        references=references, html_body=html_body,
+        channel=channel,
+        to_address=to_address,
+        subject=subject,
+        body=body,
+        site=site,
+        related=related,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+        headers={**default_headers, **(headers or {})},
+        in_reply_to=in_reply_to,
+        references=references,
+        html_body=html_body,
         from_address=from_address or (site.email if site and site.email else ""),
     )
 
 
-def retry_now(notification: Notification, *, actor: User | None = None,
-              now: dt.datetime | None = None) -> bool:
+def retry_now(
+    notification: Notification, *, actor: User | None = None, now: dt.datetime | None = None
+) -> bool:
     """Make a waiting or dead notification due immediately. A dead letter gets a fresh
     retry ladder. Returns False when there is nothing to retry (sent or being sent)."""
     now = now or timezone.now()
@@ -117,7 +134,10 @@ def retry_now(notification: Notification, *, actor: User | None = None,
         if not won:
             return False
         record_event(
-            "notification.retry_requested", subject=current, site=current.site, actor=actor,
+            "notification.retry_requested",
+            subject=current,
+            site=current.site,
+            actor=actor,
             summary=f"{current.channel} → {current.to_address}",
             data={"previous_status": current.status, "attempts": current.attempts},
         )
@@ -149,9 +169,17 @@ def _enqueue(
     subject = " ".join(str(subject or "").split())  # a line break in a subject breaks headers
     body = str(body or "")
     dedupe_key = dedupe_key or None
-    _validate(channel=channel, subject=subject, body=body, related=related,
-              dedupe_key=dedupe_key, headers=headers, in_reply_to=in_reply_to,
-              references=references, from_address=from_address)
+    _validate(
+        channel=channel,
+        subject=subject,
+        body=body,
+        related=related,
+        dedupe_key=dedupe_key,
+        headers=headers,
+        in_reply_to=in_reply_to,
+        references=references,
+        from_address=from_address,
+    )
     missing_address = not (to_address or "").strip()
     if missing_address and not missing_address_is_dead:
         raise ValidationError({"to_address": _("An address is required.")})
@@ -159,10 +187,21 @@ def _enqueue(
 
     now = timezone.now()
     notification = Notification(
-        created_at=now, site=site, recipient=recipient, channel=channel, to_address=address,
-        from_address=from_address, subject=subject, body=body, html_body=html_body,
-        automatic=automatic, dedupe_key=dedupe_key, in_reply_to=in_reply_to.strip(),
-        references=" ".join(references.split()), headers=dict(headers), next_attempt_at=now,
+        created_at=now,
+        site=site,
+        recipient=recipient,
+        channel=channel,
+        to_address=address,
+        from_address=from_address,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+        in_reply_to=in_reply_to.strip(),
+        references=" ".join(references.split()),
+        headers=dict(headers),
+        next_attempt_at=now,
     )
     if channel == Channel.EMAIL:
         notification.message_id = make_msgid(domain=_message_id_domain(from_address))
@@ -173,7 +212,9 @@ def _enqueue(
         notification.status = NotificationStatus.DEAD
         notification.next_attempt_at = None
         notification.last_error = _("%(user)s has no address for %(channel)s.") % {
-            "user": recipient, "channel": Channel(channel).label}
+            "user": recipient,
+            "channel": Channel(channel).label,
+        }
 
     with transaction.atomic():
         existing = _find_duplicate(dedupe_key)
@@ -204,7 +245,10 @@ def _record_queued(notification: Notification) -> None:
     if notification.status == NotificationStatus.DEAD:
         verb = "notification.dead"
     record_event(
-        verb, subject=notification, site=notification.site, actor_label="outbox",
+        verb,
+        subject=notification,
+        site=notification.site,
+        actor_label="outbox",
         occurred_at=notification.created_at,
         summary=notification.last_error or f"{notification.channel} → {notification.to_address}",
         data={
@@ -217,24 +261,37 @@ def _record_queued(notification: Notification) -> None:
     )
 
 
-def _validate(*, channel: str, subject: str, body: str, related: models.Model | None,
-              dedupe_key: str | None, headers: Mapping[str, str], in_reply_to: str,
-              references: str, from_address: str) -> None:
+def _validate(
+    *,
+    channel: str,
+    subject: str,
+    body: str,
+    related: models.Model | None,
+    dedupe_key: str | None,
+    headers: Mapping[str, str],
+    in_reply_to: str,
+    references: str,
+    from_address: str,
+) -> None:
     """Collect every problem at once, each under the name of the argument at fault."""
     errors: dict[str, str] = {}
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel %(channel)r; use one of %(choices)s.") % {
-            "channel": channel, "choices": ", ".join(Channel.values)}
+            "channel": channel,
+            "choices": ", ".join(Channel.values),
+        }
     if len(subject) > SUBJECT_MAX_LENGTH:
         errors["subject"] = _("The subject is longer than %(max)d characters.") % {
-            "max": SUBJECT_MAX_LENGTH}
+            "max": SUBJECT_MAX_LENGTH
+        }
     if not (body or "").strip():
         errors["body"] = _("The message body is empty.")
     if related is not None and related.pk is None:
         errors["related"] = _("The related object has not been saved.")
     if dedupe_key is not None and len(dedupe_key) > DEDUPE_KEY_MAX_LENGTH:
         errors["dedupe_key"] = _("The dedupe key is longer than %(max)d characters.") % {
-            "max": DEDUPE_KEY_MAX_LENGTH}
+            "max": DEDUPE_KEY_MAX_LENGTH
+        }
     header_error = _header_problem(headers)
     if header_error:
         errors["headers"] = header_error
@@ -246,7 +303,8 @@ def _validate(*, channel: str, subject: str, body: str, related: models.Model | 
             validate_email(parseaddr(from_address)[1])
         except ValidationError:
             errors["from_address"] = _("%(value)r is not a valid e-mail address.") % {
-                "value": from_address}
+                "value": from_address
+            }
     if errors:
         raise ValidationError(errors)
 
@@ -257,7 +315,8 @@ def _header_problem(headers: Mapping[str, Any]) -> str:
             return _("Header names and values must be text.")
         if name.lower() in THREADING_HEADERS:
             return _("Set %(name)s through its own argument, not as an extra header.") % {
-                "name": name}
+                "name": name
+            }
         if any(ch in name + value for ch in "\r\n") or not name.strip() or ":" in name:
             return _("Header %(name)r is malformed.") % {"name": name}
     return ""
@@ -269,8 +328,9 @@ def _normalise_address(channel: str, address: str, site: Site | None) -> str:
         try:
             validate_email(address)
         except ValidationError as error:
-            raise ValidationError({"to_address": _("%(value)r is not a valid e-mail address.")
-                                   % {"value": address}}) from error
+            raise ValidationError(
+                {"to_address": _("%(value)r is not a valid e-mail address.") % {"value": address}}
+            ) from error
         return address
     return _normalise_phone(address.removeprefix("whatsapp:"), site)
 
@@ -281,11 +341,13 @@ def _normalise_phone(number: str, site: Site | None) -> str:
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException as error:
-        raise ValidationError({"to_address": _("%(value)r is not a phone number.")
-                               % {"value": number}}) from error
+        raise ValidationError(
+            {"to_address": _("%(value)r is not a phone number.") % {"value": number}}
+        ) from error
     if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({"to_address": _("%(value)r is not a valid phone number.")
-                               % {"value": number}})
+        raise ValidationError(
+            {"to_address": _("%(value)r is not a valid phone number.") % {"value": number}}
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

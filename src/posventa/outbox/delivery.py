@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -81,13 +82,13 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str:
     try:
         delivered = providers.deliver(notification)
     except providers.DeliveryError as error:
-        return record_failure(notification, attempt, str(error), permanent=error.permanent,
-                              now=now)
+        return record_failure(notification, attempt, str(error), permanent=error.permanent, now=now)
     except Exception as error:
         # A bug or a misconfiguration must not bury the message: retry, and say why.
         logger.exception("Unexpected error delivering notification %s", notification_id)
-        return record_failure(notification, attempt, f"{type(error).__name__}: {error}",
-                              permanent=False, now=now)
+        return record_failure(
+            notification, attempt, f"{type(error).__name__}: {error}", permanent=False, now=now
+        )
     return record_success(notification, attempt, delivered, now=now)
 
 
@@ -100,13 +101,37 @@ def is_due(status: str, next_attempt_at: dt.datetime | None, now: dt.datetime) -
 
 
 def claim(notification_id: int, now: dt.datetime) -> tuple[Notification, DeliveryAttempt] | None:
-    seen = (Notification.objects.filter(pk=notification_id)
-            .values("status", "attempts", "next_attempt_at").first())
-    if seen is None or not is_due(seen["status"], seen["next_attempt_at"], now):
+    seen = snapshot(notification_id)
+    if seen is None or not is_due(seen.status, seen.next_attempt_at, now):
         return None
+    return claim_snapshot(seen, now)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a worker saw of a row before trying to claim it."""
+
+    pk: int
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+
+
+def snapshot(notification_id: int) -> Snapshot | None:
+    row = (
+        Notification.objects.filter(pk=notification_id)
+        .values("status", "attempts", "next_attempt_at")
+        .first()
+    )
+    return Snapshot(pk=notification_id, **row) if row else None
+
+
+def claim_snapshot(seen: Snapshot, now: dt.datetime) -> tuple[Notification, DeliveryAttempt] | None:
+    """Compare-and-set: the row moves to SENDING only if nobody changed it since `seen`.
+    Of two workers holding the same snapshot, exactly one gets the row."""
     with transaction.atomic():
         won = Notification.objects.filter(
-            pk=notification_id, status=seen["status"], attempts=seen["attempts"]
+            pk=seen.pk, status=seen.status, attempts=seen.attempts
         ).update(
             status=NotificationStatus.SENDING,
             attempts=F("attempts") + 1,
@@ -114,42 +139,67 @@ def claim(notification_id: int, now: dt.datetime) -> tuple[Notification, Deliver
         )
         if not won:
             return None
-        if seen["status"] == NotificationStatus.SENDING:
+        if seen.status == NotificationStatus.SENDING:
             DeliveryAttempt.objects.filter(
-                notification_id=notification_id, outcome=AttemptOutcome.IN_PROGRESS
-            ).update(outcome=AttemptOutcome.ABANDONED, finished_at=now,
-                     error="The worker stopped before recording a result; lease expired.")
-        notification = Notification.objects.select_related("site").get(pk=notification_id)
+                notification_id=seen.pk, outcome=AttemptOutcome.IN_PROGRESS
+            ).update(
+                outcome=AttemptOutcome.ABANDONED,
+                finished_at=now,
+                error="The worker stopped before recording a result; lease expired.",
+            )
+        notification = Notification.objects.select_related("site").get(pk=seen.pk)
         attempt = DeliveryAttempt.objects.create(
-            notification=notification, number=notification.attempts, started_at=now,
+            notification=notification,
+            number=notification.attempts,
+            started_at=now,
             worker=worker_name(),
         )
     return notification, attempt
 
 
-def record_success(notification: Notification, attempt: DeliveryAttempt,
-                   delivered: providers.Delivered, *, now: dt.datetime | None) -> str:
+def record_success(
+    notification: Notification,
+    attempt: DeliveryAttempt,
+    delivered: providers.Delivered,
+    *,
+    now: dt.datetime | None,
+) -> str:
     finished = now or timezone.now()
     with transaction.atomic():
-        finish_attempt(attempt, AttemptOutcome.SENT, finished,
-                       provider_message_id=delivered.provider_message_id)
+        finish_attempt(
+            attempt,
+            AttemptOutcome.SENT,
+            finished,
+            provider_message_id=delivered.provider_message_id,
+        )
         # Unconditional: whatever else happened to the row, this message did go out.
         Notification.objects.filter(pk=notification.pk).update(
-            status=NotificationStatus.SENT, sent_at=finished, next_attempt_at=None,
-            provider_message_id=delivered.provider_message_id, last_error="",
+            status=NotificationStatus.SENT,
+            sent_at=finished,
+            next_attempt_at=None,
+            provider_message_id=delivered.provider_message_id,
+            last_error="",
         )
         record_event(
-            "notification.sent", subject=notification, site=notification.site,
-            actor_label="outbox", occurred_at=finished,
+            "notification.sent",
+            subject=notification,
+            site=notification.site,
+            actor_label="outbox",
+            occurred_at=finished,
             summary=f"{notification.channel} → {notification.to_address}",
-            data={"attempt": attempt.number,
-                  "provider_message_id": delivered.provider_message_id},
+            data={"attempt": attempt.number, "provider_message_id": delivered.provider_message_id},
         )
     return NotificationStatus.SENT
 
 
-def record_failure(notification: Notification, attempt: DeliveryAttempt, error: str, *,
-                   permanent: bool, now: dt.datetime | None) -> str:
+def record_failure(
+    notification: Notification,
+    attempt: DeliveryAttempt,
+    error: str,
+    *,
+    permanent: bool,
+    now: dt.datetime | None,
+) -> str:
     finished = now or timezone.now()
     gives_up = permanent or notification.attempts_in_ladder >= max_attempts()
     next_attempt_at = None if gives_up else finished + retry_delay(notification)
@@ -177,8 +227,14 @@ def retry_delay(notification: Notification) -> dt.timedelta:
     return dt.timedelta(seconds=delays[index])
 
 
-def finish_attempt(attempt: DeliveryAttempt, outcome: str, finished: dt.datetime, *,
-                   error: str = "", provider_message_id: str = "") -> None:
+def finish_attempt(
+    attempt: DeliveryAttempt,
+    outcome: str,
+    finished: dt.datetime,
+    *,
+    error: str = "",
+    provider_message_id: str = "",
+) -> None:
     attempt.outcome = outcome
     attempt.finished_at = finished
     attempt.error = error
@@ -186,24 +242,43 @@ def finish_attempt(attempt: DeliveryAttempt, outcome: str, finished: dt.datetime
     attempt.save(update_fields=["outcome", "finished_at", "error", "provider_message_id"])
 
 
-def record_failure_event(notification: Notification, attempt: DeliveryAttempt, error: str,
-                         status: str, next_attempt_at: dt.datetime | None,
-                         finished: dt.datetime) -> None:
-    data = {"notification_id": notification.pk, "attempt": attempt.number, "error": error[:500],
-            "channel": notification.channel, "to": notification.to_address}
+def record_failure_event(
+    notification: Notification,
+    attempt: DeliveryAttempt,
+    error: str,
+    status: str,
+    next_attempt_at: dt.datetime | None,
+    finished: dt.datetime,
+) -> None:
+    data = {
+        "notification_id": notification.pk,
+        "attempt": attempt.number,
+        "error": error[:500],
+        "channel": notification.channel,
+        "to": notification.to_address,
+    }
     if status == NotificationStatus.DEAD:
         # A message that will never arrive belongs on the timeline of what caused it (the
         # case, the clock), where staff will see it, not only on the notification's own.
         record_event(
-            "notification.dead", subject=notification.related or notification,
-            site=notification.site, actor_label="outbox", occurred_at=finished,
-            summary=f"{notification.channel} → {notification.to_address}: {error}", data=data,
+            "notification.dead",
+            subject=notification.related or notification,
+            site=notification.site,
+            actor_label="outbox",
+            occurred_at=finished,
+            summary=f"{notification.channel} → {notification.to_address}: {error}",
+            data=data,
         )
         return
     data["next_attempt_at"] = next_attempt_at.isoformat() if next_attempt_at else None
     record_event(
-        "notification.retrying", subject=notification, site=notification.site,
-        actor_label="outbox", occurred_at=finished, summary=error, data=data,
+        "notification.retrying",
+        subject=notification,
+        site=notification.site,
+        actor_label="outbox",
+        occurred_at=finished,
+        summary=error,
+        data=data,
     )
 
 
@@ -211,9 +286,10 @@ def deliver_due(now: dt.datetime, *, limit: int = 100) -> int:
     """The safety net the sweeper runs: deliver rows whose time has come even if their task
     was lost. Returns how many deliveries were attempted."""
     due = (
-        Notification.objects
-        .filter(Q(status__in=[*DELIVERABLE_STATUSES, NotificationStatus.SENDING]),
-                next_attempt_at__lte=now)
+        Notification.objects.filter(
+            Q(status__in=[*DELIVERABLE_STATUSES, NotificationStatus.SENDING]),
+            next_attempt_at__lte=now,
+        )
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -37,12 +37,18 @@ DELIVERABLE_STATUSES = (NotificationStatus.PENDING, NotificationStatus.RETRYING)
 
 class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), db_index=True)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="notifications")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
     # A staff member (escalations); empty for customer-side messages, which carry only the
     # address and point at the case/customer through `related`.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                  null=True, blank=True, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     to_address = models.CharField(_("to"), max_length=254)
     from_address = models.CharField(_("from"), max_length=254, blank=True)
@@ -52,8 +58,12 @@ class Notification(models.Model):
     # An automatic message (acknowledgement, escalation) never satisfies a reply clock.
     automatic = models.BooleanField(_("automatic"))
 
-    status = models.CharField(_("status"), max_length=16, choices=NotificationStatus.choices,
-                              default=NotificationStatus.PENDING)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
     # Total tries ever made; also the compare-and-set token that stops two workers sending.
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     # Tries made before the current retry ladder began. A manual "retry now" on a dead
@@ -63,17 +73,18 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    provider_message_id = models.CharField(_("provider message id"), max_length=255,
-                                           blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
 
-    related_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True,
-                                     blank=True, related_name="+")
+    related_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     related_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")
 
     # NULL (not "") when absent, so the unique constraint only binds rows that set one.
-    dedupe_key = models.CharField(_("dedupe key"), max_length=200, null=True, blank=True,
-                                  unique=True)
+    dedupe_key = models.CharField(
+        _("dedupe key"), max_length=200, null=True, blank=True, unique=True
+    )
 
     # E-mail threading: the Message-ID is generated up front so the case can record it
     # before the mail leaves, and the customer's reply can be matched to it.
@@ -113,23 +124,28 @@ class AttemptOutcome(models.TextChoices):
 
 
 class DeliveryAttempt(models.Model):
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE,
-                                     related_name="delivery_attempts")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
     number = models.PositiveIntegerField(_("attempt"))
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=24, choices=AttemptOutcome.choices,
-                               default=AttemptOutcome.IN_PROGRESS)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=24,
+        choices=AttemptOutcome.choices,
+        default=AttemptOutcome.IN_PROGRESS,
+    )
     error = models.TextField(_("error"), blank=True)
-    provider_message_id = models.CharField(_("provider message id"), max_length=255,
-                                           blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
     worker = models.CharField(_("worker"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["notification", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["notification", "number"],
-                                    name="outbox_attempt_unique_number"),
+            models.UniqueConstraint(
+                fields=["notification", "number"], name="outbox_attempt_unique_number"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -86,13 +86,20 @@ def send_email(notification: Notification) -> Delivered:
     try:
         build_email(notification).send()
     except smtplib.SMTPRecipientsRefused as error:
-        raise DeliveryError(f"Recipient refused: {error.recipients}", permanent=True) from error
+        # Greylisting answers 4xx at RCPT time: only an all-5xx refusal is final.
+        codes = [code for code, _reply in error.recipients.values()]
+        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+        replies = "; ".join(
+            f"{address}: {code} {_text(reply)}"
+            for address, (code, reply) in error.recipients.items()
+        )
+        raise DeliveryError(f"Recipient refused: {replies}", permanent=permanent) from error
     except smtplib.SMTPResponseException as error:
         # 5xx is the server's final answer; 4xx asks us to come back later.
         permanent = 500 <= error.smtp_code < 600
-        detail = error.smtp_error.decode("utf-8", "replace") if isinstance(
-            error.smtp_error, bytes) else str(error.smtp_error)
-        raise DeliveryError(f"SMTP {error.smtp_code}: {detail}", permanent=permanent) from error
+        raise DeliveryError(
+            f"SMTP {error.smtp_code}: {_text(error.smtp_error)}", permanent=permanent
+        ) from error
     except BadHeaderError as error:
         raise DeliveryError(f"Bad header: {error}", permanent=True) from error
     except (smtplib.SMTPException, OSError) as error:
@@ -100,12 +107,15 @@ def send_email(notification: Notification) -> Delivered:
     return Delivered(provider_message_id=notification.message_id)
 
 
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
 # --- SMS and WhatsApp -----------------------------------------------------------------
 
 
 class SmsBackend(Protocol):
-    def send(self, *, channel: str, to_address: str, from_address: str, body: str) -> Delivered:
-        ...
+    def send(self, *, channel: str, to_address: str, from_address: str, body: str) -> Delivered: ...
 
 
 def default_from_number(channel: str) -> str:
@@ -125,14 +135,17 @@ class FileSmsBackend:
 
     def send(self, *, channel: str, to_address: str, from_address: str, body: str) -> Delivered:
         message_id = f"file-{uuid.uuid4().hex}"
-        line = json.dumps({
-            "id": message_id,
-            "channel": channel,
-            "to": to_address,
-            "from": from_address or default_from_number(channel),
-            "body": body,
-            "sent_at": timezone.now().isoformat(),
-        }, ensure_ascii=False)
+        line = json.dumps(
+            {
+                "id": message_id,
+                "channel": channel,
+                "to": to_address,
+                "from": from_address or default_from_number(channel),
+                "body": body,
+                "sent_at": timezone.now().isoformat(),
+            },
+            ensure_ascii=False,
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock, self.path.open("a", encoding="utf-8") as output:
@@ -145,8 +158,13 @@ class FileSmsBackend:
 class TwilioSmsBackend:
     """A Twilio-compatible REST API: POST …/Accounts/{SID}/Messages.json with Basic auth."""
 
-    def __init__(self, *, api_url: str | None = None, account_sid: str | None = None,
-                 auth_token: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_url: str | None = None,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+    ) -> None:
         self.api_url = (api_url or settings.SMS_API_URL).rstrip("/")
         self.account_sid = account_sid if account_sid is not None else settings.SMS_ACCOUNT_SID
         self.auth_token = auth_token if auth_token is not None else settings.SMS_AUTH_TOKEN
@@ -163,14 +181,18 @@ class TwilioSmsBackend:
                 "SMS provider not configured (account SID, auth token or sender missing)",
                 permanent=False,
             )
-        form = urllib.parse.urlencode({
-            "To": provider_address(channel, to_address),
-            "From": provider_address(channel, sender),
-            "Body": body,
-        }).encode()
+        form = urllib.parse.urlencode(
+            {
+                "To": provider_address(channel, to_address),
+                "From": provider_address(channel, sender),
+                "Body": body,
+            }
+        ).encode()
         credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         request = urllib.request.Request(
-            self.messages_url(), data=form, method="POST",
+            self.messages_url(),
+            data=form,
+            method="POST",
             headers={
                 "Authorization": f"Basic {credentials}",
                 "Content-Type": "application/x-www-form-urlencoded",
