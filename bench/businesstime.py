@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-import holidays  # noqa: E402
+import holidays
 
-from posventa.businesstime import BusinessCalendar, WeeklyInterval  # noqa: E402
+from posventa.businesstime import BusinessCalendar, WeeklyInterval
 
 SEED = 20260329
 RANGE_START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)

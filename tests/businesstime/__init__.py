@@ -50,7 +50,10 @@ STOCKHOLM = Spec(
     weekdays(T(7), T(17)),
     holidays.country_holidays("SE"),
     # Christmas Eve is not a public holiday in Sweden, but most sites close.
-    [Closure(dt.date(year, 12, 24), dt.date(year, 12, 24), "julafton") for year in range(2024, 2030)],
+    [
+        Closure(dt.date(year, 12, 24), dt.date(year, 12, 24), "julafton")
+        for year in range(2024, 2030)
+    ],
 )
 SANTIAGO = Spec(
     "santiago-midnight",
@@ -111,9 +114,12 @@ def _first_with_new_offset(zone: ZoneInfo, low: dt.datetime, high: dt.datetime) 
     return high.replace(microsecond=0)
 
 
-def local(zone: str, *args: int, fold: int = 0) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=ZoneInfo(zone), fold=fold)  # type: ignore[misc]
+def local(
+    zone: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold: int = 0
+) -> dt.datetime:
+    """A wall-clock time in `zone`; fold=1 picks the second pass of a repeated hour."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone), fold=fold)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 import pytest
 
@@ -24,8 +25,8 @@ from tests.businesstime import (
     SANTIAGO,
     SANTIAGO_NO_HOLIDAYS,
     STOCKHOLM,
-    T,
     UTC,
+    T,
     calendar,
     local,
     transitions,
@@ -38,16 +39,9 @@ MIN = dt.timedelta(minutes=1)
 US = dt.timedelta(microseconds=1)
 
 
-def madrid(*args: int, fold: int = 0) -> dt.datetime:
-    return local("Europe/Madrid", *args, fold=fold)
-
-
-def stockholm(*args: int) -> dt.datetime:
-    return local("Europe/Stockholm", *args)
-
-
-def santiago(*args: int) -> dt.datetime:
-    return local("America/Santiago", *args)
+madrid = functools.partial(local, "Europe/Madrid")
+stockholm = functools.partial(local, "Europe/Stockholm")
+santiago = functools.partial(local, "America/Santiago")
 
 
 # -- Madrid, split shifts and ES-MD holidays ---------------------------------------------
@@ -235,9 +229,7 @@ def test_swedish_christmas_closure_and_holidays() -> None:
     assert dt.date(2026, 12, 24) not in STOCKHOLM.holidays
     assert dt.date(2026, 12, 25) in STOCKHOLM.holidays
     assert dt.date(2026, 12, 26) in STOCKHOLM.holidays
-    assert calendar(STOCKHOLM).add(stockholm(2026, 12, 23, 16), 2 * H) == stockholm(
-        2026, 12, 28, 8
-    )
+    assert calendar(STOCKHOLM).add(stockholm(2026, 12, 23, 16), 2 * H) == stockholm(2026, 12, 28, 8)
     # Without the site's own closure, Christmas Eve is an ordinary Thursday.
     public_only = BusinessCalendar(STOCKHOLM.timezone, STOCKHOLM.intervals, STOCKHOLM.holidays)
     assert public_only.add(stockholm(2026, 12, 23, 16), 2 * H) == stockholm(2026, 12, 24, 8)
