@@ -21,11 +21,15 @@ class MailRoute(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="mail_routes")
     domain = models.CharField(_("domain"), max_length=253)
     local_part = models.CharField(
-        _("local part"), max_length=64, blank=True,
+        _("local part"),
+        max_length=64,
+        blank=True,
         help_text=_("Empty = every address at the domain."),
     )
     department = models.CharField(
-        _("department"), max_length=16, blank=True,
+        _("department"),
+        max_length=16,
+        blank=True,
         help_text=_("Optional hint, e.g. parts for parts@."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -58,7 +62,9 @@ class ImapMailbox(models.Model):
     # Prefer password_env so the secret stays in the environment, not in the database.
     password = models.CharField(_("password"), max_length=500, blank=True)
     password_env = models.CharField(
-        _("password environment variable"), max_length=100, blank=True,
+        _("password environment variable"),
+        max_length=100,
+        blank=True,
         help_text=_("Name of an environment variable holding the password."),
     )
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
@@ -66,7 +72,9 @@ class ImapMailbox(models.Model):
         _("keyword for stored messages"), max_length=64, default="$Posventa"
     )
     move_to = models.CharField(
-        _("move stored messages to"), max_length=200, blank=True,
+        _("move stored messages to"),
+        max_length=200,
+        blank=True,
         help_text=_("Empty = leave them in the folder, flagged as seen and with the keyword."),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -104,7 +112,10 @@ class InboundEndpointToken(models.Model):
     prefix = models.CharField(max_length=12)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -129,7 +140,9 @@ class WebhookCredential(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="webhook_credentials")
     provider = models.CharField(
-        _("provider"), max_length=16, choices=WebhookProvider.choices,
+        _("provider"),
+        max_length=16,
+        choices=WebhookProvider.choices,
         default=WebhookProvider.TWILIO,
     )
     account_sid = models.CharField(_("account SID"), max_length=64, blank=True)
@@ -157,6 +170,7 @@ class RefusedReason(models.TextChoices):
     UNSUPPORTED_TYPE = "unsupported_type", _("Unsupported content type")
     EMPTY = "empty", _("Empty body")
     HONEYPOT = "honeypot", _("Bot trap filled in")
+    MALFORMED = "malformed", _("Request could not be read")
 
 
 class RefusedRequest(models.Model):

@@ -45,5 +45,6 @@ def email_dedupe_key(raw: bytes) -> str:
 def ingest_email(
     raw: bytes, *, source: str, site: Site | None, metadata: dict[str, Any] | None = None
 ) -> InboundRaw:
-    return ingest("email", raw, source=source, site=site, dedupe_key=email_dedupe_key(raw),
-                  metadata=metadata)
+    return ingest(
+        "email", raw, source=source, site=site, dedupe_key=email_dedupe_key(raw), metadata=metadata
+    )

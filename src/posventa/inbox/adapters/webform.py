@@ -1,0 +1,239 @@
+"""The public contact form of a site: /in/form/<site>/.
+
+The page shows the site's opening hours next to the form so nobody expects an answer at
+3 a.m. A submission goes through `ingest(channel="web_form", source="form")` like any other
+inbound message; the thank-you page gives the case reference when processing opened or
+found a case, or the number of the stored submission when it did not (yet).
+
+A hidden `submission_id` makes a double click or a browser resubmission the same message
+(it is the dedupe key); a honeypot field keeps naive bots out of the cases, while what they
+sent is still kept as a refused request.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from itertools import groupby
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from posventa.cases.models import Department
+from posventa.channels import actions as channel_actions
+from posventa.channels.models import RefusedReason
+from posventa.core.models import Site, Weekday
+from posventa.inbox.actions import ingest
+from posventa.inbox.models import InboundRaw, InboundStatus
+
+THANKS_SALT = "posventa.inbox.adapters.webform.thanks"
+# Long enough to reload the page the next day, short enough that old links stop working.
+THANKS_MAX_AGE = 7 * 24 * 3600
+HONEYPOT_FIELD = "website"
+DASH = "\N{EN DASH}"
+
+REPLY_METHODS = [
+    ("email", _("E-mail")),
+    ("sms", _("SMS")),
+    ("whatsapp", _("WhatsApp")),
+    ("phone", _("Phone call")),
+]
+# Which contact field each reply method needs.
+METHOD_NEEDS = {"email": "email", "sms": "phone", "whatsapp": "phone", "phone": "phone"}
+
+
+def normalise_phone(value: str, region: str) -> str:
+    """E.164 form of a phone number written the way people in `region` write it.
+
+    Raises ValidationError naming what is wrong; used by every form that takes a phone.
+    """
+    try:
+        number = phonenumbers.parse(value, region.upper() or None)
+    except phonenumbers.NumberParseException as error:
+        raise forms.ValidationError(
+            _("'%(value)s' is not a phone number."),
+            code="invalid_phone",
+            params={"value": value},
+        ) from error
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(
+            _(
+                "'%(value)s' is not a valid phone number (for abroad, start with + and the "
+                "country code)."
+            ),
+            code="invalid_phone",
+            params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=320)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
+    department = forms.ChoiceField(
+        label=_("About"), choices=Department.choices, initial=Department.SERVICE
+    )
+    preferred_channel = forms.ChoiceField(
+        label=_("Please answer me by"), choices=REPLY_METHODS, initial="email"
+    )
+    message = forms.CharField(
+        label=_("Your message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    # Hidden from people with CSS; a bot filling every field fills this one too.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    submission_id = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.site = site
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Tell us your name."), code="required")
+        return name
+
+    def clean_phone(self) -> str:
+        value: str = self.cleaned_data.get("phone", "").strip()
+        return normalise_phone(value, self.site.country) if value else ""
+
+    def clean_message(self) -> str:
+        message: str = self.cleaned_data["message"].strip()
+        if not message:
+            raise forms.ValidationError(_("Write your question or request."), code="required")
+        return message
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        email, phone = data.get("email"), data.get("phone")
+        if not email and not phone and "email" not in self.errors and "phone" not in self.errors:
+            message = _("Give an e-mail address or a phone number so that we can answer you.")
+            self.add_error("email", message)
+            self.add_error("phone", message)
+        method = data.get("preferred_channel")
+        needed = METHOD_NEEDS.get(method or "")
+        if needed and not data.get(needed) and needed not in self.errors:
+            label = dict(REPLY_METHODS)[method or ""]
+            self.add_error(
+                needed,
+                _("You asked to be answered by %(method)s: we need this to do it.")
+                % {"method": label},
+            )
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON fields `inbox.normalise.parse_form` reads."""
+        data = self.cleaned_data
+        return {
+            "id": str(data["submission_id"]),
+            "site": self.site.slug,
+            "name": data["name"],
+            "email": data.get("email") or "",
+            "phone": data.get("phone") or "",
+            "department": data["department"],
+            "preferred_channel": data["preferred_channel"],
+            "message": data["message"],
+        }
+
+
+def opening_hours(site: Site) -> list[tuple[str, list[str]]]:
+    """[("Monday", ["08:00-13:00", "14:00-19:00"]), ..., ("Sunday", [])] in local time.
+
+    (Shown with an en dash between the times.)
+    """
+    by_day = {
+        day: [
+            f"{row.start:%H:%M}{DASH}{row.end:%H:%M}"
+            if row.end
+            else f"{row.start:%H:%M}{DASH}24:00"
+            for row in rows
+        ]
+        for day, rows in groupby(
+            site.opening_intervals.order_by("weekday", "start"), key=lambda row: row.weekday
+        )
+    }
+    return [(str(label), by_day.get(value, [])) for value, label in Weekday.choices]
+
+
+def _site_context(site: Site) -> dict[str, Any]:
+    return {"site": site, "hours": opening_hours(site)}
+
+
+@require_http_methods(["GET", "POST"])
+def web_form(request: HttpRequest, site_slug: str) -> HttpResponse:
+    site = get_object_or_404(Site, slug=site_slug)
+    if request.method != "POST":
+        form = ContactForm(site=site, initial={"submission_id": uuid.uuid4()})
+        return render(
+            request, "inbox/adapters/web_form.html", {**_site_context(site), "form": form}
+        )
+    if request.POST.get(HONEYPOT_FIELD):
+        channel_actions.record_refused_request(
+            "web_form",
+            RefusedReason.HONEYPOT,
+            site=site,
+            detail="The hidden field was filled in.",
+            remote_addr=request.META.get("REMOTE_ADDR"),
+            method="POST",
+            url=request.build_absolute_uri(),
+            headers=dict(request.headers),
+            body=json.dumps(request.POST.dict()).encode("utf-8"),
+        )
+        # Same page as a real submission: a bot learns nothing from the answer.
+        return HttpResponseRedirect(reverse("adapters:web_form_received", args=[site.slug]))
+    form = ContactForm(request.POST, site=site)
+    if not form.is_valid():
+        return render(
+            request,
+            "inbox/adapters/web_form.html",
+            {**_site_context(site), "form": form},
+            status=400,
+        )
+    payload = form.payload()
+    raw = ingest(
+        "web_form",
+        json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        source="form",
+        site=site,
+        dedupe_key=f"form:{payload['id']}",
+        metadata={"remote_addr": request.META.get("REMOTE_ADDR", "")},
+    )
+    token = signing.dumps(raw.pk, salt=THANKS_SALT)
+    return HttpResponseRedirect(reverse("adapters:web_form_thanks", args=[site.slug, token]))
+
+
+def case_reference(raw: InboundRaw) -> str:
+    """The reference of the case a processed submission landed on, or ""."""
+    if raw.status != InboundStatus.PROCESSED or raw.message is None:
+        return ""
+    return raw.message.case.reference
+
+
+@require_http_methods(["GET"])
+def web_form_thanks(request: HttpRequest, site_slug: str, token: str = "") -> HttpResponse:
+    site = get_object_or_404(Site, slug=site_slug)
+    raw: InboundRaw | None = None
+    if token:
+        try:
+            raw_id = signing.loads(token, salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
+        except signing.BadSignature:
+            raw_id = None
+        raw = (
+            InboundRaw.objects.select_related("message__case").filter(pk=raw_id, site=site).first()
+            if raw_id is not None
+            else None
+        )
+    context = {**_site_context(site), "raw": raw, "reference": case_reference(raw) if raw else ""}
+    return render(request, "inbox/adapters/web_form_thanks.html", context)

@@ -1,0 +1,32 @@
+"""Receive e-mail over SMTP for the sites' addresses: `manage.py smtp_listen --port 2525`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from posventa.inbox.adapters.smtp import start_listener
+
+
+class Command(BaseCommand):
+    help = "Run the inbound SMTP listener until interrupted (SIGINT or SIGTERM)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to bind (127.0.0.1).")
+        parser.add_argument("--port", type=int, default=2525, help="Port (2525).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_args: stop.set())
+        controller = start_listener(options["host"], options["port"])
+        self.stdout.write(f"Listening for SMTP on {options['host']}:{options['port']}", ending="\n")
+        self.stdout.flush()
+        try:
+            stop.wait()
+        finally:
+            controller.stop()
+            self.stdout.write("SMTP listener stopped.")
