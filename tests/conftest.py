@@ -84,3 +84,15 @@ def group_admin(group: Organisation, madrid: Site, goteborg: Site) -> User:
     user = make_user("gloria")
     core_actions.grant_role(user, group, Role.ADMIN, None)
     return user
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip PostgreSQL-only tests (concurrency, SKIP LOCKED) when the suite runs on SQLite."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
