@@ -18,7 +18,11 @@ from posventa.customers.models import (
     Customer,
     Vehicle,
 )
-from posventa.customers.validation import normalise_plate, phone_search_candidates
+from posventa.customers.validation import (
+    normalise_plate,
+    phone_search_candidates,
+    search_key,
+)
 
 # Merge chains are short (a duplicate of a duplicate); the bound only stops a corrupt cycle.
 MAX_MERGE_DEPTH = 50
@@ -95,7 +99,7 @@ def search_customers(scope: Scope, query: str) -> QuerySet[Customer]:
 
 
 def _matching(text: str, organisation_ids: list[int]) -> Q:
-    condition = Q(display_name__icontains=text)
+    condition = Q(name_key__contains=search_key(text))
     points = ContactPoint.objects.filter(customer=OuterRef("pk"))
     condition |= Q(Exists(points.filter(kind=ContactKind.EMAIL, value__icontains=text.lower())))
 

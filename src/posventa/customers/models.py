@@ -51,6 +51,9 @@ class Customer(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="customers"
     )
     display_name = models.CharField(_("name"), max_length=200)
+    # Casefolded, without accents: "fernandez" and "FERNÁNDEZ" find "Fernández" on every
+    # database (SQLite's LIKE only folds ASCII case). Kept in step by save().
+    name_key = models.CharField(max_length=200, blank=True, editable=False, db_index=True)
     language = models.CharField(
         _("language"), max_length=16, blank=True, help_text=_("For example es, sv or en.")
     )
@@ -92,6 +95,15 @@ class Customer(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from posventa.customers.validation import search_key
+
+        self.name_key = search_key(self.display_name)[:200]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class ContactPoint(models.Model):

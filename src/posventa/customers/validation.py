@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -88,6 +89,12 @@ def phone_search_candidates(query: str, regions: list[str]) -> set[str]:
         except ValidationError:
             continue
     return found
+
+
+def search_key(value: str) -> str:
+    """Casefold and drop accents, so that searches ignore both ("Ångström" -> "angstrom")."""
+    decomposed = unicodedata.normalize("NFKD", (value or "").casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).strip()
 
 
 def normalise_plate(value: str) -> str:
