@@ -56,18 +56,36 @@ def receive_email(site: Site, **kwargs: object) -> InboundRaw:
     return ingest("email", email_bytes(**kwargs), source="imap", site=site)  # type: ignore[arg-type]
 
 
-def twilio_body(*, sender: str = CUSTOMER_PHONE, body: str = "¿Está lista mi furgoneta?",
-                sid: str = "SM0001", whatsapp: bool = False) -> bytes:
+def twilio_body(
+    *,
+    sender: str = CUSTOMER_PHONE,
+    body: str = "¿Está lista mi furgoneta?",
+    sid: str = "SM0001",
+    whatsapp: bool = False,
+    media: tuple[tuple[str, str], ...] = (),
+) -> bytes:
     prefix = "whatsapp:" if whatsapp else ""
-    return urlencode({
-        "From": f"{prefix}{sender}", "To": f"{prefix}+34910000000", "Body": body,
-        "MessageSid": sid, "NumMedia": "0",
-    }).encode()
+    fields = {
+        "From": f"{prefix}{sender}",
+        "To": f"{prefix}+34910000000",
+        "Body": body,
+        "MessageSid": sid,
+        "NumMedia": str(len(media)),
+    }
+    for index, (url, content_type) in enumerate(media):
+        fields[f"MediaUrl{index}"] = url
+        fields[f"MediaContentType{index}"] = content_type
+    return urlencode(fields).encode()
 
 
 def form_body(**fields: object) -> bytes:
-    values = {"name": "Lucía Ferrer", "email": CUSTOMER_EMAIL, "message": "¿Tenéis la pieza?",
-              "department": "parts", "preferred_channel": "email"}
+    values = {
+        "name": "Lucía Ferrer",
+        "email": CUSTOMER_EMAIL,
+        "message": "¿Tenéis la pieza?",
+        "department": "parts",
+        "preferred_channel": "email",
+    }
     values.update(fields)
     return json.dumps(values).encode()
 

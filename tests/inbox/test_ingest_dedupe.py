@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.cases.models import Case
 from posventa.core.models import Site
@@ -48,10 +48,10 @@ def test_it_quarantines_a_message_id_collision_without_losing_it(madrid: Site) -
 
 
 def test_it_processes_a_quarantined_message_again_on_retry(madrid: Site, manager) -> None:
-    ingest("email", email_bytes(message_id="<x@example.net>", body="A"), source="imap",
-           site=madrid)
-    collided = ingest("email", email_bytes(message_id="<x@example.net>", body="B"),
-                      source="imap", site=madrid)
+    ingest("email", email_bytes(message_id="<x@example.net>", body="A"), source="imap", site=madrid)
+    collided = ingest(
+        "email", email_bytes(message_id="<x@example.net>", body="B"), source="imap", site=madrid
+    )
     retried = retry_quarantined(collided, actor=manager)
     assert retried.status == InboundStatus.PROCESSED
     assert retried.message is not None
@@ -78,6 +78,5 @@ def test_it_keeps_a_big_payload_in_a_file(madrid: Site, settings: SettingsWrappe
 
 
 def test_it_reads_the_message_id_when_the_adapter_gives_none(madrid: Site) -> None:
-    raw = ingest("email", email_bytes(message_id="<read@example.net>"), source="smtp",
-                 site=madrid)
+    raw = ingest("email", email_bytes(message_id="<read@example.net>"), source="smtp", site=madrid)
     assert raw.dedupe_key == "<read@example.net>"

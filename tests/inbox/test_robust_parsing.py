@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.core.models import Site
 from posventa.inbox.actions import ingest
@@ -33,7 +33,7 @@ def test_it_makes_a_case_from_an_unknown_charset_and_records_a_warning(madrid: S
 
 def test_it_quarantines_malformed_mime_without_a_sender(madrid: Site) -> None:
     malformed = (
-        b"Content-Type: multipart/mixed; boundary=\"unterminated\r\n"
+        b'Content-Type: multipart/mixed; boundary="unterminated\r\n'
         b"Subject: =?utf-8?B?broken==?=\r\n\r\n"
         b"--unterminated\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
     )
@@ -48,12 +48,12 @@ def test_it_makes_a_case_from_a_multipart_message_whose_boundary_never_closes(
 ) -> None:
     data = (
         b"From: Maite <maite@example.org>\r\nSubject: Presupuesto\r\n"
-        b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
         b"--b1\r\nContent-Type: text/plain\r\n\r\nNecesito presupuesto\r\n"
     )
     raw = ingest("email", data, source="imap", site=madrid)
     assert raw.status == InboundStatus.PROCESSED
-    assert "Necesito presupuesto" in case_of(raw).messages.get().body_text
+    assert "Necesito presupuesto" in case_of(raw).messages.get(kind="customer_message").body_text
 
 
 def test_it_quarantines_garbage_bytes_with_a_reason(madrid: Site) -> None:
@@ -80,8 +80,9 @@ def test_it_refuses_a_25_mb_attachment_but_keeps_it_in_the_raw_message(
 ) -> None:
     big = b"%PDF-1.4\n" + b"0" * (25 * 1024 * 1024)
     small = b"small picture"
-    data = email_bytes(attachments=[("manual.pdf", "application/pdf", big),
-                                    ("photo.jpg", "image/jpeg", small)])
+    data = email_bytes(
+        attachments=[("manual.pdf", "application/pdf", big), ("photo.jpg", "image/jpeg", small)]
+    )
     raw = ingest("email", data, source="imap", site=madrid)
     assert raw.status == InboundStatus.PROCESSED
     refused = Attachment.objects.get(filename="manual.pdf")
@@ -97,7 +98,8 @@ def test_it_sanitises_html_bodies(madrid: Site) -> None:
     raw = ingest(
         "email",
         email_bytes(html='<p onclick="steal()">Hola<script>alert(1)</script></p>'),
-        source="imap", site=madrid,
+        source="imap",
+        site=madrid,
     )
     message = raw.message
     assert message is not None

@@ -37,7 +37,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from posventa.cases.models import (
-    ACTIVE_STATUSES,
     Case,
     CaseSequence,
     CaseStatus,
@@ -75,6 +74,7 @@ WAITING_CUSTOMER_REASON = "waiting_customer"
 NOT_REQUESTED_CHANNEL = "not_requested_channel"
 DEFAULT_REOPEN_DAYS = 14
 DEFAULT_ACK_QUIET_SECONDS = 600
+PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def reopen_window() -> dt.timedelta:
@@ -97,17 +97,13 @@ def next_reference(site: Site, at: dt.datetime) -> str:
     prefix = reference_prefix(site)
     year = at.astimezone(ZoneInfo(site.timezone)).year
     with transaction.atomic():
-        updated = CaseSequence.objects.filter(prefix=prefix, year=year).update(
-            last=F("last") + 1
-        )
+        updated = CaseSequence.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
         if not updated:
             try:
                 with transaction.atomic():
                     CaseSequence.objects.create(prefix=prefix, year=year, last=1)
             except IntegrityError:  # another transaction created it first
-                CaseSequence.objects.filter(prefix=prefix, year=year).update(
-                    last=F("last") + 1
-                )
+                CaseSequence.objects.filter(prefix=prefix, year=year).update(last=F("last") + 1)
         number = CaseSequence.objects.get(prefix=prefix, year=year).last
     return f"{prefix}-{year}-{number:05d}"
 
@@ -162,13 +158,29 @@ def open_case(
             opened_at=opened_at,
             previous_case=previous_case,
         )
-        clocks.start_clock(INFO_COMPLETE, subject=case, site=site, owner=owner,
-                           started_at=opened_at, label=case.reference, actor=actor)
+        clocks.start_clock(
+            INFO_COMPLETE,
+            subject=case,
+            site=site,
+            owner=owner,
+            started_at=opened_at,
+            label=case.reference,
+            actor=actor,
+        )
         record_event(
-            "case.opened", subject=case, site=site, actor=actor, actor_label=actor_label,
-            summary=subject, occurred_at=opened_at, internal=False,
-            data={"reference": case.reference, "channel": channel,
-                  "previous_case": previous_case.reference if previous_case else None},
+            "case.opened",
+            subject=case,
+            site=site,
+            actor=actor,
+            actor_label=actor_label,
+            summary=subject,
+            occurred_at=opened_at,
+            internal=False,
+            data={
+                "reference": case.reference,
+                "channel": channel,
+                "previous_case": previous_case.reference if previous_case else None,
+            },
         )
     return case
 
@@ -197,26 +209,50 @@ def receive_message(case: Case, message: Message, *, actor_label: str = "custome
         case.save(update_fields=[*changed, "updated_at"])
         start_reply_clocks(case, message.channel, at)
         record_event(
-            "case.message_received", subject=case, site=case.site, actor_label=actor_label,
-            summary=message.subject or message.body_text[:200], occurred_at=at,
+            "case.message_received",
+            subject=case,
+            site=case.site,
+            actor_label=actor_label,
+            summary=message.subject or message.body_text[:200],
+            occurred_at=at,
             internal=False,
-            data={"message": message.pk, "channel": message.channel,
-                  "is_chase": message.is_chase, "chase_count": case.chase_count},
+            data={
+                "message": message.pk,
+                "channel": message.channel,
+                "is_chase": message.is_chase,
+                "chase_count": case.chase_count,
+            },
         )
     return case
 
 
 def start_reply_clocks(case: Case, channel: str, at: dt.datetime) -> None:
     if channel in INTERNET_CHANNELS:
-        clocks.start_clock(INFO_WEB, subject=case, site=case.site, owner=case.owner,
-                           started_at=at, label=case.reference)
+        clocks.start_clock(
+            INFO_WEB,
+            subject=case,
+            site=case.site,
+            owner=case.owner,
+            started_at=at,
+            label=case.reference,
+        )
     if channel in WRITTEN_CHANNELS:
-        clocks.start_clock(INFO_WRITTEN, subject=case, site=case.site, owner=case.owner,
-                           started_at=at, label=case.reference)
+        clocks.start_clock(
+            INFO_WRITTEN,
+            subject=case,
+            site=case.site,
+            owner=case.owner,
+            started_at=at,
+            label=case.reference,
+        )
 
 
 def reopen_case(
-    case: Case, *, actor: User | None = None, reason: str = "", at: dt.datetime | None = None,
+    case: Case,
+    *,
+    actor: User | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
     actor_label: str = "",
 ) -> Case:
     """Reopen a resolved case (the customer replied, or staff found it was not answered).
@@ -230,10 +266,25 @@ def reopen_case(
         case.resolution_message = None
         case.save(update_fields=["status", "resolved_at", "resolution_message", "updated_at"])
         # The earlier answer was not complete after all: a new INFO-COMPLETE clock.
-        clocks.start_clock(INFO_COMPLETE, subject=case, site=case.site, owner=case.owner,
-                           started_at=at, label=case.reference, actor=actor)
-        record_event("case.reopened", subject=case, site=case.site, actor=actor,
-                     actor_label=actor_label, summary=reason, occurred_at=at, internal=False)
+        clocks.start_clock(
+            INFO_COMPLETE,
+            subject=case,
+            site=case.site,
+            owner=case.owner,
+            started_at=at,
+            label=case.reference,
+            actor=actor,
+        )
+        record_event(
+            "case.reopened",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            actor_label=actor_label,
+            summary=reason,
+            occurred_at=at,
+            internal=False,
+        )
     return case
 
 
@@ -278,9 +329,16 @@ def reply(
     now = timezone.now()
     with transaction.atomic():
         message = Message(
-            organisation_id=case.organisation_id, case=case, direction=Direction.OUTBOUND,
-            channel=channel, kind=MessageKind.REPLY, customer=case.customer, author=author,
-            automatic=False, to_address=recipient.address, body_text=body,
+            organisation_id=case.organisation_id,
+            case=case,
+            direction=Direction.OUTBOUND,
+            channel=channel,
+            kind=MessageKind.REPLY,
+            customer=case.customer,
+            author=author,
+            automatic=False,
+            to_address=recipient.address,
+            body_text=body,
             created_at=now,
             warnings=[] if on_requested_channel else [NOT_REQUESTED_CHANNEL],
         )
@@ -296,11 +354,19 @@ def reply(
             case.status = CaseStatus.OPEN
         _apply_human_reply(case, counts_as_reply=on_requested_channel, at=now, actor=author)
         record_event(
-            "case.replied", subject=case, site=case.site, actor=author,
-            summary=message.subject or body[:200], occurred_at=now, internal=False,
-            data={"message": message.pk, "channel": channel,
-                  "requested_channel": case.requested_reply_channel,
-                  "on_requested_channel": on_requested_channel},
+            "case.replied",
+            subject=case,
+            site=case.site,
+            actor=author,
+            summary=message.subject or body[:200],
+            occurred_at=now,
+            internal=False,
+            data={
+                "message": message.pk,
+                "channel": channel,
+                "requested_channel": case.requested_reply_channel,
+                "on_requested_channel": on_requested_channel,
+            },
         )
     return message
 
@@ -322,19 +388,34 @@ def log_call(
     at = at or timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
-            organisation_id=case.organisation_id, case=case, direction=direction,
-            channel=MessageChannel.PHONE, kind=MessageKind.CALL_LOG,
-            customer=case.customer, author=author, body_text=summary, created_at=at,
+            organisation_id=case.organisation_id,
+            case=case,
+            direction=direction,
+            channel=MessageChannel.PHONE,
+            kind=MessageKind.CALL_LOG,
+            customer=case.customer,
+            author=author,
+            body_text=summary,
+            created_at=at,
         )
         if case.status == CaseStatus.NEW:
             case.status = CaseStatus.OPEN
         _apply_human_reply(
-            case, counts_as_reply=case.requested_reply_channel == ReplyChannel.PHONE,
-            at=at, actor=author,
+            case,
+            counts_as_reply=case.requested_reply_channel == ReplyChannel.PHONE,
+            at=at,
+            actor=author,
         )
-        record_event("case.call_logged", subject=case, site=case.site, actor=author,
-                     summary=summary[:200], occurred_at=at, internal=True,
-                     data={"message": message.pk, "direction": direction})
+        record_event(
+            "case.call_logged",
+            subject=case,
+            site=case.site,
+            actor=author,
+            summary=summary[:200],
+            occurred_at=at,
+            internal=True,
+            data={"message": message.pk, "direction": direction},
+        )
     return message
 
 
@@ -346,19 +427,29 @@ def add_internal_note(case: Case, *, author: User, body: str) -> Message:
     now = timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
-            organisation_id=case.organisation_id, case=case, direction=Direction.OUTBOUND,
-            channel=MessageChannel.INTERNAL, kind=MessageKind.INTERNAL_NOTE, author=author,
-            body_text=body, created_at=now,
+            organisation_id=case.organisation_id,
+            case=case,
+            direction=Direction.OUTBOUND,
+            channel=MessageChannel.INTERNAL,
+            kind=MessageKind.INTERNAL_NOTE,
+            author=author,
+            body_text=body,
+            created_at=now,
         )
-        record_event("case.note_added", subject=case, site=case.site, actor=author,
-                     summary=body[:200], occurred_at=now, internal=True,
-                     data={"message": message.pk})
+        record_event(
+            "case.note_added",
+            subject=case,
+            site=case.site,
+            actor=author,
+            summary=body[:200],
+            occurred_at=now,
+            internal=True,
+            data={"message": message.pk},
+        )
     return message
 
 
-def _apply_human_reply(
-    case: Case, *, counts_as_reply: bool, at: dt.datetime, actor: User
-) -> None:
+def _apply_human_reply(case: Case, *, counts_as_reply: bool, at: dt.datetime, actor: User) -> None:
     clocks.satisfy_clocks(case, INFO_WRITTEN, at=at, actor=actor, reason="acknowledged")
     fields = ["status", "updated_at"]
     if counts_as_reply:
@@ -389,7 +480,8 @@ def _send(case: Case, message: Message) -> Notification:
         references=message.references,
         from_address=case.site.email or None,
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
-        if message.automatic else None,
+        if message.automatic
+        else None,
     )
 
 
@@ -408,9 +500,12 @@ def recipient_for(case: Case, channel: str) -> Recipient:
     elif not address:
         address = _contact_address(case.customer, channel)
         if not address:
-            raise ValidationError({"channel": _(
-                "The customer has no %(channel)s address on record."
-            ) % {"channel": channel}})
+            raise ValidationError(
+                {
+                    "channel": _("The customer has no %(channel)s address on record.")
+                    % {"channel": channel}
+                }
+            )
     return Recipient(channel, address or "")
 
 
@@ -451,10 +546,12 @@ def render_canned_answer(canned: CannedAnswer, case: Case) -> str:
         "reference": case.reference,
         "site_name": case.site.name,
     }
-    body = canned.body
-    for key, value in values.items():
-        body = re.sub(r"\{\{\s*" + key + r"\s*\}\}", lambda _m, v=value: str(v), body)
-    return body
+
+    def fill(match: re.Match[str]) -> str:
+        # Unknown placeholders stay visible so the agent notices them before sending.
+        return values.get(match.group(1), match.group(0))
+
+    return PLACEHOLDER_RE.sub(fill, canned.body)
 
 
 # --- acknowledgement ----------------------------------------------------------------------
@@ -488,9 +585,16 @@ def send_acknowledgement(
         subject, body = _ack_text(case, channel, portal_url(customer))
     with transaction.atomic():
         message = Message(
-            organisation_id=case.organisation_id, case=case, direction=Direction.OUTBOUND,
-            channel=channel, kind=MessageKind.AUTO_ACKNOWLEDGEMENT, customer=customer,
-            automatic=True, to_address=address, subject=subject, body_text=body,
+            organisation_id=case.organisation_id,
+            case=case,
+            direction=Direction.OUTBOUND,
+            channel=channel,
+            kind=MessageKind.AUTO_ACKNOWLEDGEMENT,
+            customer=customer,
+            automatic=True,
+            to_address=address,
+            subject=subject,
+            body_text=body,
             created_at=now,
         )
         if channel == "email" and inbound.channel == "email" and inbound.message_id:
@@ -500,9 +604,16 @@ def send_acknowledgement(
         message.message_id = message.notification.message_id
         message.from_address = message.notification.from_address
         message.save()
-        record_event("case.acknowledged", subject=case, site=case.site, actor_label="system",
-                     summary=subject, occurred_at=now, internal=False,
-                     data={"message": message.pk, "channel": channel, "automatic": True})
+        record_event(
+            "case.acknowledged",
+            subject=case,
+            site=case.site,
+            actor_label="system",
+            summary=subject,
+            occurred_at=now,
+            internal=False,
+            data={"message": message.pk, "channel": channel, "automatic": True},
+        )
     return message
 
 
@@ -518,21 +629,28 @@ def _ack_route(inbound: Message) -> tuple[str, str]:
 
 
 def _ack_text(case: Case, channel: str, link: str) -> tuple[str, str]:
-    values = {"reference": case.reference, "site": case.site.name, "url": link,
-              "name": case.customer.display_name or _("customer")}
+    values = {
+        "reference": case.reference,
+        "site": case.site.name,
+        "url": link,
+        "name": case.customer.display_name or _("customer"),
+    }
     if channel != "email":
         return "", _(
             "%(site)s: we have your message, case %(reference)s. Follow it: %(url)s"
         ) % values
     subject = _("We have received your message [%(reference)s]") % values
-    body = _(
-        "Hello %(name)s,\n\n"
-        "Thank you for contacting %(site)s. Your message is registered as case "
-        "%(reference)s; please quote this reference if you contact us again. A member of "
-        "our team will answer you personally.\n\n"
-        "You can follow your case here: %(url)s\n\n"
-        "This is an automatic message."
-    ) % values
+    body = (
+        _(
+            "Hello %(name)s,\n\n"
+            "Thank you for contacting %(site)s. Your message is registered as case "
+            "%(reference)s; please quote this reference if you contact us again. A member of "
+            "our team will answer you personally.\n\n"
+            "You can follow your case here: %(url)s\n\n"
+            "This is an automatic message."
+        )
+        % values
+    )
     return subject, body
 
 
@@ -551,7 +669,11 @@ def assign_case(case: Case, owner: User | None, *, actor: User | None) -> Case:
         case.save(update_fields=["owner", "status", "updated_at"])
         _reassign_open_clocks(case, owner, actor)
         record_event(
-            "case.assigned", subject=case, site=case.site, actor=actor, internal=True,
+            "case.assigned",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            internal=True,
             summary=str(owner) if owner else _("Unassigned"),
             data={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
         )
@@ -582,10 +704,16 @@ def transfer_case(
     now = timezone.now()
     with transaction.atomic():
         transfer = CaseTransfer.objects.create(
-            case=case, from_owner=case.owner, to_owner=to_owner, from_team=case.team,
+            case=case,
+            from_owner=case.owner,
+            to_owner=to_owner,
+            from_team=case.team,
             to_team=to_team if to_team is not None else case.team,
-            from_department=case.department, to_department=to_department or case.department,
-            note=note.strip(), actor=actor, at=now,
+            from_department=case.department,
+            to_department=to_department or case.department,
+            note=note.strip(),
+            actor=actor,
+            at=now,
         )
         # Moving to another team without naming a person puts the case in that queue.
         case.owner = to_owner
@@ -594,13 +722,22 @@ def transfer_case(
         case.save(update_fields=["owner", "team", "department", "updated_at"])
         _reassign_open_clocks(case, to_owner, actor)
         record_event(
-            "case.transferred", subject=case, site=case.site, actor=actor, occurred_at=now,
-            summary=note.strip()[:500], internal=True,
-            data={"transfer": transfer.pk,
-                  "from_owner": transfer.from_owner_id, "to_owner": transfer.to_owner_id,
-                  "from_team": transfer.from_team_id, "to_team": transfer.to_team_id,
-                  "from_department": transfer.from_department,
-                  "to_department": transfer.to_department},
+            "case.transferred",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            occurred_at=now,
+            summary=note.strip()[:500],
+            internal=True,
+            data={
+                "transfer": transfer.pk,
+                "from_owner": transfer.from_owner_id,
+                "to_owner": transfer.to_owner_id,
+                "from_team": transfer.from_team_id,
+                "to_team": transfer.to_team_id,
+                "from_department": transfer.from_department,
+                "to_department": transfer.to_department,
+            },
         )
     return transfer
 
@@ -618,9 +755,13 @@ def set_case_status(case: Case, status: str, *, actor: User | None) -> Case:
     """Move between open and the two waiting states. Resolving and closing have their own
     actions because they need an answer."""
     if status not in STAFF_SETTABLE_STATUSES:
-        raise ValidationError({"status": _(
-            "Use resolve or close for that; a case can be set to open or waiting here."
-        )})
+        raise ValidationError(
+            {
+                "status": _(
+                    "Use resolve or close for that; a case can be set to open or waiting here."
+                )
+            }
+        )
     if not case.is_active:
         raise ValidationError({"status": _("Reopen the case first.")})
     if status == case.status:
@@ -634,10 +775,16 @@ def set_case_status(case: Case, status: str, *, actor: User | None) -> Case:
             clocks.pause_clocks(case, reason=WAITING_CUSTOMER_REASON, at=now, actor=actor)
         elif previous == CaseStatus.WAITING_CUSTOMER:
             clocks.resume_clocks(case, at=now, actor=actor)
-        record_event("case.status_changed", subject=case, site=case.site, actor=actor,
-                     occurred_at=now, internal=False,
-                     summary=str(CaseStatus(status).label),
-                     data={"from": previous, "to": status})
+        record_event(
+            "case.status_changed",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            occurred_at=now,
+            internal=False,
+            summary=str(CaseStatus(status).label),
+            data={"from": previous, "to": status},
+        )
     return case
 
 
@@ -657,9 +804,16 @@ def resolve_case(case: Case, *, actor: User, answer: Message) -> Case:
         case.resolution_message = answer
         case.save(update_fields=["status", "resolved_at", "resolution_message", "updated_at"])
         clocks.satisfy_clocks(case, INFO_COMPLETE, at=now, actor=actor, reason="answered")
-        record_event("case.resolved", subject=case, site=case.site, actor=actor,
-                     occurred_at=now, internal=False, summary=answer.body_text[:200],
-                     data={"answer": answer.pk, "from": previous})
+        record_event(
+            "case.resolved",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            occurred_at=now,
+            internal=False,
+            summary=answer.body_text[:200],
+            data={"answer": answer.pk, "from": previous},
+        )
     return case
 
 
@@ -676,9 +830,12 @@ def _validate_answer(case: Case, answer: Message | None) -> None:
         refuse(_("The answer must be a message a person sent to the customer."))
     if answer.kind not in (MessageKind.REPLY, MessageKind.CALL_LOG):
         refuse(_("An internal note or an automatic message is not an answer."))
-    if answer.notification_id is not None and Notification.objects.filter(
-        pk=answer.notification_id, status=NotificationStatus.DEAD
-    ).exists():
+    if (
+        answer.notification_id is not None
+        and Notification.objects.filter(
+            pk=answer.notification_id, status=NotificationStatus.DEAD
+        ).exists()
+    ):
         refuse(_("That reply could not be delivered."))
 
 
@@ -691,8 +848,14 @@ def close_case(case: Case, *, actor: User | None) -> Case:
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         case.save(update_fields=["status", "closed_at", "updated_at"])
-        record_event("case.closed", subject=case, site=case.site, actor=actor,
-                     occurred_at=now, internal=False)
+        record_event(
+            "case.closed",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            occurred_at=now,
+            internal=False,
+        )
     return case
 
 
@@ -706,8 +869,13 @@ def repoint_customer(survivor: Customer, duplicate: Customer) -> int:
         Case.objects.filter(pk__in=case_ids).update(customer=survivor)
         Message.objects.filter(customer=duplicate).update(customer=survivor)
         for case in Case.objects.filter(pk__in=case_ids).select_related("site"):
-            record_event("case.customer_merged", subject=case, site=case.site,
-                         internal=True, data={"from": duplicate.pk, "to": survivor.pk})
+            record_event(
+                "case.customer_merged",
+                subject=case,
+                site=case.site,
+                internal=True,
+                data={"from": duplicate.pk, "to": survivor.pk},
+            )
     return len(case_ids)
 
 
@@ -716,12 +884,16 @@ def repoint_customer(survivor: Customer, duplicate: Customer) -> int:
 
 def _validate_choice(field: str, value: Any, allowed: list[str]) -> None:
     if value not in allowed:
-        raise ValidationError({field: _("“%(value)s” is not one of: %(allowed)s.") % {
-            "value": value, "allowed": ", ".join(allowed)}})
+        raise ValidationError(
+            {
+                field: _("“%(value)s” is not one of: %(allowed)s.")
+                % {"value": value, "allowed": ", ".join(allowed)}
+            }
+        )
 
 
 def _validate_owner(user: User, site: Site, *, field: str = "owner") -> None:
     if not user.is_active or not can_see_site(user, site):
-        raise ValidationError({field: _("%(user)s does not work at %(site)s.") % {
-            "user": user, "site": site}})
-
+        raise ValidationError(
+            {field: _("%(user)s does not work at %(site)s.") % {"user": user, "site": site}}
+        )

@@ -76,6 +76,9 @@ class CaseSequence(models.Model):
             models.UniqueConstraint(fields=["prefix", "year"], name="case_sequence_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
 
 class Case(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
@@ -85,7 +88,10 @@ class Case(models.Model):
         "customers.Customer", on_delete=models.PROTECT, related_name="cases"
     )
     vehicle = models.ForeignKey(
-        "customers.Vehicle", on_delete=models.SET_NULL, null=True, blank=True,
+        "customers.Vehicle",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="cases",
     )
     department = models.CharField(
@@ -100,7 +106,10 @@ class Case(models.Model):
     )
     # Exactly one owner; empty means the case waits in the site's (or team's) queue.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="owned_cases",
     )
     team = models.ForeignKey(
@@ -153,11 +162,17 @@ class CaseTransfer(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
     from_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     to_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     from_team = models.ForeignKey(
@@ -170,10 +185,16 @@ class CaseTransfer(models.Model):
     to_department = models.CharField(max_length=16, choices=Department.choices)
     note = models.TextField(_("handover note"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     at = models.DateTimeField()
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} @ {self.at:%Y-%m-%d %H:%M}"

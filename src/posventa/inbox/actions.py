@@ -68,20 +68,31 @@ def ingest(
     metadata = _json_safe(metadata or {})
     sha = hashlib.sha256(data).hexdigest()
     key = _dedupe_key(channel, data, dedupe_key, metadata)
-    row, created = _store_raw(channel, data, sha, key, source=source, site=site,
-                              metadata=metadata)
+    row, _created = _store_raw(channel, data, sha, key, source=source, site=site, metadata=metadata)
     if row.status == InboundStatus.PENDING:
         return process_inbound(row)
     return row
 
 
 def _store_raw(
-    channel: str, data: bytes, sha: str, key: str, *, source: str, site: Site | None,
+    channel: str,
+    data: bytes,
+    sha: str,
+    key: str,
+    *,
+    source: str,
+    site: Site | None,
     metadata: dict[str, Any],
 ) -> tuple[InboundRaw, bool]:
     row = InboundRaw(
-        received_at=timezone.now(), channel=channel, source=source, site=site, size=len(data),
-        sha256=sha, dedupe_key=key, metadata=metadata,
+        received_at=timezone.now(),
+        channel=channel,
+        source=source,
+        site=site,
+        size=len(data),
+        sha256=sha,
+        dedupe_key=key,
+        metadata=metadata,
     )
     if len(data) > inline_limit():
         row.raw_path = _write_raw_file(data, sha)
@@ -192,8 +203,17 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
             locked.processed_at = timezone.now()
             if outcome.site is not None and locked.site_id is None:
                 locked.site = outcome.site
-            locked.save(update_fields=["status", "reason", "warnings", "message", "attempts",
-                                       "processed_at", "site"])
+            locked.save(
+                update_fields=[
+                    "status",
+                    "reason",
+                    "warnings",
+                    "message",
+                    "attempts",
+                    "processed_at",
+                    "site",
+                ]
+            )
             return locked
     except normalise.ParseError as error:
         return quarantine(raw, str(error))
@@ -218,8 +238,14 @@ def quarantine(raw: InboundRaw, reason: str) -> InboundRaw:
 
 
 def _record_quarantine(row: InboundRaw) -> None:
-    record_event("inbound.quarantined", subject=row, site=row.site, actor_label="inbox",
-                 summary=row.reason[:500], data={"channel": row.channel, "raw": row.pk})
+    record_event(
+        "inbound.quarantined",
+        subject=row,
+        site=row.site,
+        actor_label="inbox",
+        summary=row.reason[:500],
+        data={"channel": row.channel, "raw": row.pk},
+    )
 
 
 def retry_quarantined(raw: InboundRaw, *, actor: User | None) -> InboundRaw:
@@ -230,6 +256,12 @@ def retry_quarantined(raw: InboundRaw, *, actor: User | None) -> InboundRaw:
             raise ValidationError({"status": _("Only a quarantined message can be retried.")})
         row.status = InboundStatus.PENDING
         row.save(update_fields=["status"])
-        record_event("inbound.retried", subject=row, site=row.site, actor=actor,
-                     summary=row.reason[:500], data={"channel": row.channel})
+        record_event(
+            "inbound.retried",
+            subject=row,
+            site=row.site,
+            actor=actor,
+            summary=row.reason[:500],
+            data={"channel": row.channel},
+        )
     return process_inbound(row)

@@ -138,11 +138,17 @@ class Message(models.Model):
     channel = models.CharField(max_length=16, choices=MessageChannel.choices)
     kind = models.CharField(max_length=24, choices=MessageKind.choices)
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, null=True, blank=True,
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="messages",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="messages",
     )
     automatic = models.BooleanField(default=False)
@@ -163,7 +169,10 @@ class Message(models.Model):
     # reply went out on another channel than the customer asked for, or "charset_fallback".
     warnings = models.JSONField(default=list, blank=True)
     notification = models.ForeignKey(
-        "outbox.Notification", on_delete=models.SET_NULL, null=True, blank=True,
+        "outbox.Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     raw = models.ForeignKey(

@@ -217,9 +217,7 @@ def _first_message_id(value: str) -> str:
     return value.strip()[:500] if value.strip() and " " not in value.strip() else ""
 
 
-def _walk_body(
-    msg: Message, warnings: list[str]
-) -> tuple[str, str, list[InboundAttachment]]:
+def _walk_body(msg: Message, warnings: list[str]) -> tuple[str, str, list[InboundAttachment]]:
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[InboundAttachment] = []
@@ -288,8 +286,9 @@ def _part_text(part: Message, warnings: list[str]) -> str:
     try:
         return data.decode(charset)
     except (LookupError, UnicodeError):
-        warnings.append(f"charset {charset!r} unknown or wrong: decoded as UTF-8 with "
-                        "replacement characters")
+        warnings.append(
+            f"charset {charset!r} unknown or wrong: decoded as UTF-8 with replacement characters"
+        )
         return data.decode("utf-8", errors="replace")
 
 
@@ -424,7 +423,7 @@ def parse_letter(raw: bytes, metadata: dict[str, Any]) -> InboundMessage:
     phone = str(metadata.get("phone") or "").strip()
     customer_id = metadata.get("customer_id")
     try:
-        known_customer = int(customer_id) if customer_id not in (None, "") else None
+        known_customer = None if customer_id in (None, "") else int(str(customer_id))
     except (TypeError, ValueError) as error:
         raise ParseError(f"customer_id {customer_id!r} is not a number.") from error
     if known_customer is None and not email and not phone:

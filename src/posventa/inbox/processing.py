@@ -74,8 +74,7 @@ def process(raw: InboundRaw) -> Outcome:
     case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}")
     if opened:
         case_actions.send_acknowledgement(case, message, language=customer_language(case))
-    return Outcome(InboundStatus.PROCESSED, message=message, site=site,
-                   warnings=parsed.warnings)
+    return Outcome(InboundStatus.PROCESSED, message=message, site=site, warnings=parsed.warnings)
 
 
 # --- site and customer --------------------------------------------------------------------
@@ -110,8 +109,11 @@ def identify(site: Site, parsed: InboundMessage) -> Customer:
         return _survivor(customer)
     channel = IDENTIFY_CHANNEL.get(parsed.channel) or parsed.address_kind
     result = identify_customer(
-        site.organisation, channel=channel, address=parsed.from_address,
-        display_name=parsed.from_name, region=site.country,
+        site.organisation,
+        channel=channel,
+        address=parsed.from_address,
+        display_name=parsed.from_name,
+        region=site.country,
     )
     return result.customer
 
@@ -142,7 +144,9 @@ def thread(
     match = threading.match_by_headers(site.organisation_id, parsed)
     if match.case is None:
         match = threading.match_by_topic(
-            customer.pk, parsed.channel, topic,
+            customer.pk,
+            parsed.channel,
+            topic,
             recent_resolved_since=received - case_actions.reopen_window(),
         )
     previous: Case | None = None
@@ -152,7 +156,9 @@ def thread(
             return case, False
         if case.status == CaseStatus.RESOLVED and _within_reopen_window(case, received):
             case_actions.reopen_case(
-                case, at=received, actor_label=f"inbound:{parsed.channel}",
+                case,
+                at=received,
+                actor_label=f"inbound:{parsed.channel}",
                 reason="The customer replied to the answer.",
             )
             return case, False
@@ -188,7 +194,11 @@ def case_subject(parsed: InboundMessage) -> str:
 
 
 def create_message(
-    raw: InboundRaw, parsed: InboundMessage, case: Case, customer: Customer | None, *,
+    raw: InboundRaw,
+    parsed: InboundMessage,
+    case: Case,
+    customer: Customer | None,
+    *,
     kind: str | None = None,
 ) -> Message:
     html = nh3.clean(parsed.html) if parsed.html else ""
@@ -227,8 +237,11 @@ def store_attachments(message: Message, attachments: list[InboundAttachment]) ->
     rows = []
     for item in attachments:
         row = Attachment(
-            message=message, filename=item.filename or "attachment",
-            content_type=item.content_type[:255], size=item.size, url=item.url,
+            message=message,
+            filename=item.filename or "attachment",
+            content_type=item.content_type[:255],
+            size=item.size,
+            url=item.url,
         )
         if item.data is None:
             rows.append(row)
@@ -261,18 +274,28 @@ def file_automatic(raw: InboundRaw, parsed: InboundMessage, site: Site | None) -
     organisation_id = site.organisation_id if site is not None else None
     case = threading.match_by_headers(organisation_id, parsed).case
     if case is None:
-        return Outcome(InboundStatus.IGNORED, reason=f"Automatic message ({parsed.auto_reason})"
-                       "; no case it answers.", site=site, warnings=parsed.warnings)
-    message = create_message(raw, parsed, case, case.customer,
-                             kind=MessageKind.AUTOMATIC_INBOUND)
+        return Outcome(
+            InboundStatus.IGNORED,
+            reason=f"Automatic message ({parsed.auto_reason}); no case it answers.",
+            site=site,
+            warnings=parsed.warnings,
+        )
+    message = create_message(raw, parsed, case, case.customer, kind=MessageKind.AUTOMATIC_INBOUND)
     record_event(
-        "case.automatic_message_received", subject=case, site=case.site,
-        actor_label=f"inbound:{parsed.channel}", occurred_at=timezone.now(), internal=True,
-        summary=parsed.auto_reason, data={"message": message.pk},
+        "case.automatic_message_received",
+        subject=case,
+        site=case.site,
+        actor_label=f"inbound:{parsed.channel}",
+        occurred_at=timezone.now(),
+        internal=True,
+        summary=parsed.auto_reason,
+        data={"message": message.pk},
     )
     return Outcome(
         InboundStatus.IGNORED,
         reason=f"Automatic message ({parsed.auto_reason}); filed on {case.reference} "
         "without starting a clock.",
-        message=message, site=case.site, warnings=parsed.warnings,
+        message=message,
+        site=case.site,
+        warnings=parsed.warnings,
     )

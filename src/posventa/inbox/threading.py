@@ -15,14 +15,15 @@ In order, the first that finds a case wins:
    (within the reopen window) counts as a reply to it, as it would be by e-mail.
 4. Otherwise a new case.
 
-Steps 1–2 may find a resolved or closed case; `inbox.processing` then decides whether the
+Steps 1-2 may find a resolved or closed case; `inbox.processing` then decides whether the
 message reopens it (resolved, within `POSVENTA_CASE_REOPEN_DAYS`) or opens a new case that
-links to it. Automatic traffic (bounces, out-of-office) is matched with steps 1–2 only: it
+links to it. Automatic traffic (bounces, out-of-office) is matched with steps 1-2 only: it
 may be filed on a case, never opens or reopens one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ REFERENCE_RE = re.compile(r"\[([A-Z0-9]{2,8}-\d{4}-\d{4,})\]")
 # nl, it, pt...), possibly repeated and numbered ("Re[2]:", "SV: Re:").
 PREFIX_RE = re.compile(
     r"^\s*(?:(?:re|fw|fwd|tr|sv|vs|vb|rv|res|enc|aw|wg|antw|doorst|r|i|rif)"
-    r"(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+",
+    r"(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:\uff1a]\s*)+",
     re.IGNORECASE,
 )
 SUBJECT_CHANNELS = {"email", "letter"}
@@ -84,8 +85,7 @@ def match_by_headers(organisation_id: int | None, parsed: InboundMessage) -> Thr
         if organisation_id is not None:
             rows = rows.filter(organisation_id=organisation_id)
         case_by_id = {
-            message_id: case_id for message_id, case_id in rows.values_list("message_id",
-                                                                            "case_id")
+            message_id: case_id for message_id, case_id in rows.values_list("message_id", "case_id")
         }
         for value, how in candidates:
             if value in case_by_id:
@@ -96,14 +96,14 @@ def match_by_headers(organisation_id: int | None, parsed: InboundMessage) -> Thr
         cases = Case.objects.select_related("site").filter(reference=reference)
         if organisation_id is not None:
             cases = cases.filter(organisation_id=organisation_id)
-        case = cases.first()
-        if case is not None:
-            return ThreadMatch(case, "reference")
+        by_reference = cases.first()
+        if by_reference is not None:
+            return ThreadMatch(by_reference, "reference")
     return ThreadMatch(None, "new")
 
 
 def match_by_topic(
-    customer_id: int, channel: str, topic: str, *, recent_resolved_since: object = None
+    customer_id: int, channel: str, topic: str, *, recent_resolved_since: dt.datetime | None = None
 ) -> ThreadMatch:
     """Step 3: the newest open case of this customer on this channel with this topic."""
     open_cases = Case.objects.select_related("site").filter(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver
 
 app_name = "inbox"
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = []

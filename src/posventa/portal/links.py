@@ -44,15 +44,14 @@ def default_max_age() -> dt.timedelta:
     return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=int(value))
 
 
-def customer_from_token(
-    token: str, max_age: dt.timedelta | int | None = None
-) -> Customer | None:
+def customer_from_token(token: str, max_age: dt.timedelta | int | None = None) -> Customer | None:
     """The customer a token was issued for, or None when forged, expired or unknown."""
     from posventa.customers.models import Customer
 
     try:
-        value = _signer().unsign(token, max_age=max_age if max_age is not None
-                                 else default_max_age())
+        value = _signer().unsign(
+            token, max_age=max_age if max_age is not None else default_max_age()
+        )
         customer_id = int(value)
     except (signing.BadSignature, ValueError):
         return None

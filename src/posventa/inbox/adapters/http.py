@@ -180,10 +180,11 @@ def twilio_signature(auth_token: str, url: str, params: Mapping[str, Iterable[st
 
     Per Twilio's documented algorithm: the full URL Twilio called (query string included),
     then every POST parameter sorted by name (case-sensitive), each name immediately
-    followed by its value, with no delimiters. Repeated names contribute each value, sorted.
+    followed by its value, with no delimiters. A repeated name contributes each distinct
+    value once, sorted, as Twilio's own validators do.
     """
     payload = url + "".join(
-        name + value for name in sorted(params) for value in sorted(params[name])
+        name + value for name in sorted(params) for value in sorted(set(params[name]))
     )
     digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1)
     return base64.b64encode(digest.digest()).decode("ascii")
