@@ -8,15 +8,24 @@ escalation that has not happened yet.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posventa.core.models import Site
 from posventa.core.validators import validate_non_negative_seconds
+
+
+def validate_warn_ratio(value: Decimal) -> None:
+    if value is not None and not Decimal(0) < value <= Decimal(1):
+        raise ValidationError(_("The warning ratio must be above 0 and at most 1."),
+                              code="invalid_ratio")
 
 
 class CalendarKind(models.TextChoices):
@@ -35,6 +44,9 @@ class Standard(models.Model):
     default_target_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[validate_non_negative_seconds]
     )
+    # When set, the default target is this many of the site's business days and
+    # default_target_seconds only shows a nominal value (8-hour days); see clocks.catalogue.
+    default_target_business_days = models.PositiveSmallIntegerField(null=True, blank=True)
     calendar_kind = models.CharField(max_length=16, choices=CalendarKind.choices,
                                      default=CalendarKind.BUSINESS)
     # Whether "waiting on the customer" stops this clock (a reply clock does; a callback
@@ -65,16 +77,24 @@ class SiteStandard(models.Model):
             models.UniqueConstraint(fields=["site", "standard"], name="site_standard_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.site} / {self.standard_id}"
+
 
 class EscalationPolicy(models.Model):
     """A site's escalation ladder: warn the owner, then the manager, then the site manager."""
 
     site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="escalation_policy")
-    warn_at_ratio = models.DecimalField(max_digits=4, decimal_places=3, default=0.75)
+    # The owner is warned when this share of the target has elapsed (0 < ratio <= 1).
+    warn_at_ratio = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.75"),
+                                        validators=[validate_warn_ratio])
     # Business seconds after the breach before the site manager is told.
     site_manager_after_seconds = models.PositiveIntegerField(
         default=4 * 3600, validators=[validate_non_negative_seconds]
     )
+
+    def __str__(self) -> str:
+        return str(self.site)
 
 
 class ClockState(models.TextChoices):
@@ -110,6 +130,9 @@ class Clock(models.Model):
     # The target and calendar in force, refreshed when the site's policy changes.
     target_seconds = models.PositiveIntegerField()
     calendar_kind = models.CharField(max_length=16, choices=CalendarKind.choices)
+    # True when the starter passed its own target or deadline (a promise): a site policy
+    # change then leaves this clock's target and calendar alone.
+    target_overridden = models.BooleanField(default=False)
     warn_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)  # empty while paused
     next_action_at = models.DateTimeField(null=True, blank=True)
@@ -138,6 +161,16 @@ class Clock(models.Model):
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),
         ]
+        constraints = [
+            # One open clock per standard and subject: a repeat contact finds the running
+            # clock instead of starting a second one (and two racing starters cannot both
+            # insert).
+            models.UniqueConstraint(
+                fields=["standard", "subject_type", "subject_id"],
+                condition=Q(state__in=["running", "paused"]),
+                name="clock_one_open_per_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.standard_id} #{self.pk} ({self.state})"
@@ -161,3 +194,6 @@ class ClockPause(models.Model):
 
     class Meta:
         ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} - {self.ended_at or '...'}"

@@ -1,0 +1,360 @@
+"""The sweeper: finds clocks whose next escalation step is due and takes it, exactly once.
+
+The ladder (one step per level, in order, each at most once per clock):
+
+1. warning: the owner hears the deadline is near (no owner: the site's team leads and
+   service managers);
+2. breach: `breached_at` is set to the deadline and the team leads and service managers hear;
+3. the site managers hear (falling back to the administrators) once the breach has lasted
+   the site's `site_manager_after_seconds` of business time.
+
+Claiming. Each claim advances `escalation_level` and `next_action_at` with a compare-and-set
+`UPDATE ... WHERE id = %s AND state = 'running' AND escalation_level = %s AND
+next_action_at = %s`, and writes the steps' timeline events and outbox notifications in the
+same transaction. Whoever loses the compare-and-set does nothing, so any number of sweepers
+on any number of machines never escalate twice. On PostgreSQL the candidates are also
+locked with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent sweepers split the work
+instead of racing for the same rows; on SQLite writers are serialised anyway and each
+clock is claimed in its own short transaction.
+
+A sweeper that was down catches up: all overdue steps of a clock are taken in order in one
+claim.
+
+Deleted subjects. A clock whose subject (case, call...) was deleted is still escalated, with
+a warning in the log and in the message: an obligation to a customer does not disappear
+because a row did, and a manager should see that it happened (seed 003: a complaint that
+was never registered).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import close_old_connections, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from posventa.clocks.actions import (
+    calendar_for_clock,
+    escalation_policy,
+    record_clock_event,
+    subject_stand_in,
+)
+from posventa.clocks.models import Clock, ClockState, EscalationLevel, EscalationPolicy
+from posventa.core.access import users_with_role
+from posventa.core.models import Role, Site, User
+from posventa.outbox.actions import notify_user
+
+logger = logging.getLogger("posventa.clocks.sweeper")
+
+ACTOR_LABEL = "sweeper"
+# A clock whose escalation raised is tried again after this, not in a hot loop.
+RETRY_AFTER = dt.timedelta(minutes=5)
+STEP_VERBS = {
+    EscalationLevel.WARNED: "clock.warned",
+    EscalationLevel.BREACHED: "clock.breached",
+    EscalationLevel.SITE_MANAGER: "clock.escalated",
+}
+MANAGER_ROLES = (Role.TEAM_LEAD, Role.SERVICE_MANAGER)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One clock a sweeper won, and the escalation levels it took (in order)."""
+
+    clock_id: int
+    levels: tuple[int, ...]
+
+
+def due_clocks(now: dt.datetime) -> QuerySet[Clock]:
+    """The sweeper's only query, served by the partial index `clock_next_action_open`."""
+    return Clock.objects.filter(state=ClockState.RUNNING, next_action_at__lte=now).order_by(
+        "next_action_at"
+    )
+
+
+def claim_due_clocks(now: dt.datetime | None = None, batch_size: int = 100) -> list[Claimed]:
+    """Claim up to `batch_size` due clocks and take their due escalation steps."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        return _claim_locked_batch(now, batch_size)
+    return claim_candidates(list(due_clocks(now).select_related("owner")[:batch_size]), now)
+
+
+def lock_due_clocks(now: dt.datetime, batch_size: int) -> list[Clock]:
+    """PostgreSQL: due clocks locked for this transaction; rows other sweepers hold are
+    skipped. Must run inside a transaction."""
+    return list(
+        due_clocks(now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("owner")[:batch_size]
+    )
+
+
+def _claim_locked_batch(now: dt.datetime, batch_size: int) -> list[Claimed]:
+    with transaction.atomic():
+        clocks = lock_due_clocks(now, batch_size)
+        context = SweepContext.for_clocks(clocks)
+        claimed = [_claim_one(clock, now, context) for clock in clocks]
+    return [result for result in claimed if result is not None]
+
+
+def claim_candidates(clocks: Sequence[Clock], now: dt.datetime) -> list[Claimed]:
+    """Claim clocks read (without locks) by a sweeper, each in its own transaction.
+
+    The clocks carry the `escalation_level` and `next_action_at` the sweeper saw; a claim
+    only wins if the row still has them. Split out so tests can interleave two sweepers.
+    """
+    context = SweepContext.for_clocks(clocks)
+    results = []
+    for clock in clocks:
+        with transaction.atomic():
+            results.append(_claim_one(clock, now, context))
+    return [result for result in results if result is not None]
+
+
+def _claim_one(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed | None:
+    try:
+        with transaction.atomic():  # savepoint: one bad clock must not undo the batch
+            return _advance_and_escalate(clock, now, context)
+    except Exception:
+        logger.exception("Escalating clock %s failed; retrying in %s", clock.pk, RETRY_AFTER)
+        Clock.objects.filter(
+            pk=clock.pk, escalation_level=clock.escalation_level,
+            next_action_at=clock.next_action_at,
+        ).update(next_action_at=now + RETRY_AFTER)
+        return None
+
+
+def _advance_and_escalate(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed | None:
+    levels, next_action_at = context.steps_due(clock, now)
+    changes: dict[str, object] = {"escalation_level": levels[-1] if levels else
+                                  clock.escalation_level,
+                                  "next_action_at": next_action_at, "updated_at": now}
+    breached_at = clock.breached_at
+    if EscalationLevel.BREACHED in levels:
+        # Permanent, and dated at the deadline, not at the moment the sweeper noticed.
+        breached_at = breached_at or clock.due_at
+        changes["breached_at"] = breached_at
+    won = Clock.objects.filter(
+        pk=clock.pk, state=ClockState.RUNNING, escalation_level=clock.escalation_level,
+        next_action_at=clock.next_action_at,
+    ).update(**changes)
+    if not won or not levels:
+        return None  # another sweeper took it, or it was only a stale next_action_at
+    clock.breached_at = breached_at
+    for level in levels:
+        _escalate(clock, level, now, context)
+    clock.escalation_level = levels[-1]
+    clock.next_action_at = next_action_at
+    return Claimed(clock.pk, tuple(levels))
+
+
+def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext) -> None:
+    """One step of the ladder: its timeline event and one notification per recipient."""
+    subject_exists = context.subject_exists(clock)
+    if not subject_exists:
+        logger.warning("Clock %s: its subject %s #%s was deleted; escalating anyway",
+                       clock.pk, clock.subject_type_id, clock.subject_id)
+    recipients = context.recipients(clock, level)
+    if not recipients:
+        logger.warning("Clock %s level %s: nobody at site %s to tell", clock.pk, level,
+                       clock.site_id)
+    clock.site = context.site(clock.site_id)
+    record_clock_event(
+        STEP_VERBS[EscalationLevel(level)], clock, actor_label=ACTOR_LABEL, occurred_at=now,
+        data={"level": level, "scheduled_for": _iso(context.step_time(clock, level)),
+              "due_at": _iso(clock.due_at), "recipients": [user.pk for user in recipients],
+              "subject_deleted": not subject_exists},
+    )
+    related = subject_stand_in(clock)
+    for user in recipients:
+        with translation.override(user.language or None):
+            subject, body = _message(clock, level, now, context, subject_exists)
+        notify_user(
+            user, subject=subject, body=body, site=clock.site, related=related,
+            automatic=True, dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+        )
+
+
+def _message(clock: Clock, level: int, now: dt.datetime, context: SweepContext,
+             subject_exists: bool) -> tuple[str, str]:
+    site = context.site(clock.site_id)
+    zone = ZoneInfo(site.timezone)
+    values = {
+        "code": clock.standard_id,
+        "label": clock.label or f"#{clock.pk}",
+        "site": site.name,
+        "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if clock.due_at else "-",
+        "owner": str(clock.owner) if clock.owner else _("nobody"),
+    }
+    if level == EscalationLevel.WARNED:
+        subject = _("Due soon: %(code)s %(label)s at %(site)s") % values
+        body = _("%(code)s %(label)s at %(site)s is due at %(due)s (site time). "
+                 "Owner: %(owner)s.") % values
+    elif level == EscalationLevel.BREACHED:
+        subject = _("Deadline missed: %(code)s %(label)s at %(site)s") % values
+        body = _("%(code)s %(label)s at %(site)s was due at %(due)s (site time) and is "
+                 "still open. Owner: %(owner)s.") % values
+    else:
+        subject = _("Still overdue: %(code)s %(label)s at %(site)s") % values
+        body = _("%(code)s %(label)s at %(site)s was due at %(due)s (site time); the team "
+                 "lead and service manager were told and it is still open. "
+                 "Owner: %(owner)s.") % values
+    if not subject_exists:
+        body += "\n" + _("Its subject has been deleted, but the obligation was not met.")
+    return subject, body
+
+
+@dataclass
+class SweepContext:
+    """What a batch of escalations reads again and again, read once."""
+
+    sites: dict[int, Site] = field(default_factory=dict)
+    policies: dict[int, EscalationPolicy] = field(default_factory=dict)
+    people: dict[tuple[int, tuple[str, ...]], list[User]] = field(default_factory=dict)
+    existing_subjects: dict[int, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def for_clocks(cls, clocks: Sequence[Clock]) -> SweepContext:
+        context = cls()
+        site_ids = {clock.site_id for clock in clocks}
+        context.sites = {
+            site.pk: site
+            for site in Site.objects.filter(pk__in=site_ids).select_related("organisation")
+        }
+        for policy in EscalationPolicy.objects.filter(site_id__in=site_ids):
+            context.policies[policy.site_id] = policy
+        context._load_existing_subjects(clocks)
+        return context
+
+    def site(self, site_id: int) -> Site:
+        if site_id not in self.sites:
+            self.sites[site_id] = Site.objects.select_related("organisation").get(pk=site_id)
+        return self.sites[site_id]
+
+    def policy(self, site_id: int) -> EscalationPolicy:
+        if site_id not in self.policies:
+            self.policies[site_id] = escalation_policy(self.site(site_id))
+        return self.policies[site_id]
+
+    def step_time(self, clock: Clock, level: int) -> dt.datetime | None:
+        if level == EscalationLevel.WARNED:
+            return clock.warn_at
+        if level == EscalationLevel.BREACHED:
+            return clock.due_at
+        if level == EscalationLevel.SITE_MANAGER and clock.due_at is not None:
+            clock.site = self.site(clock.site_id)
+            after = dt.timedelta(seconds=self.policy(clock.site_id).site_manager_after_seconds)
+            return calendar_for_clock(clock).add(clock.due_at, after)
+        return None
+
+    def steps_due(self, clock: Clock, now: dt.datetime) -> tuple[list[int], dt.datetime | None]:
+        """The levels due by `now` (in order) and when the step after them falls due."""
+        levels: list[int] = []
+        level = clock.escalation_level
+        while level < EscalationLevel.SITE_MANAGER:
+            at = self.step_time(clock, level + 1)
+            if at is None or at > now:
+                return levels, at
+            level += 1
+            levels.append(level)
+        return levels, None
+
+    def recipients(self, clock: Clock, level: int) -> list[User]:
+        site_id = clock.site_id
+        if level == EscalationLevel.WARNED and clock.owner is not None and clock.owner.is_active:
+            return [clock.owner]
+        ladders: dict[int, tuple[tuple[str, ...], ...]] = {
+            EscalationLevel.WARNED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
+            EscalationLevel.BREACHED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
+            EscalationLevel.SITE_MANAGER: ((Role.SITE_MANAGER,), (Role.ADMIN,)),
+        }
+        # Whoever is first on the ladder hears; a site without team leads must still not
+        # let a breach go unheard, so it falls through to the next rung.
+        for roles in ladders[level]:
+            people = self._people(site_id, roles)
+            if people:
+                return people
+        return []
+
+    def _people(self, site_id: int, roles: tuple[str, ...]) -> list[User]:
+        key = (site_id, roles)
+        if key not in self.people:
+            self.people[key] = list(users_with_role(self.site(site_id), *roles))
+        return self.people[key]
+
+    def subject_exists(self, clock: Clock) -> bool:
+        known = self.existing_subjects.get(clock.subject_type_id)
+        if known is None:
+            self._load_existing_subjects([clock])
+            known = self.existing_subjects[clock.subject_type_id]
+        return clock.subject_id in known
+
+    def _load_existing_subjects(self, clocks: Sequence[Clock]) -> None:
+        ids_by_type: dict[int, set[str]] = defaultdict(set)
+        for clock in clocks:
+            ids_by_type[clock.subject_type_id].add(clock.subject_id)
+        for type_id, ids in ids_by_type.items():
+            model = ContentType.objects.get_for_id(type_id).model_class()
+            found: set[str] = set()
+            if model is not None:
+                found = {str(pk) for pk in model._base_manager.filter(pk__in=list(ids))
+                         .values_list("pk", flat=True)}
+            self.existing_subjects.setdefault(type_id, set()).update(found)
+
+
+# --- the loop -------------------------------------------------------------------------
+
+
+@dataclass
+class SweepStats:
+    claimed: int = 0
+    steps: int = 0
+    rounds: int = 0
+
+
+def sweep(now: dt.datetime | None = None, batch_size: int = 100,
+          max_batches: int | None = None) -> SweepStats:
+    """Claim batches until nothing is due (or `max_batches`). One pass of the loop."""
+    stats = SweepStats()
+    while max_batches is None or stats.rounds < max_batches:
+        claimed = claim_due_clocks(now or timezone.now(), batch_size)
+        stats.rounds += 1
+        stats.claimed += len(claimed)
+        stats.steps += sum(len(item.levels) for item in claimed)
+        if len(claimed) < batch_size:
+            break
+    return stats
+
+
+def run_forever(stop: threading.Event, *, interval: float = 2.0, batch_size: int = 100) -> None:
+    """Sweep every `interval` seconds until `stop` is set. Safe to run in a thread (the
+    all-in-one `posventa run`) or as the `sweep` management command."""
+    logger.info("Sweeper started (interval %ss, batch %s)", interval, batch_size)
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            close_old_connections()
+            stats = sweep(batch_size=batch_size)
+            if stats.claimed:
+                logger.info("Escalated %s steps on %s clocks", stats.steps, stats.claimed)
+        except Exception:
+            # The database may be restarting; keep the loop alive and try again.
+            logger.exception("Sweep failed; retrying in %ss", interval)
+        stop.wait(max(interval - (time.monotonic() - started), 0.0))
+    close_old_connections()
+    logger.info("Sweeper stopped")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
