@@ -17,8 +17,11 @@ def other_group(db: None) -> Organisation:
 @pytest.fixture
 def santiago(other_group: Organisation) -> Site:
     return core_actions.create_site(
-        other_group, name="Otro Grupo Santiago", slug="santiago",
-        timezone="America/Santiago", country="CL",
+        other_group,
+        name="Otro Grupo Santiago",
+        slug="santiago",
+        timezone="America/Santiago",
+        country="CL",
     )
 
 

@@ -21,8 +21,10 @@ def customer(group: Organisation) -> Customer:
 
 
 def test_transactional_messages_are_allowed_when_nothing_was_recorded(customer: Customer) -> None:
-    assert all(actions.may_contact(customer, channel) for channel in
-               ("email", "sms", "whatsapp", "phone", "letter", "portal"))
+    assert all(
+        actions.may_contact(customer, channel)
+        for channel in ("email", "sms", "whatsapp", "phone", "letter", "portal")
+    )
 
 
 def test_an_opt_out_stops_only_that_channel(customer: Customer, agent: User) -> None:
@@ -33,10 +35,12 @@ def test_an_opt_out_stops_only_that_channel(customer: Customer, agent: User) -> 
 
 def test_the_latest_record_wins_and_history_is_kept(customer: Customer) -> None:
     now = timezone.now()
-    actions.record_consent(customer, "whatsapp", False, source="portal",
-                           at=now - dt.timedelta(days=30))
-    actions.record_consent(customer, "whatsapp", True, source="phone call",
-                           at=now - dt.timedelta(days=1))
+    actions.record_consent(
+        customer, "whatsapp", False, source="portal", at=now - dt.timedelta(days=30)
+    )
+    actions.record_consent(
+        customer, "whatsapp", True, source="phone call", at=now - dt.timedelta(days=1)
+    )
     assert actions.may_contact(customer, "whatsapp")
     history = ConsentRecord.objects.filter(customer=customer, channel="whatsapp")
     assert list(history.values_list("granted", flat=True)) == [False, True]
@@ -45,8 +49,13 @@ def test_the_latest_record_wins_and_history_is_kept(customer: Customer) -> None:
 
 def test_a_back_dated_record_does_not_override_a_newer_one(customer: Customer) -> None:
     actions.record_consent(customer, "email", False, source="unsubscribe link")
-    actions.record_consent(customer, "email", True, source="paper form scanned late",
-                           at=timezone.now() - dt.timedelta(days=90))
+    actions.record_consent(
+        customer,
+        "email",
+        True,
+        source="paper form scanned late",
+        at=timezone.now() - dt.timedelta(days=90),
+    )
     assert not actions.may_contact(customer, "email")
 
 
@@ -76,10 +85,12 @@ def test_set_preferences_changes_only_what_is_given(customer: Customer, agent: U
     actions.set_preferences(customer, language="ES")
     customer.refresh_from_db()
     assert (customer.preferred_channel, customer.language) == ("whatsapp", "es")
-    changes = [e for e in actions.customer_timeline(customer)
-               if e.verb == "customer.preferences_changed"]
+    changes = [
+        e for e in actions.customer_timeline(customer) if e.verb == "customer.preferences_changed"
+    ]
     assert [e.data for e in changes] == [
-        {"preferred_channel": ["email", "whatsapp"]}, {"language": ["", "es"]},
+        {"preferred_channel": ["email", "whatsapp"]},
+        {"language": ["", "es"]},
     ]
 
 

@@ -18,7 +18,8 @@ from posventa.customers.signals import customer_merged
 @pytest.fixture
 def survivor(group: Organisation) -> Customer:
     return actions.create_customer(
-        group, display_name="Carmen Inventada",
+        group,
+        display_name="Carmen Inventada",
         contact_points=[("email", "carmen@example.es"), ("phone", "612 11 22 33")],
     )
 
@@ -26,7 +27,9 @@ def survivor(group: Organisation) -> Customer:
 @pytest.fixture
 def duplicate(group: Organisation) -> Customer:
     customer = actions.create_customer(
-        group, display_name="C. Inventada", language="es",
+        group,
+        display_name="C. Inventada",
+        language="es",
         contact_points=[("email", "carmen.trabajo@example.es"), ("whatsapp", "612 99 88 77")],
     )
     actions.register_vehicle(group, vin="WVWZZZ1KZ8W123456", plate="1234 BCD", owner=customer)
@@ -40,13 +43,18 @@ def test_it_moves_contact_points_and_vehicles_to_the_survivor(
     actions.merge_customers(survivor, duplicate, actor=agent)
 
     values = set(survivor.contact_points.values_list("value", flat=True))
-    assert values == {"carmen@example.es", "+34612112233", "carmen.trabajo@example.es",
-                      "+34612998877"}
+    assert values == {
+        "carmen@example.es",
+        "+34612112233",
+        "carmen.trabajo@example.es",
+        "+34612998877",
+    }
     assert not ContactPoint.objects.filter(customer=duplicate).exists()
     vehicle = survivor.vehicles.get()
     assert vehicle.plate_normalised == "1234BCD"
-    assert list(VehicleOwnership.objects.filter(vehicle=vehicle)
-                .values_list("customer_id", flat=True)) == [survivor.pk]
+    assert list(
+        VehicleOwnership.objects.filter(vehicle=vehicle).values_list("customer_id", flat=True)
+    ) == [survivor.pk]
 
 
 def test_the_survivor_keeps_its_primary_addresses(

@@ -58,7 +58,8 @@ def test_a_correction_may_go_down_and_later_readings_compare_with_it(vehicle: Ve
     actions.record_odometer(vehicle, 15_000, read_at=days_ago(19), correction=True)
     actions.record_odometer(vehicle, 16_000, read_at=days_ago(1))
     assert [e.verb for e in timeline(vehicle)][-2:] == [
-        "vehicle.odometer_corrected", "vehicle.odometer_read",
+        "vehicle.odometer_corrected",
+        "vehicle.odometer_read",
     ]
 
 

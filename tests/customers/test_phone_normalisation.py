@@ -76,10 +76,17 @@ def test_create_customer_reports_every_bad_field_at_once_and_writes_nothing(
 ) -> None:
     with pytest.raises(ValidationError) as error:
         actions.create_customer(
-            group, display_name=" ", language="spanish!", preferred_channel="pigeon",
+            group,
+            display_name=" ",
+            language="spanish!",
+            preferred_channel="pigeon",
             contact_points=[("email", "nope"), ("phone", "12")],
         )
     assert set(error.value.message_dict) == {
-        "display_name", "language", "preferred_channel", "email", "phone",
+        "display_name",
+        "language",
+        "preferred_channel",
+        "email",
+        "phone",
     }
     assert not Customer.objects.exists()

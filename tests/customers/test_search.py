@@ -16,7 +16,8 @@ VIN = "WVWZZZ1KZ8W123456"
 @pytest.fixture
 def lucia(group: Organisation, madrid: Site) -> Customer:
     customer = actions.create_customer(
-        group, display_name="Lucía Fernández Inventada",
+        group,
+        display_name="Lucía Fernández Inventada",
         contact_points=[("email", "lucia.f@example.es"), ("phone", "+34612345678")],
     )
     actions.register_vehicle(group, vin=VIN, plate="1234 BCD", owner=customer)
@@ -26,15 +27,30 @@ def lucia(group: Organisation, madrid: Site) -> Customer:
 @pytest.fixture
 def nils(group: Organisation, goteborg: Site) -> Customer:
     return actions.create_customer(
-        group, display_name="Nils Påhittad",
+        group,
+        display_name="Nils Påhittad",
         contact_points=[("phone", "070-123 45 67", "SE")],
     )
 
 
-@pytest.mark.parametrize("query", [
-    "fernández", "LUCÍA", "lucia.f@example.es", "Lucia.F@", "612 34 56 78", "+34 612 345 678",
-    "0034612345678", "612345678", "1234bcd", "1234-BCD", VIN, VIN.lower(), VIN[-8:],
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "fernández",
+        "LUCÍA",
+        "lucia.f@example.es",
+        "Lucia.F@",
+        "612 34 56 78",
+        "+34 612 345 678",
+        "0034612345678",
+        "612345678",
+        "1234bcd",
+        "1234-BCD",
+        VIN,
+        VIN.lower(),
+        VIN[-8:],
+    ],
+)
 def test_it_finds_the_customer_by_each_key(
     group: Organisation, lucia: Customer, nils: Customer, query: str
 ) -> None:

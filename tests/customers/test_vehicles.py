@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from posventa.core.events import timeline
 from posventa.core.models import Event, Organisation
@@ -36,11 +37,17 @@ def test_register_vehicle_keeps_the_plate_as_typed_and_its_matching_key(
     group: Organisation,
 ) -> None:
     vehicle = actions.register_vehicle(
-        group, vin=EUROPEAN_VIN.lower(), plate="1234-bcd", make="Seat", model="León",
+        group,
+        vin=EUROPEAN_VIN.lower(),
+        plate="1234-bcd",
+        make="Seat",
+        model="León",
         first_registration=dt.date(2021, 3, 1),
     )
     assert (vehicle.vin, vehicle.plate, vehicle.plate_normalised) == (
-        EUROPEAN_VIN, "1234-bcd", "1234BCD",
+        EUROPEAN_VIN,
+        "1234-bcd",
+        "1234BCD",
     )
     assert vehicle.vin_check == "n/a"
     assert [event.verb for event in timeline(vehicle)] == ["vehicle.registered"]
@@ -84,7 +91,7 @@ def test_an_owner_from_another_group_is_refused(
 def test_a_future_first_registration_is_refused(group: Organisation) -> None:
     with pytest.raises(ValidationError) as error:
         actions.register_vehicle(
-            group, vin=EUROPEAN_VIN, first_registration=dt.date.today() + dt.timedelta(days=40)
+            group, vin=EUROPEAN_VIN, first_registration=timezone.localdate() + dt.timedelta(days=40)
         )
     assert "first_registration" in error.value.message_dict
 

@@ -14,11 +14,13 @@ from posventa.customers.models import Customer
 @pytest.fixture
 def lucia(group: Organisation, madrid: Site) -> Customer:
     customer = actions.create_customer(
-        group, display_name="Lucía Inventada",
+        group,
+        display_name="Lucía Inventada",
         contact_points=[("email", "lucia@example.es"), ("phone", "612345678")],
     )
-    vehicle = actions.register_vehicle(group, vin="WVWZZZ1KZ8W123456", plate="1234 BCD",
-                                       make="Seat", model="León", owner=customer)
+    vehicle = actions.register_vehicle(
+        group, vin="WVWZZZ1KZ8W123456", plate="1234 BCD", make="Seat", model="León", owner=customer
+    )
     actions.record_odometer(vehicle, 42_195, source="write-up")
     actions.record_consent(customer, "sms", False, source="SMS STOP")
     return customer
@@ -26,8 +28,9 @@ def lucia(group: Organisation, madrid: Site) -> Customer:
 
 @pytest.fixture
 def twin(group: Organisation) -> Customer:
-    return actions.create_customer(group, display_name="L. Inventada",
-                                   contact_points=[("email", "l.inventada@example.es")])
+    return actions.create_customer(
+        group, display_name="L. Inventada", contact_points=[("email", "l.inventada@example.es")]
+    )
 
 
 def logged_in(user: User) -> Client:
@@ -53,8 +56,15 @@ def test_the_detail_shows_the_whole_story(agent: User, lucia: Customer) -> None:
     response = logged_in(agent).get(reverse("customers:detail", args=[lucia.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    for expected in ("lucia@example.es", "+34612345678", "WVWZZZ1KZ8W123456", "42195",
-                     "SMS STOP", "customer.created", "customer.consent_withdrawn"):
+    for expected in (
+        "lucia@example.es",
+        "+34612345678",
+        "WVWZZZ1KZ8W123456",
+        "42195",
+        "SMS STOP",
+        "customer.created",
+        "customer.consent_withdrawn",
+    ):
         assert expected in page
 
 
@@ -106,8 +116,9 @@ def test_the_merge_form_finds_candidates_and_asks_for_confirmation(
 def test_merging_without_ticking_the_confirmation_changes_nothing(
     agent: User, lucia: Customer, twin: Customer
 ) -> None:
-    response = logged_in(agent).post(reverse("customers:merge", args=[lucia.pk]),
-                                     {"duplicate": twin.pk})
+    response = logged_in(agent).post(
+        reverse("customers:merge", args=[lucia.pk]), {"duplicate": twin.pk}
+    )
     assert response.status_code == 400
     twin.refresh_from_db()
     assert twin.merged_into is None
@@ -116,8 +127,9 @@ def test_merging_without_ticking_the_confirmation_changes_nothing(
 def test_a_confirmed_merge_moves_the_duplicate_into_this_customer(
     agent: User, lucia: Customer, twin: Customer
 ) -> None:
-    response = logged_in(agent).post(reverse("customers:merge", args=[lucia.pk]),
-                                     {"duplicate": twin.pk, "confirm": "yes"})
+    response = logged_in(agent).post(
+        reverse("customers:merge", args=[lucia.pk]), {"duplicate": twin.pk, "confirm": "yes"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("customers:detail", args=[lucia.pk])
     twin.refresh_from_db()
@@ -126,8 +138,9 @@ def test_a_confirmed_merge_moves_the_duplicate_into_this_customer(
 
 
 def test_a_refused_merge_is_explained(agent: User, lucia: Customer) -> None:
-    response = logged_in(agent).post(reverse("customers:merge", args=[lucia.pk]),
-                                     {"duplicate": lucia.pk, "confirm": "yes"})
+    response = logged_in(agent).post(
+        reverse("customers:merge", args=[lucia.pk]), {"duplicate": lucia.pk, "confirm": "yes"}
+    )
     assert response.status_code == 400
     assert response.context["errors"]
 

@@ -16,7 +16,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from posventa.core.models import Organisation
+from posventa.core.models import Organisation, Site
+from posventa.customers.validation import (
+    normalise_email,
+    normalise_phone,
+    normalise_plate,
+    normalise_vin,
+    search_key,
+)
 
 
 class Channel(models.TextChoices):
@@ -92,18 +99,16 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    @property
-    def is_merged(self) -> bool:
-        return self.merged_into_id is not None
-
     def save(self, *args: Any, **kwargs: Any) -> None:
-        from posventa.customers.validation import search_key
-
         self.name_key = search_key(self.display_name)[:200]
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "display_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_key"}
         super().save(*args, **kwargs)
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class ContactPoint(models.Model):
@@ -139,12 +144,24 @@ class ContactPoint(models.Model):
 
     def clean(self) -> None:
         # Admin edits go through the same normalisation as the actions.
-        from posventa.customers.validation import normalise_email, normalise_phone
-
         if self.kind == ContactKind.EMAIL:
             self.value = normalise_email(self.value, field="value")
         elif self.kind in PHONE_LIKE_KINDS:
-            self.value = normalise_phone(self.value, "ES", field="value")
+            self.value = normalise_phone(self.value, self._default_region(), field="value")
+
+    def _default_region(self) -> str:
+        """National numbers typed in the admin are read with the group's first site country."""
+        try:
+            organisation_id = self.organisation_id or self.customer.organisation_id
+        except Customer.DoesNotExist:
+            return "ES"
+        country = (
+            Site.objects.filter(organisation_id=organisation_id)
+            .order_by("pk")
+            .values_list("country", flat=True)
+            .first()
+        )
+        return country or "ES"
 
 
 class ConsentRecord(models.Model):
@@ -222,8 +239,6 @@ class Vehicle(models.Model):
         return f"{self.plate or self.vin} {label}".strip()
 
     def clean(self) -> None:
-        from posventa.customers.validation import normalise_plate, normalise_vin
-
         self.vin, check = normalise_vin(self.vin)
         self.vin_check = check.value
         self.plate_normalised = normalise_plate(self.plate)
