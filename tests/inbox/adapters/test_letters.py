@@ -45,8 +45,7 @@ def logged_in(client: Client, user: User) -> Client:
     return client
 
 
-def test_staff_register_a_letter_with_its_scan(client: Client, agent: User,
-                                              madrid: Site) -> None:
+def test_staff_register_a_letter_with_its_scan(client: Client, agent: User, madrid: Site) -> None:
     scan = SimpleUploadedFile("carta.pdf", SCAN, content_type="application/pdf")
     response = logged_in(client, agent).post(URL, {**letter_data(), "file": scan})
     assert response.status_code == 200
@@ -84,8 +83,9 @@ def test_a_customer_of_another_group_is_refused_naming_the_field(
     assert not InboundRaw.objects.exists()
 
 
-def test_a_letter_needs_a_way_to_reach_the_customer(client: Client, agent: User,
-                                                   madrid: Site) -> None:
+def test_a_letter_needs_a_way_to_reach_the_customer(
+    client: Client, agent: User, madrid: Site
+) -> None:
     response = logged_in(client, agent).post(URL, letter_data(email="", phone=""))
     assert response.status_code == 400
     assert "customer" in response.context["form"].errors
@@ -119,8 +119,9 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_message(
     assert not InboundRaw.objects.exists()
 
 
-def test_registering_twice_the_same_form_is_one_letter(client: Client, agent: User,
-                                                      madrid: Site) -> None:
+def test_registering_twice_the_same_form_is_one_letter(
+    client: Client, agent: User, madrid: Site
+) -> None:
     data = letter_data()
     logged_in(client, agent).post(URL, data)
     client.post(URL, data)
@@ -132,15 +133,17 @@ def test_it_is_for_staff_only(client: Client, madrid: Site) -> None:
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_staff_of_another_site_cannot_register_here(client: Client, outsider: User,
-                                                    madrid: Site) -> None:
+def test_staff_of_another_site_cannot_register_here(
+    client: Client, outsider: User, madrid: Site
+) -> None:
     assert logged_in(client, outsider).get(URL).status_code == 404
     assert logged_in(client, outsider).post(URL, letter_data()).status_code == 404
     assert not InboundRaw.objects.exists()
 
 
-def test_the_form_page_offers_today_as_the_date_received(client: Client, agent: User,
-                                                         madrid: Site) -> None:
+def test_the_form_page_offers_today_as_the_date_received(
+    client: Client, agent: User, madrid: Site
+) -> None:
     response = logged_in(client, agent).get(URL)
     assert response.status_code == 200
     assert 'type="file"' in response.content.decode()

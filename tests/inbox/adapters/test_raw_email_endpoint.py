@@ -21,8 +21,13 @@ def token(madrid: Site) -> str:
     return clear
 
 
-def post_mail(client: Client, data: bytes, token: str = "", url: str = URL,
-              content_type: str = "message/rfc822") -> object:
+def post_mail(
+    client: Client,
+    data: bytes,
+    token: str = "",
+    url: str = URL,
+    content_type: str = "message/rfc822",
+) -> object:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     return client.post(url, data=data, content_type=content_type, **headers)  # type: ignore[arg-type]
 
@@ -51,7 +56,10 @@ def test_it_refuses_a_request_without_a_token_with_401_and_keeps_it(
     assert not InboundRaw.objects.exists()
     refused = RefusedRequest.objects.get()
     assert (refused.reason, refused.site, refused.endpoint) == (
-        RefusedReason.MISSING_TOKEN, madrid, "http_email")
+        RefusedReason.MISSING_TOKEN,
+        madrid,
+        "http_email",
+    )
     assert b"Subject:" in bytes(refused.body)
 
 
@@ -100,9 +108,7 @@ def test_an_oversized_message_is_refused_with_413_before_it_is_read(
     assert bytes(refused.body) == b""
 
 
-def test_another_content_type_is_refused_with_415(
-    client: Client, madrid: Site, token: str
-) -> None:
+def test_another_content_type_is_refused_with_415(client: Client, madrid: Site, token: str) -> None:
     response = post_mail(client, mail(), token, content_type="application/json")
     assert response.status_code == 415  # type: ignore[attr-defined]
     assert "message/rfc822" in response.json()["error"]  # type: ignore[attr-defined]

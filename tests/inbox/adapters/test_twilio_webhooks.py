@@ -28,8 +28,12 @@ def credential(madrid: Site) -> str:
     return AUTH_TOKEN
 
 
-def sms_fields(*, sid: str = "SM11111111111111111111111111111111", body: str = "¿Está lista?",
-               whatsapp: bool = False) -> dict[str, str]:
+def sms_fields(
+    *,
+    sid: str = "SM11111111111111111111111111111111",
+    body: str = "¿Está lista?",
+    whatsapp: bool = False,
+) -> dict[str, str]:
     prefix = "whatsapp:" if whatsapp else ""
     return {
         "AccountSid": "AC00000000000000",
@@ -43,20 +47,34 @@ def sms_fields(*, sid: str = "SM11111111111111111111111111111111", body: str = "
     }
 
 
-def post_signed(client: Client, path: str, fields: dict[str, str], *,
-                signed_fields: dict[str, str] | None = None,
-                signed_url: str | None = None, token: str = AUTH_TOKEN) -> object:
+def post_signed(
+    client: Client,
+    path: str,
+    fields: dict[str, str],
+    *,
+    signed_fields: dict[str, str] | None = None,
+    signed_url: str | None = None,
+    token: str = AUTH_TOKEN,
+) -> object:
     url = signed_url or f"http://testserver{path}"
     signature = twilio_signature(token, url, signed_fields or fields)
-    return client.post(path, data=urlencode(fields),
-                       content_type="application/x-www-form-urlencoded",
-                       HTTP_X_TWILIO_SIGNATURE=signature)
+    return client.post(
+        path,
+        data=urlencode(fields),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=signature,
+    )
 
 
 def test_the_signature_matches_twilios_documented_example() -> None:
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
-    params = {"CallSid": ["CA1234567890ABCDE"], "Caller": ["+14158675309"],
-              "Digits": ["1234"], "From": ["+14158675309"], "To": ["+18005551212"]}
+    params = {
+        "CallSid": ["CA1234567890ABCDE"],
+        "Caller": ["+14158675309"],
+        "Digits": ["1234"],
+        "From": ["+14158675309"],
+        "To": ["+18005551212"],
+    }
     assert signature_under_test("12345", url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
     repeated = {"Sid": ["CA123"], "SidAccount": ["AC123"], "Digits": ["5678", "1234", "1234"]}
     assert signature_under_test("12345", url, repeated) == "IK+Dwps556ElfBT0I3Rgjkr1wJU="
@@ -99,7 +117,10 @@ def test_a_tampered_body_is_refused_with_403_logged_and_kept(
     assert not InboundRaw.objects.exists()
     refused = RefusedRequest.objects.get()
     assert (refused.reason, refused.endpoint, refused.site) == (
-        RefusedReason.BAD_SIGNATURE, "twilio_sms", madrid)
+        RefusedReason.BAD_SIGNATURE,
+        "twilio_sms",
+        madrid,
+    )
     assert b"Cancelad" in bytes(refused.body)
     assert any("bad_signature" in record.getMessage() for record in caplog.records)
     assert Event.objects.filter(verb="inbound.refused", site=madrid).exists()
@@ -108,8 +129,11 @@ def test_a_tampered_body_is_refused_with_403_logged_and_kept(
 def test_a_missing_signature_is_refused_with_403(
     client: Client, madrid: Site, credential: str
 ) -> None:
-    response = client.post("/in/twilio/madrid/sms/", data=urlencode(sms_fields()),
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/in/twilio/madrid/sms/",
+        data=urlencode(sms_fields()),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 403
     assert RefusedRequest.objects.get().reason == RefusedReason.MISSING_SIGNATURE
     assert not InboundRaw.objects.exists()
@@ -123,11 +147,13 @@ def test_a_request_signed_with_another_token_is_refused(
     assert RefusedRequest.objects.get().reason == RefusedReason.BAD_SIGNATURE
 
 
-def test_the_signature_covers_the_exact_url(
-    client: Client, madrid: Site, credential: str
-) -> None:
-    response = post_signed(client, "/in/twilio/madrid/sms/", sms_fields(),
-                           signed_url="http://testserver/in/twilio/madrid/whatsapp/")
+def test_the_signature_covers_the_exact_url(client: Client, madrid: Site, credential: str) -> None:
+    response = post_signed(
+        client,
+        "/in/twilio/madrid/sms/",
+        sms_fields(),
+        signed_url="http://testserver/in/twilio/madrid/whatsapp/",
+    )
     assert response.status_code == 403  # type: ignore[attr-defined]
 
 
@@ -142,7 +168,9 @@ def test_the_public_url_is_accepted_behind_a_proxy(
 ) -> None:
     settings.SITE_URL = "https://service.ejemplo-motor.example"
     response = post_signed(
-        client, "/in/twilio/madrid/sms/", sms_fields(),
+        client,
+        "/in/twilio/madrid/sms/",
+        sms_fields(),
         signed_url="https://service.ejemplo-motor.example:443/in/twilio/madrid/sms/",
     )
     assert response.status_code == 200  # type: ignore[attr-defined]
@@ -172,9 +200,13 @@ def test_a_signed_sms_over_real_http_is_stored(live_server: object, madrid: Site
     url = f"{live_server.url}/in/twilio/madrid/sms/"  # type: ignore[attr-defined]
     fields = sms_fields(sid="SM5555")
     request = urllib.request.Request(
-        url, data=urlencode(fields).encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url, fields)},
+        url,
+        data=urlencode(fields).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url, fields),
+        },
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
@@ -182,9 +214,13 @@ def test_a_signed_sms_over_real_http_is_stored(live_server: object, madrid: Site
     assert case_of(InboundRaw.objects.get(dedupe_key="SM5555")).site == madrid
 
     tampered = urllib.request.Request(
-        url, data=urlencode({**fields, "Body": "otro"}).encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url, fields)},
+        url,
+        data=urlencode({**fields, "Body": "otro"}).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": twilio_signature(AUTH_TOKEN, url, fields),
+        },
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(tampered, timeout=30)

@@ -34,8 +34,9 @@ def form_data(**overrides: str) -> dict[str, Any]:
     return data
 
 
-def test_the_page_shows_the_site_its_opening_hours_and_the_form(client: Client,
-                                                               madrid: Site) -> None:
+def test_the_page_shows_the_site_its_opening_hours_and_the_form(
+    client: Client, madrid: Site
+) -> None:
     response = client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
@@ -74,8 +75,7 @@ def test_a_swedish_site_reads_phones_the_swedish_way(client: Client, goteborg: S
     assert json.loads(InboundRaw.objects.get().payload())["phone"] == "+46701234567"
 
 
-def test_a_wrong_phone_number_is_refused_naming_the_field(client: Client,
-                                                          madrid: Site) -> None:
+def test_a_wrong_phone_number_is_refused_naming_the_field(client: Client, madrid: Site) -> None:
     response = client.post(URL, form_data(phone="12", preferred_channel="sms"))
     assert response.status_code == 400
     assert "phone" in response.context["form"].errors
@@ -108,8 +108,7 @@ def test_a_double_submission_is_one_message(client: Client, madrid: Site) -> Non
     assert first["Location"] == second["Location"]
 
 
-def test_a_bot_filling_the_honeypot_is_kept_aside_and_thanked(client: Client,
-                                                              madrid: Site) -> None:
+def test_a_bot_filling_the_honeypot_is_kept_aside_and_thanked(client: Client, madrid: Site) -> None:
     response = client.post(URL, form_data(website="http://spam.example"), follow=True)
     assert response.status_code == 200
     assert "received" in response.content.decode()

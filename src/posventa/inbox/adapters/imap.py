@@ -52,14 +52,16 @@ def poll_mailbox(mailbox: ImapMailbox) -> int:
 
     Errors are recorded on the mailbox (last_error) and raised again for the caller to log.
     """
-    client = connect(mailbox)
+    client: IMAPClient | None = None
     try:
+        client = connect(mailbox)
         count = _poll(client, mailbox)
     except Exception as error:
         channel_actions.record_poll_result(mailbox, error=f"{type(error).__name__}: {error}")
         raise
     finally:
-        _logout(client)
+        if client is not None:
+            _logout(client)
     channel_actions.record_poll_result(mailbox)
     return count
 
