@@ -56,8 +56,13 @@ class _Day:
 class BusinessCalendar:
     """Open time of one site: weekly hours in its zone, minus holidays and closures.
 
+    A holiday or closure closes the intervals *listed for that local date*: for a night
+    shift of 22:00-24:00 plus 00:00-06:00, the eve's 22:00-24:00 stays open and the
+    holiday's own 00:00-06:00 and 22:00-24:00 close.
+
     Instances are immutable from the outside and safe to share between threads: the
-    caches only ever gain entries that any thread would compute identically.
+    caches hold only values any thread would compute identically, and a full cache is
+    dropped whole rather than evicted entry by entry, so no lock is needed.
     """
 
     def __init__(
