@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -170,20 +171,29 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
         logger.warning("Clock %s level %s: nobody at site %s to tell", clock.pk, level,
                        clock.site_id)
     clock.site = context.site(clock.site_id)
+    related = subject_stand_in(clock)
+    undeliverable: list[int] = []
+    for user in recipients:
+        with translation.override(user.language or None):
+            subject, body = _message(clock, level, now, context, subject_exists)
+        try:
+            with transaction.atomic():
+                notify_user(
+                    user, subject=subject, body=body, site=clock.site, related=related,
+                    automatic=True,
+                    dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+                )
+        except ValidationError as error:
+            # One person's broken address must not stall the ladder for everyone else.
+            logger.warning("Clock %s level %s: cannot notify user %s: %s", clock.pk, level,
+                           user.pk, error)
+            undeliverable.append(user.pk)
     record_clock_event(
         STEP_VERBS[EscalationLevel(level)], clock, actor_label=ACTOR_LABEL, occurred_at=now,
         data={"level": level, "scheduled_for": _iso(context.step_time(clock, level)),
               "due_at": _iso(clock.due_at), "recipients": [user.pk for user in recipients],
-              "subject_deleted": not subject_exists},
+              "undeliverable": undeliverable, "subject_deleted": not subject_exists},
     )
-    related = subject_stand_in(clock)
-    for user in recipients:
-        with translation.override(user.language or None):
-            subject, body = _message(clock, level, now, context, subject_exists)
-        notify_user(
-            user, subject=subject, body=body, site=clock.site, related=related,
-            automatic=True, dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
-        )
 
 
 def _message(clock: Clock, level: int, now: dt.datetime, context: SweepContext,
