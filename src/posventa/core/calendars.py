@@ -23,7 +23,8 @@ from posventa.businesstime import (
 )
 from posventa.core.models import Site
 
-_cache: dict[tuple[int, int], BusinessCalendar] = {}
+CacheKey = tuple[int, int, str, str, str, str]
+_cache: dict[CacheKey, BusinessCalendar] = {}
 _cache_lock = threading.Lock()
 ALWAYS_OPEN = AlwaysOpenCalendar()
 
@@ -72,8 +73,19 @@ def build_calendar(site: Site) -> BusinessCalendar:
 
 
 def calendar_for_site(site: Site) -> BusinessCalendar:
-    """The site's calendar, rebuilt whenever its calendar_version changes."""
-    key = (site.pk, site.calendar_version)
+    """The site's calendar, rebuilt whenever its calendar_version or region changes.
+
+    created_at is part of the key because a rolled-back transaction can hand the same
+    primary key to a different site (tests do this all the time).
+    """
+    key = (
+        site.pk,
+        site.calendar_version,
+        site.created_at.isoformat() if site.created_at else "",
+        site.timezone,
+        site.country,
+        site.subdivision,
+    )
     calendar = _cache.get(key)
     if calendar is None:
         calendar = build_calendar(site)
