@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import smtplib
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.channels.actions import add_mail_route
 from posventa.core.models import Site
 from posventa.inbox.adapters.smtp import start_listener
+from posventa.inbox.management.commands import smtp_listen
 from posventa.inbox.models import InboundRaw, InboundStatus
 from tests.inbox.adapters.helpers import SENDER, case_of, free_port, mail
 
@@ -139,3 +144,27 @@ def test_when_storing_fails_the_sender_is_told_to_retry_and_nothing_is_half_stor
     settings.MEDIA_ROOT = tmp_path / "media"
     assert send_raw(port, data, [WORKSHOP])[0] == 250
     assert InboundRaw.objects.get().payload() == data
+
+
+def test_the_smtp_listen_command_receives_until_stopped(madrid: Site) -> None:
+    add_mail_route(madrid, WORKSHOP)
+    port = free_port()
+    command = smtp_listen.Command()
+    out = io.StringIO()
+    runner = threading.Thread(
+        target=call_command,
+        args=(command, "--host", "127.0.0.1", "--port", str(port)),
+        kwargs={"stdout": out},
+    )
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while "Listening" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert send_raw(port, mail(), [WORKSHOP])[0] == 250
+    finally:
+        command.stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert "SMTP listener stopped." in out.getvalue()
+    assert InboundRaw.objects.get().source == "smtp"

@@ -45,9 +45,11 @@ class Command(BaseCommand):
             self.poll_all(options["mailbox"])
             if options["once"] or stop.wait(options["interval"]):
                 return
+            # A long-running poller must not hold a connection the database has dropped
+            # (restart, failover) or one older than CONN_MAX_AGE.
+            close_old_connections()
 
     def poll_all(self, only: list[int]) -> int:
-        close_old_connections()
         mailboxes = ImapMailbox.objects.filter(active=True).select_related("site")
         if only:
             mailboxes = mailboxes.filter(pk__in=only)

@@ -14,19 +14,25 @@ from posventa.inbox.adapters.smtp import start_listener
 class Command(BaseCommand):
     help = "Run the inbound SMTP listener until interrupted (SIGINT or SIGTERM)."
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set by SIGINT/SIGTERM, or by whoever runs the command in a thread (tests).
+        self.stop = threading.Event()
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to bind (127.0.0.1).")
         parser.add_argument("--port", type=int, default=2525, help="Port (2525).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_args: stop.set())
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_args: self.stop.set())
         controller = start_listener(options["host"], options["port"])
-        self.stdout.write(f"Listening for SMTP on {options['host']}:{options['port']}", ending="\n")
+        self.stdout.write(f"Listening for SMTP on {options['host']}:{options['port']}")
         self.stdout.flush()
         try:
-            stop.wait()
+            self.stop.wait()
         finally:
+            # Stops accepting, and lets a DATA being stored finish before the loop ends.
             controller.stop()
             self.stdout.write("SMTP listener stopped.")
