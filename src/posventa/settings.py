@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    # Serves the API docs (Swagger UI) from its own static files: they work offline.
+    "ninja",
     "posventa.core",
     "posventa.clocks",
     "posventa.outbox",

@@ -1,0 +1,60 @@
+"""Bearer-token authentication and the reach of a request.
+
+Every query an endpoint makes starts from `scope(request)`: the sites the token's user may
+see, narrowed to the token's sites. Customers and vehicles belong to a group (organisation),
+not a site, so they are reachable when any site of their group is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from posventa.api.actions import mark_used, token_for, token_sites
+from posventa.api.models import ApiToken
+from posventa.cases.models import Case
+from posventa.core.models import Site, User
+from posventa.customers.models import Customer, Vehicle
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = token_for(token.strip())
+        if found is not None:
+            mark_used(found)
+        return found
+
+
+@dataclass(frozen=True)
+class Scope:
+    token: ApiToken
+    sites: QuerySet[Site]
+
+    @property
+    def user(self) -> User:
+        return self.token.user
+
+    def organisation_ids(self) -> QuerySet[Site, Any]:
+        return self.sites.values("organisation_id")
+
+    def customers(self) -> QuerySet[Customer]:
+        return Customer.objects.filter(organisation_id__in=self.organisation_ids())
+
+    def vehicles(self) -> QuerySet[Vehicle]:
+        return Vehicle.objects.filter(organisation_id__in=self.organisation_ids())
+
+    def cases(self) -> QuerySet[Case]:
+        return Case.objects.filter(site__in=self.sites).select_related(
+            "site", "owner", "previous_case"
+        )
+
+
+def scope(request: HttpRequest) -> Scope:
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):  # every route is authenticated; this is a bug guard
+        raise RuntimeError("API view reached without an authenticated token.")
+    return Scope(token, token_sites(token))
