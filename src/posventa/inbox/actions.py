@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,18 +99,8 @@ def _store_raw(
         row.raw_path = _write_raw_file(data, sha)
     else:
         row.raw = data
+    # Insert first: a redelivery is the exception, so the common case costs one INSERT.
     for _attempt in range(3):
-        existing = _existing(channel, row.dedupe_key)
-        if existing is not None:
-            if existing.sha256 == sha:
-                return existing, False
-            if row.dedupe_key == key:  # first collision: keep it under a derived key
-                row.reason = _collision_reason(key, existing)
-                row.status = InboundStatus.QUARANTINED
-                row.attempts = 0
-                row.dedupe_key = _collision_key(key, sha)
-                continue
-            return existing, False  # the colliding bytes were already kept
         try:
             with transaction.atomic():
                 row.save()
@@ -117,7 +108,18 @@ def _store_raw(
                     _record_quarantine(row)
             return row, True
         except IntegrityError:
-            continue  # a concurrent delivery of the same key won the insert: look again
+            row.pk = None  # the key is taken (a redelivery, or a concurrent twin)
+        existing = _existing(channel, row.dedupe_key)
+        if existing is None:
+            continue  # the twin rolled back meanwhile: try the insert again
+        if existing.sha256 == sha:
+            return existing, False
+        if row.dedupe_key != key:
+            return existing, False  # these colliding bytes were already kept
+        # Same key, other bytes: a forged or colliding Message-ID. Keep it, quarantined.
+        row.reason = _collision_reason(key, existing)
+        row.status = InboundStatus.QUARANTINED
+        row.dedupe_key = _collision_key(key, sha)
     raise RuntimeError(f"Could not store inbound {channel} {key!r}")  # pragma: no cover
 
 
@@ -187,34 +189,11 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
         return raw
     try:
         with transaction.atomic():
-            locked = (
-                InboundRaw.objects.select_for_update()
-                .select_related("site", "site__organisation")
-                .get(pk=raw.pk)
-            )
-            if locked.status != InboundStatus.PENDING:
-                return locked
-            outcome: Outcome = process(locked)
-            locked.status = outcome.status
-            locked.reason = outcome.reason
-            locked.warnings = outcome.warnings
-            locked.message = outcome.message
-            locked.attempts += 1
-            locked.processed_at = timezone.now()
-            if outcome.site is not None and locked.site_id is None:
-                locked.site = outcome.site
-            locked.save(
-                update_fields=[
-                    "status",
-                    "reason",
-                    "warnings",
-                    "message",
-                    "attempts",
-                    "processed_at",
-                    "site",
-                ]
-            )
-            return locked
+            outcome: Outcome = process(raw)
+            _claim_result(raw, outcome)
+            return raw
+    except _AlreadyDone:
+        return InboundRaw.objects.get(pk=raw.pk)
     except normalise.ParseError as error:
         return quarantine(raw, str(error))
     except ValidationError as error:
@@ -224,10 +203,37 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
         return quarantine(raw, f"Unexpected error: {type(error).__name__}: {error}")
 
 
+class _AlreadyDone(Exception):
+    """Another worker finished this row first; our work is rolled back."""
+
+
+def _claim_result(raw: InboundRaw, outcome: Any) -> None:
+    """Record the outcome with a compare-and-set on the pending status, in the processing
+    transaction: of two workers racing on one row, exactly one commits its case."""
+    now = timezone.now()
+    site = raw.site if raw.site_id is not None else outcome.site
+    won = InboundRaw.objects.filter(pk=raw.pk, status=InboundStatus.PENDING).update(
+        status=outcome.status,
+        reason=outcome.reason,
+        warnings=outcome.warnings,
+        message=outcome.message,
+        attempts=F("attempts") + 1,
+        processed_at=now,
+        site=site,
+    )
+    if not won:
+        raise _AlreadyDone
+    raw.status, raw.reason, raw.warnings = outcome.status, outcome.reason, outcome.warnings
+    raw.message, raw.processed_at, raw.site = outcome.message, now, site
+    raw.attempts += 1
+
+
 def quarantine(raw: InboundRaw, reason: str) -> InboundRaw:
-    """Park a row with a reason a person can act on. Kept forever until retried."""
+    """Park a pending row with a reason a person can act on. Kept until retried."""
     with transaction.atomic():
         row = InboundRaw.objects.select_for_update().get(pk=raw.pk)
+        if row.status != InboundStatus.PENDING:
+            return row  # another worker got there first; its result stands
         row.status = InboundStatus.QUARANTINED
         row.reason = reason[:5000] or "Unknown reason"
         row.attempts += 1

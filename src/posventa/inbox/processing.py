@@ -68,12 +68,16 @@ def process(raw: InboundRaw) -> Outcome:
                 "site hint, an unknown recipient address and no known case reference."
             )
         site = found.site
-    customer = identify(site, parsed)
+    customer, first_contact = identify(site, parsed)
     case, opened = thread(raw, parsed, site, customer)
-    message = create_message(raw, parsed, case, customer)
-    case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}")
+    message = create_message(
+        raw, parsed, case, customer, is_chase=not opened and case_actions.is_chase(case)
+    )
+    case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}", opened=opened)
     if opened:
-        case_actions.send_acknowledgement(case, message, language=customer_language(case))
+        case_actions.send_acknowledgement(
+            case, message, language=customer_language(case), first_contact=first_contact
+        )
     return Outcome(InboundStatus.PROCESSED, message=message, site=site, warnings=parsed.warnings)
 
 
@@ -97,7 +101,9 @@ def find_site(raw: InboundRaw, parsed: InboundMessage) -> Site | None:
     return None
 
 
-def identify(site: Site, parsed: InboundMessage) -> Customer:
+def identify(site: Site, parsed: InboundMessage) -> tuple[Customer, bool]:
+    """The customer who wrote, and whether this message is the first we ever had from
+    them (a customer record created just now, unambiguously)."""
     from posventa.customers.actions import identify_customer
 
     if parsed.customer_id is not None:
@@ -106,7 +112,7 @@ def identify(site: Site, parsed: InboundMessage) -> Customer:
         ).first()
         if customer is None:
             raise ParseError(f"Customer #{parsed.customer_id} does not exist in this group.")
-        return _survivor(customer)
+        return _survivor(customer), False
     channel = IDENTIFY_CHANNEL.get(parsed.channel) or parsed.address_kind
     result = identify_customer(
         site.organisation,
@@ -115,7 +121,7 @@ def identify(site: Site, parsed: InboundMessage) -> Customer:
         display_name=parsed.from_name,
         region=site.country,
     )
-    return result.customer
+    return result.customer, result.created and not result.ambiguous
 
 
 def _survivor(customer: Customer) -> Customer:
@@ -175,6 +181,7 @@ def thread(
         previous_case=previous,
         opened_at=received,
         actor_label=f"inbound:{parsed.channel}",
+        awaiting_reply_since=received,
     )
     return case, True
 
@@ -200,6 +207,7 @@ def create_message(
     customer: Customer | None,
     *,
     kind: str | None = None,
+    is_chase: bool = False,
 ) -> Message:
     html = nh3.clean(parsed.html) if parsed.html else ""
     text = parsed.text or (nh3.clean(parsed.html, tags=set()) if parsed.html else "")
@@ -213,6 +221,7 @@ def create_message(
         kind=kind,
         customer=customer,
         automatic=kind == MessageKind.AUTOMATIC_INBOUND,
+        is_chase=is_chase,
         from_address=parsed.from_address,
         to_address=parsed.to_address,
         subject=parsed.subject,

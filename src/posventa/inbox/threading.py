@@ -89,11 +89,11 @@ def match_by_headers(organisation_id: int | None, parsed: InboundMessage) -> Thr
         }
         for value, how in candidates:
             if value in case_by_id:
-                case = Case.objects.select_related("site").get(pk=case_by_id[value])
+                case = Case.objects.select_related("site__organisation").get(pk=case_by_id[value])
                 return ThreadMatch(case, how)
     reference = reference_in(parsed.subject)
     if reference:
-        cases = Case.objects.select_related("site").filter(reference=reference)
+        cases = Case.objects.select_related("site__organisation").filter(reference=reference)
         if organisation_id is not None:
             cases = cases.filter(organisation_id=organisation_id)
         by_reference = cases.first()
@@ -106,7 +106,7 @@ def match_by_topic(
     customer_id: int, channel: str, topic: str, *, recent_resolved_since: dt.datetime | None = None
 ) -> ThreadMatch:
     """Step 3: the newest open case of this customer on this channel with this topic."""
-    open_cases = Case.objects.select_related("site").filter(
+    open_cases = Case.objects.select_related("site__organisation").filter(
         customer_id=customer_id, channel=channel, status__in=ACTIVE_STATUSES
     )
     if channel not in ANY_OPEN_CASE_CHANNELS:
@@ -116,7 +116,7 @@ def match_by_topic(
         return ThreadMatch(case, "topic")
     if channel in ANY_OPEN_CASE_CHANNELS and recent_resolved_since is not None:
         recent = (
-            Case.objects.select_related("site")
+            Case.objects.select_related("site__organisation")
             .filter(
                 Q(customer_id=customer_id, channel=channel, status=CaseStatus.RESOLVED)
                 & Q(resolved_at__gte=recent_resolved_since)

@@ -1,0 +1,288 @@
+"""End-to-end inbound throughput: raw e-mail → customer match → case → clocks → acknowledgement.
+
+Each message goes through `inbox.actions.ingest` exactly as an adapter calls it: the raw row
+is stored, then processed in one transaction (parse, identify the customer, thread, message,
+INFO-WEB / INFO-WRITTEN / INFO-COMPLETE clocks, timeline events, the automatic
+acknowledgement written to the outbox). Runs on SQLite (a temporary file database,
+migrated here) and then on PostgreSQL (DATABASE_URL, or
+postgres://postgres@127.0.0.1:5432/posventa_bench_ingest, dropped and re-created).
+
+    python bench/ingest.py [--quick] [--sqlite-only] [--profile]
+
+The message mix, drawn with a fixed seed: 60 % first messages from new customers, 25 %
+follow-ups by known customers on the same topic (threaded, recorded as chases), 10 %
+replies quoting the case reference, 5 % out-of-office answers (kept, no case).
+
+Each backend runs in a child process (Django settings are per process). The last line
+printed is one JSON object with the figures. `run_posventa(messages, site)` is the function
+to call from a comparison harness: it ingests the given raw e-mails and returns messages/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+SEED = 20260402
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_bench_ingest"
+SUBJECTS = [
+    "Revisión de los 30.000 km",
+    "Ruido al frenar",
+    "Cita para cambiar neumáticos",
+    "Presupuesto de la distribución",
+    "Garantía de la batería",
+    "Factura de la última visita",
+]
+
+
+# --- message generation (no Django needed) ------------------------------------------------
+
+
+def _email(sender: int, subject: str, number: int, headers: dict[str, str] | None = None) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Cliente {sender} <cliente{sender}@example.net>"
+    message["To"] = "taller@bench.example"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<bench-{number}@example.net>"
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(
+        f"Hola,\n\nMensaje {number}: ¿podrían decirme algo sobre «{subject}»?\n\nGracias.\n"
+    )
+    return bytes(message)
+
+
+def generate_messages(count: int, seed: int = SEED) -> tuple[list[bytes], dict[str, int]]:
+    """Raw e-mails in arrival order and how many of each kind."""
+    rng = random.Random(seed)
+    known: list[tuple[int, str]] = []
+    messages: list[bytes] = []
+    mix = {"new": 0, "follow_up": 0, "reference": 0, "auto_reply": 0}
+    next_sender = 0
+    for number in range(count):
+        draw = rng.random()
+        if draw < 0.60 or not known:
+            next_sender += 1
+            subject = rng.choice(SUBJECTS)
+            known.append((next_sender, subject))
+            messages.append(_email(next_sender, subject, number))
+            mix["new"] += 1
+        elif draw < 0.85:
+            sender, subject = rng.choice(known)
+            messages.append(_email(sender, f"Re: {subject}", number))
+            mix["follow_up"] += 1
+        elif draw < 0.95:
+            # The n-th known customer's case got reference BEN-<year>-<n>: quote it.
+            index = rng.randrange(len(known))
+            sender, subject = known[index]
+            messages.append(_email(sender, f"{subject} [{{reference:{index}}}]", number))
+            mix["reference"] += 1
+        else:
+            sender, subject = rng.choice(known)
+            messages.append(
+                _email(
+                    sender,
+                    f"Fuera de la oficina: {subject}",
+                    number,
+                    {"Auto-Submitted": "auto-replied"},
+                )
+            )
+            mix["auto_reply"] += 1
+    return messages, mix
+
+
+# --- the measured side --------------------------------------------------------------------
+
+
+def run_posventa(messages: list[bytes], site: Any) -> float:
+    """Ingest raw e-mails for `site` one by one, as the adapters do; returns messages/s."""
+    from posventa.inbox.actions import ingest
+
+    started = time.perf_counter()
+    for raw in messages:
+        ingest("email", raw, source="smtp", site=site)
+    elapsed = time.perf_counter() - started
+    return len(messages) / elapsed if elapsed > 0 else float("inf")
+
+
+def _resolve_references(messages: list[bytes], year: int, offset: int) -> list[bytes]:
+    """Fill "{reference:n}" with the reference the n-th new case will get, `offset` cases
+    having been opened before."""
+    resolved = []
+    for raw in messages:
+        marker = raw.find(b"{reference:")
+        if marker >= 0:
+            end = raw.index(b"}", marker)
+            index = int(raw[marker + len(b"{reference:") : end])
+            reference = f"BEN-{year}-{offset + index + 1:05d}".encode()
+            raw = raw[:marker] + reference + raw[end + 1 :]
+        resolved.append(raw)
+    return resolved
+
+
+def _bench_site() -> Any:
+    import datetime as dt
+
+    from posventa.core import actions as core_actions
+
+    hours = [(day, dt.time(8), dt.time(19)) for day in range(5)]
+    group = core_actions.create_organisation("Grupo Banco de Pruebas", "bench")
+    return core_actions.create_site(
+        group,
+        name="Taller Banco",
+        slug="bench",
+        timezone="Europe/Madrid",
+        country="ES",
+        intervals=hours,
+        email="taller@bench.example",
+    )
+
+
+def child(backend: str, count: int, profile: bool) -> dict[str, Any]:
+    """Runs inside the child process whose environment selects the database."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    site = _bench_site()
+    warmup = [_email(10_000_000 + i, "Calentamiento", 10_000_000 + i) for i in range(20)]
+    run_posventa(warmup, site)
+    messages, mix = generate_messages(count)
+    messages = _resolve_references(messages, timezone.now().year, offset=len(warmup))
+
+    executed = [0]
+
+    def count_query(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed[0] += 1
+        return execute(sql, params, many, context)
+
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    with connection.execute_wrapper(count_query):
+        rate = run_posventa(messages, site)
+    if profile:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+
+    from posventa.cases.models import Case
+    from posventa.clocks.models import Clock
+    from posventa.inbox.models import InboundRaw
+
+    statuses: dict[str, int] = {}
+    for status in InboundRaw.objects.values_list("status", flat=True):
+        statuses[status] = statuses.get(status, 0) + 1
+    return {
+        "backend": backend,
+        "vendor": connection.vendor,
+        "messages": count,
+        "messages_per_second": round(rate, 1),
+        "queries_per_message": round(executed[0] / count, 1),
+        "mix": mix,
+        "raw_statuses": statuses,
+        "cases": Case.objects.count(),
+        "clocks": Clock.objects.count(),
+    }
+
+
+# --- orchestration ------------------------------------------------------------------------
+
+
+def _recreate_postgres(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _run_child(backend: str, url: str, count: int, profile: bool, data_dir: str) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "posventa.settings",
+        "DATABASE_URL": url,
+        "POSVENTA_DATA_DIR": data_dir,
+        "POSVENTA_LOG": "WARNING",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    command = [sys.executable, __file__, "--child", backend, "--count", str(count)]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if profile:
+        sys.stderr.write(done.stderr)
+    if done.returncode != 0:
+        return {"backend": backend, "error": done.stderr.strip().splitlines()[-1:]}
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="300 messages instead of 3000")
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile to stderr")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help="messages per backend")
+    args = parser.parse_args()
+    count = args.count or (300 if args.quick else 3000)
+
+    if args.child:
+        print(json.dumps(child(args.child, count, args.profile)))
+        return
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="posventa-bench-") as data_dir:
+        sqlite_url = f"sqlite:///{Path(data_dir) / 'bench.sqlite3'}"
+        results.append(_run_child("sqlite", sqlite_url, count, args.profile, data_dir))
+        if not args.sqlite_only:
+            pg_url = os.environ.get("DATABASE_URL", "")
+            pg_url = pg_url if pg_url.startswith("postgres") else DEFAULT_PG_URL
+            try:
+                _recreate_postgres(pg_url)
+                results.append(_run_child("postgresql", pg_url, count, args.profile, data_dir))
+            except Exception as error:  # no server: report it, keep the SQLite figures
+                results.append({"backend": "postgresql", "error": str(error)})
+    for result in results:
+        if "error" in result:
+            print(f"{result['backend']:>10}: failed: {result['error']}")
+        else:
+            print(
+                f"{result['backend']:>10}: {result['messages_per_second']:8.1f} msg/s  "
+                f"{result['queries_per_message']:5.1f} queries/msg  "
+                f"({result['messages']} messages, {result['cases']} cases, "
+                f"{result['clocks']} clocks, statuses {result['raw_statuses']})"
+            )
+    sqlite = next((r for r in results if r.get("backend") == "sqlite"), {})
+    summary = {
+        "benchmark": "ingest",
+        "messages": count,
+        "target_sqlite_msg_per_s": 300,
+        "results": results,
+        "sqlite_meets_target": sqlite.get("messages_per_second", 0) >= 300,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
