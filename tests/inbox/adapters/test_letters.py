@@ -148,3 +148,12 @@ def test_the_form_page_offers_today_as_the_date_received(
     assert response.status_code == 200
     assert 'type="file"' in response.content.decode()
     assert response.context["form"].initial["received_on"] == timezone.localdate(timezone=MADRID)
+
+
+def test_a_letter_corrected_and_sent_again_is_kept_as_well(
+    client: Client, agent: User, madrid: Site
+) -> None:
+    data = letter_data()
+    logged_in(client, agent).post(URL, data)
+    client.post(URL, {**data, "subject": "Reclamación (corregida)"})
+    assert InboundRaw.objects.filter(status="processed").count() == 2

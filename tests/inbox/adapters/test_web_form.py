@@ -137,3 +137,13 @@ def test_the_thanks_page_gives_the_received_number_when_no_case_was_opened(
     token = signing.dumps(raw.pk, salt=THANKS_SALT)
     response = client.get(f"/in/form/madrid/thanks/{token}/")
     assert f'<strong class="received-number">{raw.pk}</strong>' in response.content.decode()
+
+
+def test_a_form_sent_back_edited_is_a_new_message_not_a_collision(
+    client: Client, madrid: Site
+) -> None:
+    data = form_data()
+    client.post(URL, data)
+    client.post(URL, {**data, "message": "Perdón, quería decir la revisión de los 60.000 km."})
+    rows = InboundRaw.objects.order_by("id")
+    assert [row.status for row in rows] == [InboundStatus.PROCESSED, InboundStatus.PROCESSED]

@@ -8,6 +8,7 @@ typed is the metadata (see `inbox.normalise.parse_letter`); both go through `ing
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 import zoneinfo
 from typing import Any
@@ -27,7 +28,7 @@ from posventa.core.models import Site, User
 from posventa.customers.models import Customer
 from posventa.inbox.actions import ingest
 from posventa.inbox.adapters import max_inbound_bytes
-from posventa.inbox.adapters.webform import normalise_phone
+from posventa.inbox.adapters.webform import normalise_phone, submission_key
 from posventa.inbox.models import InboundStatus
 
 REPLY_METHODS = [
@@ -195,13 +196,16 @@ def register_letter(request: HttpRequest, site_slug: str) -> HttpResponse:
             request, "inbox/adapters/letter_form.html", {"site": site, "form": form}, status=400
         )
     upload = form.cleaned_data.get("file")
+    scan = upload.read() if upload else b""
+    metadata = form.metadata(request.user)
+    signature = json.dumps(metadata, sort_keys=True).encode("utf-8") + scan
     raw = ingest(
         "letter",
-        upload.read() if upload else b"",
+        scan,
         source="staff",
         site=site,
-        dedupe_key=f"letter:{form.cleaned_data['submission_id']}",
-        metadata=form.metadata(request.user),
+        dedupe_key=submission_key("letter", str(form.cleaned_data["submission_id"]), signature),
+        metadata=metadata,
     )
     case = raw.message.case if raw.status == InboundStatus.PROCESSED and raw.message else None
     return render(

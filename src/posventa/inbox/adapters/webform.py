@@ -12,6 +12,7 @@ sent is still kept as a refused request.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from itertools import groupby
@@ -148,6 +149,16 @@ class ContactForm(forms.Form):
         }
 
 
+def submission_key(kind: str, submission_id: str, content: bytes) -> str:
+    """The dedupe key of a form submission: its id plus a digest of what was sent.
+
+    The same submission sent twice (double click, reload) is one message. The same form
+    sent back edited (browser Back, then change the text) is a new message, not a
+    Message-ID collision for the quarantine.
+    """
+    return f"{kind}:{submission_id}:{hashlib.sha256(content).hexdigest()[:16]}"
+
+
 def opening_hours(site: Site) -> list[tuple[str, list[str]]]:
     """[("Monday", ["08:00-13:00", "14:00-19:00"]), ..., ("Sunday", [])] in local time.
 
@@ -202,12 +213,13 @@ def web_form(request: HttpRequest, site_slug: str) -> HttpResponse:
             status=400,
         )
     payload = form.payload()
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     raw = ingest(
         "web_form",
-        json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        body,
         source="form",
         site=site,
-        dedupe_key=f"form:{payload['id']}",
+        dedupe_key=submission_key("form", payload["id"], body),
         metadata={"remote_addr": request.META.get("REMOTE_ADDR", "")},
     )
     token = signing.dumps(raw.pk, salt=THANKS_SALT)
