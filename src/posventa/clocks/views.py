@@ -13,7 +13,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from posventa.clocks.models import OPEN_STATES, Clock, ClockState, Standard
 from posventa.core.access import visible_sites
@@ -29,11 +29,17 @@ class Urgency:
     PAUSED = "paused"
 
 
+class StandardChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        # Titles are stored in English and translated on display (see clocks.catalogue).
+        return f"{obj.code} · {gettext(obj.title)}"
+
+
 class WaitingFilterForm(forms.Form):
     site = forms.ModelChoiceField(
         queryset=Site.objects.none(), required=False, label=_("Site"), empty_label=_("All sites")
     )
-    standard = forms.ModelChoiceField(
+    standard = StandardChoiceField(
         queryset=Standard.objects.all(), required=False, label=_("Standard"),
         empty_label=_("All standards"), to_field_name="code",
     )
