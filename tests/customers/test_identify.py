@@ -129,3 +129,21 @@ def test_bad_input_is_refused_naming_the_field_and_creates_nothing(
         actions.identify_customer(group, channel=channel, address=address)
     assert field in error.value.message_dict
     assert not Customer.objects.exists()
+
+
+def test_repeated_contacts_from_a_shared_number_wait_on_one_flagged_customer(
+    group: Organisation,
+) -> None:
+    mother = actions.create_customer(
+        group, display_name="Madre Inventada", contact_points=[("phone", "911234567")]
+    )
+    son = actions.create_customer(
+        group, display_name="Hijo Inventado", contact_points=[("phone", "911234567")]
+    )
+    first = actions.identify_customer(group, channel="sms", address="+34911234567")
+    second = actions.identify_customer(group, channel="sms", address="+34911234567")
+
+    assert second.customer == first.customer
+    assert (second.created, second.ambiguous) == (False, True)
+    assert set(second.candidates) == {mother, son}
+    assert Customer.objects.filter(organisation=group).count() == 3

@@ -616,50 +616,75 @@ def identify_customer(
             value=value,
             customer__merged_into__isnull=True,
         )
-        candidate_ids = sorted(set(points.values_list("customer_id", flat=True)))
-        if len(candidate_ids) == 1:
-            customer = Customer.objects.select_related("organisation").get(pk=candidate_ids[0])
-            point, added = _attach_contact_point(customer, kind, value)
-            if added:
-                record_event(
-                    "customer.contact_point_added",
-                    subject=customer,
-                    organisation=organisation,
-                    actor_label=f"inbound:{channel}",
-                    summary=f"{kind}: {value}",
-                    data={"kind": kind, "value": value, "learnt_from": channel},
-                )
-            return IdentifyResult(customer, point, created=False, ambiguous=False)
+        candidate_ids = set(points.values_list("customer_id", flat=True))
+        candidates = list(
+            Customer.objects.select_related("organisation")
+            .filter(pk__in=candidate_ids)
+            .order_by("pk")
+        )
+        if len(candidates) == 1:
+            return _known_sender(candidates[0], kind, value, channel)
+        waiting = [candidate for candidate in candidates if candidate.needs_review]
+        if waiting:
+            # An earlier contact from this shared address is still waiting for staff: keep
+            # its story together instead of creating one new customer per message.
+            customer = waiting[-1]
+            point, _added = _attach_contact_point(customer, kind, value)
+            others = [candidate for candidate in candidates if candidate.pk != customer.pk]
+            return IdentifyResult(customer, point, created=False, ambiguous=True, candidates=others)
+        return _new_sender(organisation, kind, value, channel, display_name or address, candidates)
 
-        customer = _insert_customer(
-            organisation,
-            (display_name or "").strip()[:200] or address.strip()[:200] or value,
-            "",
-            # They chose this channel to reach us: answer on it until they say otherwise.
-            channel,
-            [(kind, value)],
-            needs_review=bool(candidate_ids),
+
+def _known_sender(customer: Customer, kind: str, value: str, channel: str) -> IdentifyResult:
+    point, added = _attach_contact_point(customer, kind, value)
+    if added:
+        record_event(
+            "customer.contact_point_added",
+            subject=customer,
+            organisation=customer.organisation,
             actor_label=f"inbound:{channel}",
+            summary=f"{kind}: {value}",
+            data={"kind": kind, "value": value, "learnt_from": channel},
         )
-        point = customer.contact_points.get(kind=kind, value=value)
-        candidates = list(Customer.objects.filter(pk__in=candidate_ids).order_by("pk"))
-        if candidates:
-            record_event(
-                "customer.needs_review",
-                subject=customer,
-                organisation=organisation,
-                actor_label=f"inbound:{channel}",
-                summary=_("%(count)d customers share %(value)s")
-                % {"count": len(candidates), "value": value},
-                data={
-                    "kind": kind,
-                    "value": value,
-                    "candidates": [candidate.pk for candidate in candidates],
-                },
-            )
-        return IdentifyResult(
-            customer, point, created=True, ambiguous=bool(candidates), candidates=candidates
+    return IdentifyResult(customer, point, created=False, ambiguous=False)
+
+
+def _new_sender(
+    organisation: Organisation,
+    kind: str,
+    value: str,
+    channel: str,
+    name: str,
+    candidates: list[Customer],
+) -> IdentifyResult:
+    customer = _insert_customer(
+        organisation,
+        name.strip()[:200] or value,
+        "",
+        # They chose this channel to reach us: answer on it until they say otherwise.
+        channel,
+        [(kind, value)],
+        needs_review=bool(candidates),
+        actor_label=f"inbound:{channel}",
+    )
+    point = customer.contact_points.get(kind=kind, value=value)
+    if candidates:
+        record_event(
+            "customer.needs_review",
+            subject=customer,
+            organisation=organisation,
+            actor_label=f"inbound:{channel}",
+            summary=_("%(count)d customers share %(value)s")
+            % {"count": len(candidates), "value": value},
+            data={
+                "kind": kind,
+                "value": value,
+                "candidates": [candidate.pk for candidate in candidates],
+            },
         )
+    return IdentifyResult(
+        customer, point, created=True, ambiguous=bool(candidates), candidates=candidates
+    )
 
 
 def _serialise_identification(organisation: Organisation, value: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from posventa.core.models import Organisation, Site
 from posventa.customers.models import (
@@ -99,9 +99,19 @@ def search_customers(scope: Scope, query: str) -> QuerySet[Customer]:
 
 
 def _matching(text: str, organisation_ids: list[int]) -> Q:
+    """One `pk IN (subquery)` per key, OR-ed.
+
+    Uncorrelated subqueries run once each (PostgreSQL hashes them), where correlated
+    EXISTS clauses in an OR would run once per customer row; exact phone and e-mail
+    lookups use the (organisation, kind, value) index.
+    """
+    points = ContactPoint.objects.filter(organisation_id__in=organisation_ids)
+    vehicles = Vehicle.objects.filter(organisation_id__in=organisation_ids, owner__isnull=False)
+    owners = vehicles.values("owner_id")
+    holders = points.values("customer_id")
+
     condition = Q(name_key__contains=search_key(text))
-    points = ContactPoint.objects.filter(customer=OuterRef("pk"))
-    condition |= Q(Exists(points.filter(kind=ContactKind.EMAIL, value__icontains=text.lower())))
+    condition |= Q(pk__in=holders.filter(kind=ContactKind.EMAIL, value__contains=text.lower()))
 
     regions = sorted(
         set(
@@ -111,19 +121,17 @@ def _matching(text: str, organisation_ids: list[int]) -> Q:
         )
     )
     phones = phone_search_candidates(text, regions)
-    digits = "".join(char for char in text if char.isdigit())
-    phone_points = points.filter(kind__in=PHONE_LIKE_KINDS)
     if phones:
-        condition |= Q(Exists(phone_points.filter(value__in=phones)))
+        condition |= Q(pk__in=holders.filter(kind__in=PHONE_LIKE_KINDS, value__in=phones))
+    digits = "".join(char for char in text if char.isdigit())
     if len(digits) >= MIN_PHONE_DIGITS and len(digits) >= len(text.replace(" ", "")) - 3:
-        condition |= Q(Exists(phone_points.filter(value__contains=digits)))
+        condition |= Q(pk__in=holders.filter(kind__in=PHONE_LIKE_KINDS, value__contains=digits))
 
     key = normalise_plate(text)
-    vehicles = Vehicle.objects.filter(owner=OuterRef("pk"))
     if len(key) >= MIN_PLATE_FRAGMENT:
-        condition |= Q(Exists(vehicles.filter(plate_normalised__contains=key)))
+        condition |= Q(pk__in=owners.filter(plate_normalised__contains=key))
     if len(key) >= MIN_VIN_FRAGMENT:
-        condition |= Q(Exists(vehicles.filter(vin__endswith=key)))
+        condition |= Q(pk__in=owners.filter(vin__endswith=key))
     return condition
 
 
