@@ -87,9 +87,13 @@ def log_in(base: str, username: str) -> urllib.request.OpenerDirector:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/login/").read()
     token = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
-    form = urllib.parse.urlencode({
-        "username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token,
-    }).encode()
+    form = urllib.parse.urlencode(
+        {
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "csrfmiddlewaretoken": token,
+        }
+    ).encode()
     request = urllib.request.Request(f"{base}/login/", data=form, headers={"Referer": base})
     opener.open(request).read()
     return opener
@@ -101,13 +105,19 @@ def test_run_serves_the_demo_with_worker_and_sweeper_and_stops_on_sigterm(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(POSVENTA_DATA_DIR=str(tmp_path / "data"),
-               POSVENTA_CSRF_TRUSTED_ORIGINS=base, POSVENTA_LOG="INFO")
+    env.update(
+        POSVENTA_DATA_DIR=str(tmp_path / "data"),
+        POSVENTA_CSRF_TRUSTED_ORIGINS=base,
+        POSVENTA_LOG="INFO",
+    )
     log = tmp_path / "run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(POSVENTA), "run", "--port", str(port)], env=env, cwd=tmp_path,
-            stdout=out, stderr=subprocess.STDOUT,
+            [str(POSVENTA), "run", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         wait_for_http(f"{base}/login/", process, log)

@@ -108,8 +108,7 @@ def test_the_demo_manager_sees_both_sites_with_a_breach_on_top(
     assert {row.clock.site_id for row in waiting.context["rows"]} == {
         site.pk for site in world.sites.values()
     }
-    sites_in_report = {row.site_name for item in compliance.context["report"]
-                       for row in item.sites}
+    sites_in_report = {row.site_name for item in compliance.context["report"] for row in item.sites}
     assert sites_in_report == {site.name for site in world.sites.values()}
     assert compliance.context["overall"].met > 0
     assert compliance.context["overall"].breached > 0
@@ -122,7 +121,5 @@ def test_site_agents_see_only_their_site_in_their_language(
 
     response = client.get(reverse("clocks:waiting"))
 
-    assert {row.clock.site_id for row in response.context["rows"]} == {
-        world.sites["goteborg"].pk
-    }
+    assert {row.clock.site_id for row in response.context["rows"]} == {world.sites["goteborg"].pk}
     assert '<html lang="sv">' in response.content.decode()

@@ -31,8 +31,13 @@ def satisfied(code: str, site: Site, business: int, target: int = 3600, **fields
     # stored duration, never recompute it from timestamps.
     fields.setdefault("started_at", IN_PERIOD)
     return make_clock(
-        code, site, state=SAT, satisfied_at=fields["started_at"] + 7 * H,
-        business_seconds=business, delta_seconds=business - target, target_seconds=target,
+        code,
+        site,
+        state=SAT,
+        satisfied_at=fields["started_at"] + 7 * H,
+        business_seconds=business,
+        delta_seconds=business - target,
+        target_seconds=target,
         **fields,
     )
 
@@ -40,20 +45,46 @@ def satisfied(code: str, site: Site, business: int, target: int = 3600, **fields
 @pytest.fixture
 def data_set(madrid: Site, goteborg: Site, agent: User, manager: User) -> None:
     # Madrid, INFO-WEB
-    satisfied("INFO-WEB", madrid, 1200, owner=agent)                       # met
-    satisfied("INFO-WEB", madrid, 3000, owner=agent)                       # met
-    satisfied("INFO-WEB", madrid, 5400, owner=manager,                     # late: breached
-              breached_at=IN_PERIOD + 2 * H)
-    make_clock("INFO-WEB", madrid, started_at=IN_PERIOD, due_at=NOW + H,   # open in time
-               owner=agent)
-    make_clock("INFO-WEB", madrid, started_at=IN_PERIOD, due_at=NOW - H)   # late, not swept yet
-    make_clock("INFO-WEB", madrid, state=ClockState.CANCELLED,             # cancelled in time
-               started_at=IN_PERIOD, cancelled_at=IN_PERIOD + H)
-    make_clock("INFO-WEB", madrid, state=ClockState.CANCELLED,             # cancelled after breach
-               started_at=IN_PERIOD, breached_at=IN_PERIOD + H,
-               cancelled_at=IN_PERIOD + 3 * H, owner=manager)
-    make_clock("INFO-WEB", madrid, state=ClockState.PAUSED, due_at=None,   # paused: open
-               started_at=IN_PERIOD)
+    satisfied("INFO-WEB", madrid, 1200, owner=agent)  # met
+    satisfied("INFO-WEB", madrid, 3000, owner=agent)  # met
+    satisfied(
+        "INFO-WEB",
+        madrid,
+        5400,
+        owner=manager,  # late: breached
+        breached_at=IN_PERIOD + 2 * H,
+    )
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        started_at=IN_PERIOD,
+        due_at=NOW + H,  # open in time
+        owner=agent,
+    )
+    make_clock("INFO-WEB", madrid, started_at=IN_PERIOD, due_at=NOW - H)  # late, not swept yet
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.CANCELLED,  # cancelled in time
+        started_at=IN_PERIOD,
+        cancelled_at=IN_PERIOD + H,
+    )
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.CANCELLED,  # cancelled after breach
+        started_at=IN_PERIOD,
+        breached_at=IN_PERIOD + H,
+        cancelled_at=IN_PERIOD + 3 * H,
+        owner=manager,
+    )
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.PAUSED,
+        due_at=None,  # paused: open
+        started_at=IN_PERIOD,
+    )
     # Outside the period on both sides: not counted.
     satisfied("INFO-WEB", madrid, 10, started_at=START - dt.timedelta(seconds=1))
     satisfied("INFO-WEB", madrid, 10, started_at=END)
@@ -91,7 +122,11 @@ def test_it_totals_each_standard_across_sites_with_its_own_median(data_set: None
 
     total = next(item for item in report if item.standard_code == "INFO-WEB").total
     assert total == ComplianceFigures(
-        started=11, met=4, breached=4, open=2, cancelled=1,
+        started=11,
+        met=4,
+        breached=4,
+        open=2,
+        cancelled=1,
         # median of 1000, 1200, 2000, 3000, 5400, 9000
         median_business_seconds=2500.0,
     )

@@ -25,35 +25,60 @@ def test_it_requires_login(client: Client) -> None:
 
 
 def test_it_defaults_to_the_last_30_days(client: Client, agent: User, madrid: Site) -> None:
-    make_clock("INFO-WEB", madrid, state=ClockState.SATISFIED, started_at=recent(2),
-               business_seconds=600, delta_seconds=-3000)
-    make_clock("INFO-WEB", madrid, state=ClockState.SATISFIED, started_at=recent(45),
-               business_seconds=600, delta_seconds=-3000)
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.SATISFIED,
+        started_at=recent(2),
+        business_seconds=600,
+        delta_seconds=-3000,
+    )
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.SATISFIED,
+        started_at=recent(45),
+        business_seconds=600,
+        delta_seconds=-3000,
+    )
     client.force_login(agent)
 
     response = client.get(reverse("reports:compliance"))
 
     today = timezone.now().date()
     assert (response.context["start"], response.context["end"]) == (
-        today - dt.timedelta(days=30), today,
+        today - dt.timedelta(days=30),
+        today,
     )
     [item] = response.context["report"]
     assert item.total.started == 1
     assert 'data-standard="INFO-WEB"' in response.content.decode()
 
 
-def test_it_shows_the_figures_of_a_chosen_period(
-    client: Client, agent: User, madrid: Site
-) -> None:
+def test_it_shows_the_figures_of_a_chosen_period(client: Client, agent: User, madrid: Site) -> None:
     inside = dt.datetime(2025, 6, 10, 10, 0, tzinfo=dt.UTC)
-    make_clock("INFO-WEB", madrid, state=ClockState.SATISFIED, started_at=inside,
-               business_seconds=1500, delta_seconds=-2100)
-    make_clock("INFO-WEB", madrid, state=ClockState.SATISFIED, started_at=inside,
-               breached_at=inside + 2 * H, business_seconds=7200, delta_seconds=3600)
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.SATISFIED,
+        started_at=inside,
+        business_seconds=1500,
+        delta_seconds=-2100,
+    )
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        state=ClockState.SATISFIED,
+        started_at=inside,
+        breached_at=inside + 2 * H,
+        business_seconds=7200,
+        delta_seconds=3600,
+    )
     client.force_login(agent)
 
-    response = client.get(reverse("reports:compliance"),
-                          {"start": "2025-06-01", "end": "2025-06-30"})
+    response = client.get(
+        reverse("reports:compliance"), {"start": "2025-06-01", "end": "2025-06-30"}
+    )
     html = response.content.decode()
 
     [item] = response.context["report"]
@@ -63,12 +88,17 @@ def test_it_shows_the_figures_of_a_chosen_period(
 
 
 def test_the_end_day_is_included_whole(client: Client, agent: User, madrid: Site) -> None:
-    make_clock("INFO-WEB", madrid, started_at=dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC),
-               due_at=timezone.now() + H)
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        started_at=dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC),
+        due_at=timezone.now() + H,
+    )
     client.force_login(agent)
 
-    response = client.get(reverse("reports:compliance"),
-                          {"start": "2025-06-30", "end": "2025-06-30"})
+    response = client.get(
+        reverse("reports:compliance"), {"start": "2025-06-30", "end": "2025-06-30"}
+    )
 
     assert response.context["report"][0].total.started == 1
 
@@ -127,13 +157,12 @@ def test_a_bad_date_is_reported_on_its_field_and_the_default_period_still_shows(
     assert response.context["report"][0].total.started == 1
 
 
-def test_an_end_before_the_start_is_refused_on_the_end_field(
-    client: Client, agent: User
-) -> None:
+def test_an_end_before_the_start_is_refused_on_the_end_field(client: Client, agent: User) -> None:
     client.force_login(agent)
 
-    response = client.get(reverse("reports:compliance"),
-                          {"start": "2025-06-10", "end": "2025-06-01"})
+    response = client.get(
+        reverse("reports:compliance"), {"start": "2025-06-10", "end": "2025-06-01"}
+    )
 
     assert "end" in response.context["form"].errors
     assert "The end date is before the start date." in response.content.decode()
@@ -142,8 +171,10 @@ def test_an_end_before_the_start_is_refused_on_the_end_field(
 def test_a_bad_site_keeps_the_chosen_period(client: Client, outsider: User, madrid: Site) -> None:
     client.force_login(outsider)
 
-    response = client.get(reverse("reports:compliance"),
-                          {"start": "2025-06-01", "end": "2025-06-30", "site": madrid.pk})
+    response = client.get(
+        reverse("reports:compliance"),
+        {"start": "2025-06-01", "end": "2025-06-30", "site": madrid.pk},
+    )
 
     assert "site" in response.context["form"].errors
     assert response.context["start"] == dt.date(2025, 6, 1)

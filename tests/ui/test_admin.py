@@ -32,24 +32,45 @@ def site_form(site: Site, intervals: list[tuple[int, str, str]], **changes: str)
     """The POST the site change form sends, with `intervals` replacing the weekly hours."""
     existing = list(site.opening_intervals.all())
     data: dict[str, Any] = {
-        "organisation": site.organisation_id, "name": site.name, "slug": site.slug,
-        "timezone": site.timezone, "country": site.country, "subdivision": site.subdivision,
-        "email": site.email, "phone": site.phone, "address": site.address,
+        "organisation": site.organisation_id,
+        "name": site.name,
+        "slug": site.slug,
+        "timezone": site.timezone,
+        "country": site.country,
+        "subdivision": site.subdivision,
+        "email": site.email,
+        "phone": site.phone,
+        "address": site.address,
         "opening_intervals-TOTAL_FORMS": len(existing) + len(intervals),
         "opening_intervals-INITIAL_FORMS": len(existing),
-        "closures-TOTAL_FORMS": 0, "closures-INITIAL_FORMS": 0,
-        "holiday_overrides-TOTAL_FORMS": 0, "holiday_overrides-INITIAL_FORMS": 0,
+        "closures-TOTAL_FORMS": 0,
+        "closures-INITIAL_FORMS": 0,
+        "holiday_overrides-TOTAL_FORMS": 0,
+        "holiday_overrides-INITIAL_FORMS": 0,
         **changes,
     }
     for index, row in enumerate(existing):  # delete every existing interval...
         prefix = f"opening_intervals-{index}"
-        data.update({f"{prefix}-id": row.pk, f"{prefix}-site": site.pk,
-                     f"{prefix}-weekday": row.weekday, f"{prefix}-start": row.start,
-                     f"{prefix}-end": row.end or "", f"{prefix}-DELETE": "on"})
+        data.update(
+            {
+                f"{prefix}-id": row.pk,
+                f"{prefix}-site": site.pk,
+                f"{prefix}-weekday": row.weekday,
+                f"{prefix}-start": row.start,
+                f"{prefix}-end": row.end or "",
+                f"{prefix}-DELETE": "on",
+            }
+        )
     for offset, (weekday, start, end) in enumerate(intervals):  # ...and add the new ones
         prefix = f"opening_intervals-{len(existing) + offset}"
-        data.update({f"{prefix}-site": site.pk, f"{prefix}-weekday": weekday,
-                     f"{prefix}-start": start, f"{prefix}-end": end})
+        data.update(
+            {
+                f"{prefix}-site": site.pk,
+                f"{prefix}-weekday": weekday,
+                f"{prefix}-start": start,
+                f"{prefix}-end": end,
+            }
+        )
     return data
 
 
@@ -89,9 +110,7 @@ def test_overlapping_hours_are_refused_naming_the_field_and_nothing_changes(
     assert madrid.calendar_version == version
 
 
-def test_an_interval_ending_before_it_starts_is_refused(
-    admin_client: Client, madrid: Site
-) -> None:
+def test_an_interval_ending_before_it_starts_is_refused(admin_client: Client, madrid: Site) -> None:
     before = hours(madrid)
 
     response = admin_client.post(change_url(madrid), site_form(madrid, [(1, "18:00", "09:00")]))
@@ -145,10 +164,10 @@ def test_the_event_log_is_read_only_in_admin(admin_client: Client, madrid: Site)
     listing = admin_client.get(reverse("admin:core_event_changelist"))
     add = admin_client.get(reverse("admin:core_event_add"))
     detail = admin_client.get(reverse("admin:core_event_change", args=[event.pk]))
-    post = admin_client.post(reverse("admin:core_event_change", args=[event.pk]),
-                             {"verb": "tampered"})
-    delete = admin_client.post(reverse("admin:core_event_delete", args=[event.pk]),
-                               {"post": "yes"})
+    post = admin_client.post(
+        reverse("admin:core_event_change", args=[event.pk]), {"verb": "tampered"}
+    )
+    delete = admin_client.post(reverse("admin:core_event_delete", args=[event.pk]), {"post": "yes"})
 
     assert listing.status_code == 200
     assert add.status_code == 403
@@ -164,10 +183,15 @@ def test_granting_a_role_in_admin_is_audited(
 ) -> None:
     newcomer = make_user("nuria")
 
-    response = admin_client.post(reverse("admin:core_membership_add"), {
-        "user": newcomer.pk, "organisation": madrid.organisation_id, "site": madrid.pk,
-        "role": Role.TECHNICIAN,
-    })
+    response = admin_client.post(
+        reverse("admin:core_membership_add"),
+        {
+            "user": newcomer.pk,
+            "organisation": madrid.organisation_id,
+            "site": madrid.pk,
+            "role": Role.TECHNICIAN,
+        },
+    )
 
     assert response.status_code == 302
     assert Membership.objects.filter(user=newcomer, role=Role.TECHNICIAN).exists()
@@ -183,9 +207,15 @@ def test_a_membership_at_another_groups_site_is_refused_on_the_site_field(
     other = actions.create_organisation("Otro Grupo", "otro")
     newcomer = make_user("nuria")
 
-    response = admin_client.post(reverse("admin:core_membership_add"), {
-        "user": newcomer.pk, "organisation": other.pk, "site": madrid.pk, "role": Role.AGENT,
-    })
+    response = admin_client.post(
+        reverse("admin:core_membership_add"),
+        {
+            "user": newcomer.pk,
+            "organisation": other.pk,
+            "site": madrid.pk,
+            "role": Role.AGENT,
+        },
+    )
 
     assert response.status_code == 200
     assert "The site belongs to another organisation." in response.content.decode()

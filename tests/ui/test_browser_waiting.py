@@ -26,7 +26,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"
+    ),
 ]
 
 
@@ -36,8 +38,7 @@ def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking"],
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield chromium
         chromium.close()
@@ -64,8 +65,13 @@ def test_it_logs_in_and_shows_the_breached_clock_first(
 ) -> None:
     now = timezone.now()
     make_clock("INFO-WEB", madrid, due_at=now + dt.timedelta(hours=2), label="Plenty of time")
-    make_clock("INFO-WRITTEN", madrid, due_at=now - dt.timedelta(minutes=80),
-               breached_at=now - dt.timedelta(minutes=80), label="Letter we forgot")
+    make_clock(
+        "INFO-WRITTEN",
+        madrid,
+        due_at=now - dt.timedelta(minutes=80),
+        breached_at=now - dt.timedelta(minutes=80),
+        label="Letter we forgot",
+    )
 
     log_in(page, live_server.url, "alba", "test-password-123")
 
@@ -79,15 +85,20 @@ def test_it_logs_in_and_shows_the_breached_clock_first(
 def test_the_list_refreshes_itself_with_htmx(
     page: Any, live_server: Any, agent: User, madrid: Site
 ) -> None:
-    make_clock("INFO-WEB", madrid, due_at=timezone.now() + dt.timedelta(hours=2),
-               label="First row")
+    make_clock("INFO-WEB", madrid, due_at=timezone.now() + dt.timedelta(hours=2), label="First row")
     log_in(page, live_server.url, "alba", "test-password-123")
-    make_clock("INFO-WRITTEN", madrid, due_at=timezone.now() + dt.timedelta(hours=1),
-               label="Arrived while watching")
+    make_clock(
+        "INFO-WRITTEN",
+        madrid,
+        due_at=timezone.now() + dt.timedelta(hours=1),
+        label="Arrived while watching",
+    )
 
     # Fire the same request the 30-second poll sends, instead of waiting 30 seconds.
-    page.evaluate("htmx.ajax('GET', location.pathname + location.search, "
-                  "{target: '#waiting-table', swap: 'outerHTML'})")
+    page.evaluate(
+        "htmx.ajax('GET', location.pathname + location.search, "
+        "{target: '#waiting-table', swap: 'outerHTML'})"
+    )
     page.wait_for_selector("text=Arrived while watching")
 
     assert page.locator("table.waiting tbody tr").count() == 2

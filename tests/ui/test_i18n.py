@@ -45,8 +45,7 @@ def test_the_users_choice_beats_the_browsers(client: Client, outsider: User) -> 
 def test_choosing_a_language_is_stored_on_the_user(client: Client, agent: User) -> None:
     client.force_login(agent)
 
-    response = client.post(reverse("core:set_language"),
-                           {"language": "sv", "next": "/compliance/"})
+    response = client.post(reverse("core:set_language"), {"language": "sv", "next": "/compliance/"})
 
     assert response.status_code == 302
     assert response["Location"] == "/compliance/"
@@ -78,8 +77,9 @@ def test_the_login_page_follows_the_language_chosen_before_logging_in(
 def test_it_never_redirects_to_another_host(client: Client, agent: User) -> None:
     client.force_login(agent)
 
-    response = client.post(reverse("core:set_language"),
-                           {"language": "es", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("core:set_language"), {"language": "es", "next": "https://evil.example/"}
+    )
 
     assert response["Location"] == "/"
 
@@ -98,7 +98,10 @@ def test_every_message_in_the_catalogue_is_translated(language: str) -> None:
 
     stats = subprocess.run(
         ["msgfmt", "--statistics", "--check-format", "-o", "/dev/null", str(source)],
-        capture_output=True, text=True, check=True, env={"LC_ALL": "C"},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"LC_ALL": "C"},
     ).stderr
 
     assert "untranslated" not in stats and "fuzzy" not in stats, stats
@@ -113,7 +116,8 @@ def test_the_committed_compiled_catalogues_match_their_sources(
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     fresh = tmp_path / "django.mo"
 
-    subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(folder / "django.po")],
-                   check=True)
+    subprocess.run(
+        ["msgfmt", "--check-format", "-o", str(fresh), str(folder / "django.po")], check=True
+    )
 
     assert fresh.read_bytes() == (folder / "django.mo").read_bytes()

@@ -44,10 +44,16 @@ def test_it_sorts_by_real_time_left_with_paused_clocks_last(
 ) -> None:
     later = make_clock("INFO-WEB", madrid, due_at=now + 3 * H, label="later")
     paused = make_clock("INFO-WEB", madrid, state=ClockState.PAUSED, due_at=None, label="paused")
-    breached = make_clock("INFO-WRITTEN", madrid, due_at=now - 80 * MIN,
-                          breached_at=now - 80 * MIN, label="breached")
-    always_open = make_clock("PROMISE-KEPT", madrid, due_at=now + 30 * MIN,
-                             calendar_kind=CalendarKind.ALWAYS, label="24/7 soon")
+    breached = make_clock(
+        "INFO-WRITTEN", madrid, due_at=now - 80 * MIN, breached_at=now - 80 * MIN, label="breached"
+    )
+    always_open = make_clock(
+        "PROMISE-KEPT",
+        madrid,
+        due_at=now + 30 * MIN,
+        calendar_kind=CalendarKind.ALWAYS,
+        label="24/7 soon",
+    )
 
     response = login(client, agent).get(reverse("clocks:waiting"))
 
@@ -57,10 +63,20 @@ def test_it_sorts_by_real_time_left_with_paused_clocks_last(
 def test_it_shows_breached_time_as_negative_in_red_and_warned_in_amber(
     client: Client, agent: User, madrid: Site, now: dt.datetime
 ) -> None:
-    make_clock("INFO-WRITTEN", madrid, due_at=now - 80 * MIN - dt.timedelta(seconds=30),
-               breached_at=now - 80 * MIN, label="Late letter")
-    make_clock("INFO-WEB", madrid, due_at=now + 35 * MIN + dt.timedelta(seconds=20),
-               warn_at=now - 5 * MIN, label="Web form")
+    make_clock(
+        "INFO-WRITTEN",
+        madrid,
+        due_at=now - 80 * MIN - dt.timedelta(seconds=30),
+        breached_at=now - 80 * MIN,
+        label="Late letter",
+    )
+    make_clock(
+        "INFO-WEB",
+        madrid,
+        due_at=now + 35 * MIN + dt.timedelta(seconds=20),
+        warn_at=now - 5 * MIN,
+        label="Web form",
+    )
 
     html = login(client, agent).get(reverse("clocks:waiting")).content.decode()
 
@@ -75,8 +91,14 @@ def test_it_shows_standard_site_subject_owner_and_calendar(
 
     html = login(client, agent).get(reverse("clocks:waiting")).content.decode()
 
-    for expected in ("INFO-WEB", Standard.objects.get(code="INFO-WEB").title, madrid.name, "Question about brakes",
-                     str(agent), "Business hours"):
+    for expected in (
+        "INFO-WEB",
+        Standard.objects.get(code="INFO-WEB").title,
+        madrid.name,
+        "Question about brakes",
+        str(agent),
+        "Business hours",
+    ):
         assert expected in html
 
 
@@ -137,7 +159,11 @@ def test_it_hides_closed_clocks(
 
 
 def test_filters_by_site_standard_owner_and_breach(
-    client: Client, group_admin: User, agent: User, madrid: Site, goteborg: Site,
+    client: Client,
+    group_admin: User,
+    agent: User,
+    madrid: Site,
+    goteborg: Site,
     now: dt.datetime,
 ) -> None:
     mine_late = make_clock("INFO-WEB", madrid, owner=group_admin, due_at=now - MIN)
@@ -194,9 +220,7 @@ def test_htmx_refresh_returns_only_the_table_keeping_the_filters(
     assert 'hx-get="/waiting/?owner=all"' in html
 
 
-def test_the_full_page_polls_every_30_seconds_with_local_htmx(
-    client: Client, agent: User
-) -> None:
+def test_the_full_page_polls_every_30_seconds_with_local_htmx(client: Client, agent: User) -> None:
     html = login(client, agent).get(reverse("clocks:waiting")).content.decode()
 
     assert 'hx-trigger="every 30s"' in html

@@ -13,7 +13,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from posventa.clocks.models import OPEN_STATES, Clock, ClockState, Standard
 from posventa.core.access import visible_sites
@@ -40,8 +41,11 @@ class WaitingFilterForm(forms.Form):
         queryset=Site.objects.none(), required=False, label=_("Site"), empty_label=_("All sites")
     )
     standard = StandardChoiceField(
-        queryset=Standard.objects.all(), required=False, label=_("Standard"),
-        empty_label=_("All standards"), to_field_name="code",
+        queryset=Standard.objects.all(),
+        required=False,
+        label=_("Standard"),
+        empty_label=_("All standards"),
+        to_field_name="code",
     )
     owner = forms.ChoiceField(
         choices=[("all", _("Everyone")), ("me", _("Me"))], required=False, label=_("Owner")
@@ -81,8 +85,9 @@ def open_clocks_for(user: User) -> QuerySet[Clock]:
     )
 
 
-def apply_filters(clocks: QuerySet[Clock], filters: dict[str, Any], *, user: User,
-                  now: dt.datetime) -> QuerySet[Clock]:
+def apply_filters(
+    clocks: QuerySet[Clock], filters: dict[str, Any], *, user: User, now: dt.datetime
+) -> QuerySet[Clock]:
     if filters.get("site"):
         clocks = clocks.filter(site=filters["site"])
     if filters.get("standard"):
@@ -138,8 +143,9 @@ def summarise(clocks: QuerySet[Clock], now: dt.datetime) -> dict[str, int]:
         breached=Count("pk", filter=breach_condition(now)),
         warned=Count(
             "pk",
-            filter=Q(state=ClockState.RUNNING, warn_at__lte=now, due_at__gt=now,
-                     breached_at__isnull=True),
+            filter=Q(
+                state=ClockState.RUNNING, warn_at__lte=now, due_at__gt=now, breached_at__isnull=True
+            ),
         ),
         paused=Count("pk", filter=Q(state=ClockState.PAUSED)),
     )

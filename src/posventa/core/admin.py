@@ -101,33 +101,64 @@ class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
-    def save_model(self, request: HttpRequest, obj: Organisation, form: ModelForm,  # type: ignore[type-arg]
-                   change: bool) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Organisation,
+        form: ModelForm[Any],
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
-        record_event("organisation.changed" if change else "organisation.created", subject=obj,
-                     organisation=obj, actor=actor_of(request), summary=obj.name,
-                     data={"fields": form.changed_data})
+        record_event(
+            "organisation.changed" if change else "organisation.created",
+            subject=obj,
+            organisation=obj,
+            actor=actor_of(request),
+            summary=obj.name,
+            data={"fields": form.changed_data},
+        )
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "organisation", "timezone", "country", "subdivision",
-                    "calendar_version")
+    list_display = (
+        "name",
+        "organisation",
+        "timezone",
+        "country",
+        "subdivision",
+        "calendar_version",
+    )
     list_filter = ("organisation", "country")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("calendar_version", "created_at")
     inlines = [OpeningIntervalInline, SiteClosureInline, HolidayOverrideInline]
 
-    def save_model(self, request: HttpRequest, obj: Site, form: ModelForm,  # type: ignore[type-arg]
-                   change: bool) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Site,
+        form: ModelForm[Any],
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
-        record_event("site.changed" if change else "site.created", subject=obj, site=obj,
-                     actor=actor_of(request), summary=obj.name,
-                     data={"fields": form.changed_data})
+        record_event(
+            "site.changed" if change else "site.created",
+            subject=obj,
+            site=obj,
+            actor=actor_of(request),
+            summary=obj.name,
+            data={"fields": form.changed_data},
+        )
 
-    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any,  # type: ignore[type-arg]
-                     change: bool) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Any],
+        formsets: Any,  # type: ignore[type-arg]
+        change: bool,
+    ) -> None:
         """Runs inside the admin's transaction, after the inlines are saved.
 
         Any change to hours, closures, holiday overrides or the site's timezone/region
@@ -140,9 +171,15 @@ class SiteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if change and (changed_inlines or changed_fields):
             bump_calendar_version(site)
             record_event(
-                "site.calendar_changed", subject=site, site=site, actor=actor_of(request),
-                data={"inlines": changed_inlines, "fields": changed_fields,
-                      "calendar_version": site.calendar_version},
+                "site.calendar_changed",
+                subject=site,
+                site=site,
+                actor=actor_of(request),
+                data={
+                    "inlines": changed_inlines,
+                    "fields": changed_fields,
+                    "calendar_version": site.calendar_version,
+                },
             )
 
 
@@ -153,17 +190,32 @@ class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
 
-    def save_model(self, request: HttpRequest, obj: Membership, form: ModelForm,  # type: ignore[type-arg]
-                   change: bool) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Membership,
+        form: ModelForm[Any],
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
-        record_event("staff.role_granted", subject=obj.user, site=obj.site,
-                     organisation=obj.organisation, actor=actor_of(request),
-                     data={"role": obj.role, "user": obj.user.username})
+        record_event(
+            "staff.role_granted",
+            subject=obj.user,
+            site=obj.site,
+            organisation=obj.organisation,
+            actor=actor_of(request),
+            data={"role": obj.role, "user": obj.user.username},
+        )
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        record_event("staff.role_revoked", subject=obj.user, site=obj.site,
-                     organisation=obj.organisation, actor=actor_of(request),
-                     data={"role": obj.role, "user": obj.user.username})
+        record_event(
+            "staff.role_revoked",
+            subject=obj.user,
+            site=obj.site,
+            organisation=obj.organisation,
+            actor=actor_of(request),
+            data={"role": obj.role, "user": obj.user.username},
+        )
         super().delete_model(request, obj)
 
 
@@ -173,11 +225,20 @@ class CertificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("user__username", "code", "name")
     autocomplete_fields = ("user",)
 
-    def save_model(self, request: HttpRequest, obj: Certification, form: ModelForm,  # type: ignore[type-arg]
-                   change: bool) -> None:
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Certification,
+        form: ModelForm[Any],
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
-        record_event("staff.certified", subject=obj.user, actor=actor_of(request),
-                     data={"code": obj.code, "user": obj.user.username})
+        record_event(
+            "staff.certified",
+            subject=obj.user,
+            actor=actor_of(request),
+            data={"code": obj.code, "user": obj.user.username},
+        )
 
 
 @admin.register(Team)

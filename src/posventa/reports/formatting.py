@@ -1,4 +1,5 @@
-"""Durations as staff read them: "−1 h 20 min" when late, "35 min" when not.
+"""Durations as staff read them: "-1 h 20 min" when late (with a true minus sign, U+2212),
+"35 min" when not.
 
 Shared by the waiting list and the compliance page so both speak the same way.
 """
@@ -18,7 +19,7 @@ def format_duration(seconds: float) -> str:
     """Render a signed duration with its two most significant units.
 
     Late (negative) durations round *up* to the minute, so a clock breached a few seconds
-    ago already reads "−1 min" and is never mistaken for one with time left.
+    ago already reads "-1 min" and is never mistaken for one with time left.
     """
     negative = seconds < 0
     magnitude = abs(seconds)

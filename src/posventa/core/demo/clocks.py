@@ -27,8 +27,13 @@ HISTORY_DAYS = 29
 
 # Standards with a default target, and how often each comes up in a day's work.
 HISTORY_MIX = [
-    ("INFO-WEB", 4), ("INFO-PHONE", 3), ("INFO-WRITTEN", 2), ("CONSULT-VARIATION", 2),
-    ("CONSULT-PARTS", 1), ("FOLLOWUP-2D", 2), ("PROMISE-KEPT", 2),
+    ("INFO-WEB", 4),
+    ("INFO-PHONE", 3),
+    ("INFO-WRITTEN", 2),
+    ("CONSULT-VARIATION", 2),
+    ("CONSULT-PARTS", 1),
+    ("FOLLOWUP-2D", 2),
+    ("PROMISE-KEPT", 2),
 ]
 # Share of the allowed time actually used: above 1.0 is late. Madrid struggles a little
 # more than Gothenburg, so the compliance page has something to compare.
@@ -64,12 +69,19 @@ def add_history(world: DemoWorld, site_key: str, site: Site) -> None:
             )
             owner = rng.choice(owners)
             deadline = started + rng.randint(2, 30) * HOUR if code == "PROMISE-KEPT" else None
-            clock = clocks.start_clock(code, subject=site, site=site, owner=owner,
-                                       started_at=started, deadline=deadline,
-                                       label=rng.choice(HISTORY_LABELS[site_key]))
+            clock = clocks.start_clock(
+                code,
+                subject=site,
+                site=site,
+                owner=owner,
+                started_at=started,
+                deadline=deadline,
+                label=rng.choice(HISTORY_LABELS[site_key]),
+            )
             if rng.random() < 0.06:
-                clocks.cancel_clock(clock, at=started + 20 * MIN, actor=owner,
-                                    reason="Duplicate of another request")
+                clocks.cancel_clock(
+                    clock, at=started + 20 * MIN, actor=owner, reason="Duplicate of another request"
+                )
                 continue
             assert clock.due_at is not None
             effort = rng.uniform(low, high)
@@ -119,18 +131,27 @@ class OpenScenario:
         owner = world.person(site_key, self.owner_role) if self.owner_role else None
         started = now - self.started_ago
         clock = clocks.start_clock(
-            self.code, subject=free_subject(world, site_key, self.code), site=site,
-            owner=owner, started_at=started, label=self.label,
+            self.code,
+            subject=free_subject(world, site_key, self.code),
+            site=site,
+            owner=owner,
+            started_at=started,
+            label=self.label,
             deadline=now + self.deadline_in if self.deadline_in is not None else None,
         )
         if self.state == "paused":
-            clock = clocks.pause_clock(clock, at=now - 20 * MIN, actor=owner,
-                                       reason="Waiting for the customer's photos")
+            clock = clocks.pause_clock(
+                clock, at=now - 20 * MIN, actor=owner, reason="Waiting for the customer's photos"
+            )
         elif self.state == "satisfied":
             clock = clocks.satisfy_clock(clock, at=started + 25 * MIN, actor=owner)
         elif self.state == "cancelled":
-            clock = clocks.cancel_clock(clock, at=started + 10 * MIN, actor=owner,
-                                        reason="The customer withdrew the request")
+            clock = clocks.cancel_clock(
+                clock,
+                at=started + 10 * MIN,
+                actor=owner,
+                reason="The customer withdrew the request",
+            )
         return clock
 
 
@@ -140,8 +161,11 @@ def free_subject(world: DemoWorld, site_key: str, code: str) -> models.Model:
     Until cases exist in the demo, obligations hang on the site, its teams and its people.
     """
     for subject in subject_pool(world, site_key):
-        if not clocks.open_clocks_for(subject).filter(standard_id=code,
-                                                       state__in=OPEN_STATES).exists():
+        if (
+            not clocks.open_clocks_for(subject)
+            .filter(standard_id=code, state__in=OPEN_STATES)
+            .exists()
+        ):
             return subject
     raise RuntimeError(f"No free demo subject for {code} at {site_key}")
 
@@ -156,19 +180,35 @@ def subject_pool(world: DemoWorld, site_key: str) -> Iterator[models.Model]:
 def _scenarios(labels: dict[str, str]) -> list[OpenScenario]:
     return [
         OpenScenario("INFO-WEB", "breached", labels["web_late"], 6 * DAY),
-        OpenScenario("CASE-COMEBACK", "breached", labels["comeback"], 8 * DAY,
-                     owner_role=Role.SERVICE_MANAGER),
-        OpenScenario("INFO-PHONE", "breached", labels["callback_late"], 3 * DAY,
-                     owner_role=None),
-        OpenScenario("PROMISE-KEPT", "warned", labels["promise_soon"], 3 * HOUR,
-                     owner_role=Role.TECHNICIAN, deadline_in=25 * MIN),
-        OpenScenario("DELIVERY-ON-TIME", "on_time", labels["delivery"], 2 * HOUR,
-                     owner_role=Role.SERVICE_ADVISOR, deadline_in=5 * HOUR),
+        OpenScenario(
+            "CASE-COMEBACK",
+            "breached",
+            labels["comeback"],
+            8 * DAY,
+            owner_role=Role.SERVICE_MANAGER,
+        ),
+        OpenScenario("INFO-PHONE", "breached", labels["callback_late"], 3 * DAY, owner_role=None),
+        OpenScenario(
+            "PROMISE-KEPT",
+            "warned",
+            labels["promise_soon"],
+            3 * HOUR,
+            owner_role=Role.TECHNICIAN,
+            deadline_in=25 * MIN,
+        ),
+        OpenScenario(
+            "DELIVERY-ON-TIME",
+            "on_time",
+            labels["delivery"],
+            2 * HOUR,
+            owner_role=Role.SERVICE_ADVISOR,
+            deadline_in=5 * HOUR,
+        ),
         OpenScenario("INFO-WRITTEN", "on_time", labels["letter"], 30 * MIN),
-        OpenScenario("CONSULT-PARTS", "on_time", labels["part"], 1 * HOUR,
-                     owner_role=Role.PARTS),
-        OpenScenario("FOLLOWUP-2D", "on_time", labels["followup"], 2 * HOUR,
-                     owner_role=Role.SERVICE_ADVISOR),
+        OpenScenario("CONSULT-PARTS", "on_time", labels["part"], 1 * HOUR, owner_role=Role.PARTS),
+        OpenScenario(
+            "FOLLOWUP-2D", "on_time", labels["followup"], 2 * HOUR, owner_role=Role.SERVICE_ADVISOR
+        ),
         OpenScenario("INFO-WEB", "paused", labels["web_paused"], 50 * MIN),
         OpenScenario("INFO-WRITTEN", "satisfied", labels["letter_done"], 5 * HOUR),
         OpenScenario("INFO-PHONE", "cancelled", labels["call_cancelled"], 2 * HOUR),
@@ -176,30 +216,34 @@ def _scenarios(labels: dict[str, str]) -> list[OpenScenario]:
 
 
 OPEN_SCENARIOS = {
-    "madrid": _scenarios({
-        "web_late": "Consulta web: ¿solo líquido de frenos o la revisión de 30 000 km?",
-        "comeback": "Vuelve por el mismo ruido en la dirección (tercera visita)",
-        "callback_late": "Llamada perdida de un cliente: pide cita urgente",
-        "promise_soon": "Prometido: el técnico llama con el diagnóstico de la caja de cambios",
-        "delivery": "Entrega prometida: revisión y cambio de neumáticos",
-        "letter": "Carta: reclamación por manchas de grasa en la tapicería",
-        "part": "Ha llegado el sensor de aparcamiento pedido",
-        "followup": "Seguimiento tras cambio de embrague",
-        "web_paused": "Consulta web: ruido al frenar (esperando fotos del cliente)",
-        "letter_done": "Correo: solicitud de copia de factura",
-        "call_cancelled": "Llamada perdida: el cliente volvió a llamar y fue atendido",
-    }),
-    "goteborg": _scenarios({
-        "web_late": "Webbfråga: bara bromsvätska eller hela 3 000-milsservicen?",
-        "comeback": "Tillbaka för samma missljud från styrningen (tredje besöket)",
-        "callback_late": "Missat samtal: kunden vill boka akut tid",
-        "promise_soon": "Utlovat: teknikern ringer med felsökning av växellådan",
-        "delivery": "Utlovad leverans: service och däckbyte",
-        "letter": "Brev: klagomål på fettfläckar i klädseln",
-        "part": "Den beställda parkeringssensorn har kommit",
-        "followup": "Uppföljning efter kopplingsbyte",
-        "web_paused": "Webbfråga: missljud vid inbromsning (väntar på kundens bilder)",
-        "letter_done": "E-post: begäran om fakturakopia",
-        "call_cancelled": "Missat samtal: kunden ringde igen och fick hjälp",
-    }),
+    "madrid": _scenarios(
+        {
+            "web_late": "Consulta web: ¿solo líquido de frenos o la revisión de 30 000 km?",
+            "comeback": "Vuelve por el mismo ruido en la dirección (tercera visita)",
+            "callback_late": "Llamada perdida de un cliente: pide cita urgente",
+            "promise_soon": "Prometido: el técnico llama con el diagnóstico de la caja de cambios",
+            "delivery": "Entrega prometida: revisión y cambio de neumáticos",
+            "letter": "Carta: reclamación por manchas de grasa en la tapicería",
+            "part": "Ha llegado el sensor de aparcamiento pedido",
+            "followup": "Seguimiento tras cambio de embrague",
+            "web_paused": "Consulta web: ruido al frenar (esperando fotos del cliente)",
+            "letter_done": "Correo: solicitud de copia de factura",
+            "call_cancelled": "Llamada perdida: el cliente volvió a llamar y fue atendido",
+        }
+    ),
+    "goteborg": _scenarios(
+        {
+            "web_late": "Webbfråga: bara bromsvätska eller hela 3 000-milsservicen?",
+            "comeback": "Tillbaka för samma missljud från styrningen (tredje besöket)",
+            "callback_late": "Missat samtal: kunden vill boka akut tid",
+            "promise_soon": "Utlovat: teknikern ringer med felsökning av växellådan",
+            "delivery": "Utlovad leverans: service och däckbyte",
+            "letter": "Brev: klagomål på fettfläckar i klädseln",
+            "part": "Den beställda parkeringssensorn har kommit",
+            "followup": "Uppföljning efter kopplingsbyte",
+            "web_paused": "Webbfråga: missljud vid inbromsning (väntar på kundens bilder)",
+            "letter_done": "E-post: begäran om fakturakopia",
+            "call_cancelled": "Missat samtal: kunden ringde igen och fick hjälp",
+        }
+    ),
 }

@@ -93,23 +93,33 @@ class DemoWorld:
         return self.staff[(site_key, role)][index]
 
     def everyone_at(self, site_key: str) -> list[User]:
-        return [user for (key, _), users in self.staff.items() if key == site_key
-                for user in users]
+        return [user for (key, _), users in self.staff.items() if key == site_key for user in users]
 
 
 def create_organisation_and_sites(world: DemoWorld) -> None:
     organisation = actions.create_organisation("Grupo Motorvía", DEMO_ORGANISATION_SLUG)
     world.organisation = organisation
     world.sites["madrid"] = actions.create_site(
-        organisation, name="Motorvía Madrid Norte", slug="demo-madrid-norte",
-        timezone="Europe/Madrid", country="ES", subdivision="MD", intervals=MADRID_HOURS,
-        email="taller.madrid@motorvia.invalid", phone="+34 910 000 000",
+        organisation,
+        name="Motorvía Madrid Norte",
+        slug="demo-madrid-norte",
+        timezone="Europe/Madrid",
+        country="ES",
+        subdivision="MD",
+        intervals=MADRID_HOURS,
+        email="taller.madrid@motorvia.invalid",
+        phone="+34 910 000 000",
         address="Calle de la Inventiva 12, 28050 Madrid",
     )
     world.sites["goteborg"] = actions.create_site(
-        organisation, name="Motorvía Göteborg Hisingen", slug="demo-goteborg-hisingen",
-        timezone="Europe/Stockholm", country="SE", intervals=GOTEBORG_HOURS,
-        email="verkstad.goteborg@motorvia.invalid", phone="+46 31 000 00 00",
+        organisation,
+        name="Motorvía Göteborg Hisingen",
+        slug="demo-goteborg-hisingen",
+        timezone="Europe/Stockholm",
+        country="SE",
+        intervals=GOTEBORG_HOURS,
+        email="verkstad.goteborg@motorvia.invalid",
+        phone="+46 31 000 00 00",
         address="Påhittade vägen 7, 417 00 Göteborg",
     )
 
@@ -121,8 +131,14 @@ def demo_password_hash() -> str:
 
 
 def _new_user(username: str, first: str, last: str, language: str, **flags: bool) -> User:
-    user = User(username=username, first_name=first, last_name=last,
-                email=f"{username}@motorvia.invalid", language=language, **flags)
+    user = User(
+        username=username,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@motorvia.invalid",
+        language=language,
+        **flags,
+    )
     user.password = demo_password_hash()
     user.save()
     return user
@@ -140,8 +156,9 @@ def create_staff(world: DemoWorld) -> None:
             if role == Role.TECHNICIAN:
                 for code, name in CERTIFICATIONS[: 2 + len(world.staff[(site_key, role)]) % 2]:
                     actions.certify(user, code, name, world.now.date() + dt.timedelta(days=540))
-    world.admin = _new_user("demo-admin", "Gabriela", "Montsalvat", "en",
-                            is_staff=True, is_superuser=True)
+    world.admin = _new_user(
+        "demo-admin", "Gabriela", "Montsalvat", "en", is_staff=True, is_superuser=True
+    )
     actions.grant_role(world.admin, organisation, Role.ADMIN, None)
     world.manager = _new_user("demo-manager", "Adrián", "Lindqvist-Soler", "en")
     actions.grant_role(world.manager, organisation, Role.SERVICE_MANAGER, None)
@@ -159,8 +176,12 @@ def create_teams(world: DemoWorld) -> None:
     for site_key, site in world.sites.items():
         for name, department, lead_role, member_roles in TEAMS:
             with transaction.atomic():
-                team = Team.objects.create(site=site, name=name, department=department,
-                                           lead=world.person(site_key, lead_role))
+                team = Team.objects.create(
+                    site=site,
+                    name=name,
+                    department=department,
+                    lead=world.person(site_key, lead_role),
+                )
                 team.members.set(
                     [user for role in member_roles for user in world.staff[(site_key, role)]]
                 )

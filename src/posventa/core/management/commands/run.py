@@ -52,8 +52,9 @@ class BackgroundServices:
         )
         self.sweep_interval = sweep_interval
         self.threads = [
-            threading.Thread(target=self._supervise, args=(self.worker.run,),
-                             name="posventa-worker", daemon=True),
+            threading.Thread(
+                target=self._supervise, args=(self.worker.run,), name="posventa-worker", daemon=True
+            ),
             threading.Thread(target=self._sweep, name="posventa-sweeper", daemon=True),
         ]
 
@@ -97,8 +98,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
-        parser.add_argument("--no-demo", action="store_true",
-                            help="Do not load the demo dealer group into an empty database.")
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="Do not load the demo dealer group into an empty database.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Migrating the database...")
@@ -106,8 +110,12 @@ class Command(BaseCommand):
         if not options["no_demo"] and not Organisation.objects.exists():
             self.stdout.write("Empty database: loading the demo dealer group...")
             load_demo()
-        server = create_server(get_wsgi_application(), host=options["host"],
-                               port=options["port"], threads=options["threads"])
+        server = create_server(
+            get_wsgi_application(),
+            host=options["host"],
+            port=options["port"],
+            threads=options["threads"],
+        )
         background = BackgroundServices()
         background.start()
         self.announce(f"http://{options['host']}:{server.effective_port}/")  # type: ignore[union-attr]
