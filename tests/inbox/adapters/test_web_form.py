@@ -147,3 +147,13 @@ def test_a_form_sent_back_edited_is_a_new_message_not_a_collision(
     client.post(URL, {**data, "message": "Perdón, quería decir la revisión de los 60.000 km."})
     rows = InboundRaw.objects.order_by("id")
     assert [row.status for row in rows] == [InboundStatus.PROCESSED, InboundStatus.PROCESSED]
+
+
+def test_the_form_works_with_csrf_protection_on(madrid: Site) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(URL, form_data()).status_code == 403
+    browser.get(URL)
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(URL, {**form_data(), "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert InboundRaw.objects.count() == 1
