@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from posventa.api import lookups
@@ -101,7 +101,7 @@ def get_case(request: HttpRequest, reference: str) -> Case:
 
 
 @router.post("/cases", response={201: CaseDetailOut, **WRITE_ERRORS})
-def open_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Case]:
+def open_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     """Open a case for a customer (a walk-in, a phone call). Starts INFO-COMPLETE."""
     reach = scope(request)
     site = lookups.site(reach, payload.site)
@@ -120,7 +120,7 @@ def open_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Case]:
         priority=payload.priority,
         actor=reach.user,
     )
-    return 201, _detail(case)
+    return Status(201, _detail(case))
 
 
 @router.post("/cases/{reference}/transfer", response={200: CaseDetailOut, **WRITE_ERRORS})
@@ -167,7 +167,7 @@ def list_messages(request: HttpRequest, reference: str) -> QuerySet[Message]:
 
 
 @router.post("/cases/{reference}/replies", response={201: ReplyOut, **WRITE_ERRORS})
-def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> tuple[int, dict[str, object]]:
+def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status[dict[str, object]]:
     """Send a human reply to the customer, by default on the channel they asked for.
     `satisfied_info_web` tells whether it met the INFO-WEB clock that was running."""
     reach, case = _case(request, reference)
@@ -180,4 +180,4 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> tuple[int, 
         subject=payload.subject,
     )
     satisfied = Clock.objects.filter(pk__in=owed, state=ClockState.SATISFIED).exists()
-    return 201, {"message": message, "satisfied_info_web": satisfied}
+    return Status(201, {"message": message, "satisfied_info_web": satisfied})

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from posventa.api import lookups
@@ -38,7 +38,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> Customer:
 
 
 @router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS})
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     """Create a customer with contact points; every bad field is reported at once."""
     reach = scope(request)
     group, site = lookups.organisation(reach, payload.site)
@@ -51,7 +51,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
         region=site.country,
         actor=reach.user,
     )
-    return 201, customer
+    return Status(201, customer)
 
 
 @router.post(
@@ -59,7 +59,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
 )
 def add_contact_point(
     request: HttpRequest, customer_id: int, payload: ContactPointIn
-) -> tuple[int, ContactPoint]:
+) -> Status[ContactPoint]:
     """Add an e-mail address, phone or WhatsApp number. Adding one the customer already has
     returns the existing point."""
     reach = scope(request)
@@ -72,4 +72,4 @@ def add_contact_point(
         primary=payload.primary,
         actor=reach.user,
     )
-    return 201, point
+    return Status(201, point)

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 
 from posventa.api import lookups
 from posventa.api.auth import scope
@@ -25,11 +25,12 @@ def list_customer_vehicles(request: HttpRequest, customer_id: int) -> QuerySet[V
 
 @router.get("/vehicles/{vehicle_id}", response={200: VehicleOut, **READ_ERRORS})
 def get_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
+    """One vehicle, with its VIN check result and latest odometer reading."""
     return get_object_or_404(scope(request).vehicles(), pk=vehicle_id)
 
 
 @router.post("/vehicles", response={201: VehicleOut, **WRITE_ERRORS})
-def register_vehicle(request: HttpRequest, payload: VehicleIn) -> tuple[int, Vehicle]:
+def register_vehicle(request: HttpRequest, payload: VehicleIn) -> Status[Vehicle]:
     """Register a vehicle by VIN (17 characters, no I/O/Q; the check digit is verified where
     the maker's region requires it)."""
     reach = scope(request)
@@ -48,13 +49,13 @@ def register_vehicle(request: HttpRequest, payload: VehicleIn) -> tuple[int, Veh
         owner=owner,
         actor=reach.user,
     )
-    return 201, vehicle
+    return Status(201, vehicle)
 
 
 @router.post("/vehicles/{vehicle_id}/odometer", response={201: OdometerOut, **WRITE_ERRORS})
 def add_odometer_reading(
     request: HttpRequest, vehicle_id: int, payload: OdometerIn
-) -> tuple[int, OdometerReading]:
+) -> Status[OdometerReading]:
     """Record a mileage reading. A reading below an earlier one is refused (field `km`)
     unless it is marked as a correction."""
     reach = scope(request)
@@ -67,4 +68,4 @@ def add_odometer_reading(
         correction=payload.correction,
         actor=reach.user,
     )
-    return 201, reading
+    return Status(201, reading)
