@@ -98,3 +98,10 @@ def test_set_preferences_refuses_an_unknown_channel(customer: Customer) -> None:
     with pytest.raises(ValidationError) as error:
         actions.set_preferences(customer, preferred_channel="telegram")
     assert "preferred_channel" in error.value.message_dict
+
+
+def test_contact_points_of_a_channel_come_primary_first(customer: Customer) -> None:
+    actions.add_contact_point(customer, "phone", "699 11 22 33", primary=True)
+    numbers = [point.value for point in actions.contact_points_of(customer, "sms")]
+    assert numbers == ["+34699112233", "+34612345678"]
+    assert actions.contact_points_of(customer, "letter") == []

@@ -109,3 +109,10 @@ def test_ownership_history_is_kept_when_the_vehicle_changes_hands(group: Organis
     assert history[0].until is not None and history[1].until is None
     assert "customer.vehicle_released" in [e.verb for e in actions.customer_timeline(first)]
     assert "customer.vehicle_owned" in [e.verb for e in actions.customer_timeline(second)]
+
+
+def test_too_long_texts_are_refused_rather_than_cut(group: Organisation) -> None:
+    with pytest.raises(ValidationError) as error:
+        actions.register_vehicle(group, vin=EUROPEAN_VIN, plate="X" * 21, make="M" * 61)
+    assert set(error.value.message_dict) == {"plate", "make"}
+    assert not Vehicle.objects.exists()

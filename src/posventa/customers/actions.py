@@ -54,6 +54,7 @@ from posventa.customers.validation import (
 __all__ = [
     "IdentifyResult",
     "add_contact_point",
+    "contact_points_of",
     "create_customer",
     "current_consents",
     "customer_timeline",
@@ -61,9 +62,11 @@ __all__ = [
     "mark_reviewed",
     "may_contact",
     "merge_customers",
+    "normalise_contact",
     "record_consent",
     "record_odometer",
     "register_vehicle",
+    "review_candidates",
     "search_customers",
     "set_preferences",
     "transfer_vehicle",
@@ -84,6 +87,16 @@ def _raise_if(errors: dict[str, list[ValidationError]]) -> None:
 def _collect(errors: dict[str, list[ValidationError]], error: ValidationError) -> None:
     for name, messages in error.error_dict.items():
         errors.setdefault(name, []).extend(messages)
+
+
+def _check_length(
+    errors: dict[str, list[ValidationError]], field_name: str, value: str, limit: int
+) -> None:
+    """Refuse rather than cut: a truncated text would silently lose what was typed."""
+    if len((value or "").strip()) > limit:
+        errors.setdefault(field_name, []).append(
+            ValidationError(_("At most %(limit)d characters.") % {"limit": limit})
+        )
 
 
 def normalise_contact(
@@ -323,6 +336,7 @@ def record_consent(
         _collect(errors, error)
     if not (source or "").strip():
         errors["source"] = [ValidationError(_("Say where the customer gave or withdrew it."))]
+    _check_length(errors, "source", source, 100)
     if at is not None and timezone.is_naive(at):
         errors["at"] = [ValidationError(_("The time needs a timezone."))]
     _raise_if(errors)
@@ -333,7 +347,7 @@ def record_consent(
             channel=channel,
             granted=granted,
             at=at or timezone.now(),
-            source=source.strip()[:100],
+            source=source.strip(),
             actor=actor,
         )
         record_event(
@@ -400,9 +414,9 @@ def register_vehicle(
         vin_check = check.value
     except ValidationError as error:
         _collect(errors, error)
-    plate = (plate or "").strip()
-    if len(plate) > 20:
-        errors["plate"] = [ValidationError(_("A number plate has at most 20 characters."))]
+    plate, make, model = (plate or "").strip(), (make or "").strip(), (model or "").strip()
+    for name, text, limit in (("plate", plate, 20), ("make", make, 60), ("model", model, 100)):
+        _check_length(errors, name, text, limit)
     if first_registration is not None and first_registration > timezone.localdate():
         errors["first_registration"] = [ValidationError(_("This date is in the future."))]
     if owner is not None and owner.organisation_id != organisation.pk:
@@ -421,8 +435,8 @@ def register_vehicle(
             vin_check=vin_check,
             plate=plate,
             plate_normalised=normalise_plate(plate),
-            make=make.strip()[:60],
-            model=model.strip()[:100],
+            make=make,
+            model=model,
             first_registration=first_registration,
         )
         record_event(
@@ -510,6 +524,7 @@ def record_odometer(
         errors["read_at"] = [ValidationError(_("The time needs a timezone."))]
     elif read_at > timezone.now() + ODOMETER_CLOCK_SKEW:
         errors["read_at"] = [ValidationError(_("A reading cannot be in the future."))]
+    _check_length(errors, "source", source, 100)
     _raise_if(errors)
 
     with transaction.atomic():
@@ -523,7 +538,7 @@ def record_odometer(
             vehicle=vehicle,
             km=km,
             read_at=read_at,
-            source=source.strip()[:100],
+            source=source.strip(),
             correction=correction,
             recorded_by=actor,
         )
