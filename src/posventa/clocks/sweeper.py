@@ -102,11 +102,32 @@ def lock_due_clocks(now: dt.datetime, batch_size: int) -> list[Clock]:
 
 
 def _claim_locked_batch(now: dt.datetime, batch_size: int) -> list[Claimed]:
+    # Fast path: the whole batch in one transaction, no savepoint per clock.
+    try:
+        with transaction.atomic():
+            clocks = lock_due_clocks(now, batch_size)
+            context = SweepContext.for_clocks(clocks)
+            claimed = [_advance_and_escalate(clock, now, context) for clock in clocks]
+    except Exception:
+        logger.warning("A sweep batch failed; claiming its clocks one by one", exc_info=True)
+        return _claim_locked_one_by_one(now, batch_size)
+    return [result for result in claimed if result is not None]
+
+
+def _claim_locked_one_by_one(now: dt.datetime, batch_size: int) -> list[Claimed]:
+    """Slow path after a failed batch: a savepoint per clock, so the clock that fails is
+    put off for a while and the others still escalate."""
+    results = []
     with transaction.atomic():
         clocks = lock_due_clocks(now, batch_size)
         context = SweepContext.for_clocks(clocks)
-        claimed = [_claim_one(clock, now, context) for clock in clocks]
-    return [result for result in claimed if result is not None]
+        for clock in clocks:
+            try:
+                with transaction.atomic():
+                    results.append(_advance_and_escalate(clock, now, context))
+            except Exception:
+                _postpone(clock, now)
+    return [result for result in results if result is not None]
 
 
 def claim_candidates(clocks: Sequence[Clock], now: dt.datetime) -> list[Claimed]:
@@ -118,22 +139,21 @@ def claim_candidates(clocks: Sequence[Clock], now: dt.datetime) -> list[Claimed]
     context = SweepContext.for_clocks(clocks)
     results = []
     for clock in clocks:
-        with transaction.atomic():
-            results.append(_claim_one(clock, now, context))
+        try:
+            with transaction.atomic():
+                results.append(_advance_and_escalate(clock, now, context))
+        except Exception:
+            _postpone(clock, now)
     return [result for result in results if result is not None]
 
 
-def _claim_one(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed | None:
-    try:
-        with transaction.atomic():  # savepoint: one bad clock must not undo the batch
-            return _advance_and_escalate(clock, now, context)
-    except Exception:
-        logger.exception("Escalating clock %s failed; retrying in %s", clock.pk, RETRY_AFTER)
-        Clock.objects.filter(
-            pk=clock.pk, escalation_level=clock.escalation_level,
-            next_action_at=clock.next_action_at,
-        ).update(next_action_at=now + RETRY_AFTER)
-        return None
+def _postpone(clock: Clock, now: dt.datetime) -> None:
+    """Log why a clock could not escalate and try it again later, not in a hot loop."""
+    logger.exception("Escalating clock %s failed; retrying in %s", clock.pk, RETRY_AFTER)
+    Clock.objects.filter(
+        pk=clock.pk, escalation_level=clock.escalation_level,
+        next_action_at=clock.next_action_at,
+    ).update(next_action_at=now + RETRY_AFTER)
 
 
 def _advance_and_escalate(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed | None:
@@ -177,12 +197,11 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
         with translation.override(user.language or None):
             subject, body = _message(clock, level, now, context, subject_exists)
         try:
-            with transaction.atomic():
-                notify_user(
-                    user, subject=subject, body=body, site=clock.site, related=related,
-                    automatic=True,
-                    dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
-                )
+            # notify_user validates before it writes, so a refusal leaves nothing behind.
+            notify_user(
+                user, subject=subject, body=body, site=clock.site, related=related,
+                automatic=True, dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+            )
         except ValidationError as error:
             # One person's broken address must not stall the ladder for everyone else.
             logger.warning("Clock %s level %s: cannot notify user %s: %s", clock.pk, level,
