@@ -1,4 +1,11 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
+
+from posventa.portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Before the token pattern: "new-link" must never be read as a token.
+    path("new-link/", views.new_link, name="new_link"),
+    path("<str:token>/", views.home, name="home"),
+    path("<str:token>/cases/<str:reference>/", views.case_detail, name="case"),
+]
