@@ -230,24 +230,31 @@ def _claim_result(raw: InboundRaw, outcome: Any) -> None:
 
 def quarantine(raw: InboundRaw, reason: str) -> InboundRaw:
     """Park a pending row with a reason a person can act on. Kept until retried."""
+    reason = reason[:5000] or "Unknown reason"
+    now = timezone.now()
     with transaction.atomic():
-        row = InboundRaw.objects.select_for_update().get(pk=raw.pk)
-        if row.status != InboundStatus.PENDING:
-            return row  # another worker got there first; its result stands
-        row.status = InboundStatus.QUARANTINED
-        row.reason = reason[:5000] or "Unknown reason"
-        row.attempts += 1
-        row.processed_at = timezone.now()
-        row.save(update_fields=["status", "reason", "attempts", "processed_at"])
-        _record_quarantine(row)
-    return row
+        # Compare-and-set: if another worker finished the row meanwhile, its result stands.
+        won = InboundRaw.objects.filter(pk=raw.pk, status=InboundStatus.PENDING).update(
+            status=InboundStatus.QUARANTINED,
+            reason=reason,
+            attempts=F("attempts") + 1,
+            processed_at=now,
+        )
+        if not won:
+            return InboundRaw.objects.get(pk=raw.pk)
+        raw.status, raw.reason, raw.processed_at = InboundStatus.QUARANTINED, reason, now
+        raw.attempts += 1
+        _record_quarantine(raw)
+    return raw
 
 
 def _record_quarantine(row: InboundRaw) -> None:
+    site = row.site if row.site_id is not None else None
     record_event(
         "inbound.quarantined",
         subject=row,
-        site=row.site,
+        site=site,
+        organisation=site.organisation if site is not None else None,
         actor_label="inbox",
         summary=row.reason[:500],
         data={"channel": row.channel, "raw": row.pk},
