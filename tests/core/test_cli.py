@@ -19,7 +19,6 @@ import pytest
 
 from posventa.cli import main
 from posventa.core.demo import DEMO_PASSWORD
-from posventa.core.models import Organisation
 
 POSVENTA = Path(sys.executable).with_name("posventa")
 START_TIMEOUT = 120
@@ -35,29 +34,51 @@ def test_it_refuses_an_unknown_command(capsys: pytest.CaptureFixture[str]) -> No
     assert "unknown command 'fly'" in capsys.readouterr().err
 
 
-@pytest.mark.django_db
-def test_demo_passes_through_to_the_management_command(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["demo"]) == 0
-    assert main(["demo"]) == 0
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """A private SQLite database under tmp_path, whatever database the test run uses.
 
-    out = capsys.readouterr().out
-    assert "Demo dealer group loaded" in out
-    assert "already loaded" in out
-    assert Organisation.objects.count() == 1
+    The CLI runs as a real process: Django commands close every database connection when
+    they finish, which an in-process test transaction would not survive.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env["POSVENTA_DATA_DIR"] = str(tmp_path / "data")
+    return env
 
 
-@pytest.mark.django_db
-def test_manage_runs_any_django_command(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["manage", "check"]) == 0
-    assert "no issues" in capsys.readouterr().out
+def posventa(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(POSVENTA), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
-@pytest.mark.django_db
-def test_sweep_once_passes_through(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sweep", "--once"]) == 0
-    assert "Escalated 0 steps" in capsys.readouterr().out
+def test_subcommands_pass_through_to_management_commands(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+
+    migrate = posventa("manage", "migrate", "--verbosity", "0", env=env)
+    first = posventa("demo", env=env)
+    second = posventa("demo", env=env)
+    sweep = posventa("sweep", "--once", env=env)
+    check = posventa("manage", "check", env=env)
+
+    assert migrate.returncode == 0, migrate.stderr
+    assert "Demo dealer group loaded" in first.stdout, first.stderr
+    assert "demo-manager / posventa-demo" in first.stdout
+    assert "already loaded" in second.stdout
+    # The demo's overdue clocks are escalated by the first sweep.
+    assert re.search(r"Escalated [1-9]\d* steps", sweep.stdout), sweep.stdout + sweep.stderr
+    assert "no issues" in check.stdout
+
+
+def test_a_failing_command_reports_its_error(tmp_path: Path) -> None:
+    result = posventa("manage", "no-such-command", env=cli_env(tmp_path))
+
+    assert result.returncode != 0
+    assert "Unknown command: 'no-such-command'" in result.stderr
 
 
 def free_port() -> int:
@@ -104,12 +125,8 @@ def test_run_serves_the_demo_with_worker_and_sweeper_and_stops_on_sigterm(
 ) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(
-        POSVENTA_DATA_DIR=str(tmp_path / "data"),
-        POSVENTA_CSRF_TRUSTED_ORIGINS=base,
-        POSVENTA_LOG="INFO",
-    )
+    env = cli_env(tmp_path)
+    env.update(POSVENTA_CSRF_TRUSTED_ORIGINS=base, POSVENTA_LOG="INFO")
     log = tmp_path / "run.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
