@@ -136,3 +136,23 @@ def test_it_does_not_acknowledge_the_same_address_twice_in_a_row(madrid: Site) -
     assert Case.objects.count() == 2
     assert Message.objects.filter(kind=MessageKind.AUTO_ACKNOWLEDGEMENT).count() == 1
     assert Notification.objects.filter(automatic=True).count() == 1
+
+
+def test_the_acknowledgement_speaks_the_customers_language(madrid: Site, goteborg: Site) -> None:
+    from tests.inbox.factories import email_bytes
+
+    spanish = case_of(receive_email(madrid))
+    swedish = case_of(
+        ingest(
+            "email",
+            email_bytes(from_="Elin Berg <elin.berg@example.se>", subject="Service"),
+            source="imap",
+            site=goteborg,
+        )
+    )
+    spanish_ack = spanish.messages.get(kind=MessageKind.AUTO_ACKNOWLEDGEMENT).notification
+    swedish_ack = swedish.messages.get(kind=MessageKind.AUTO_ACKNOWLEDGEMENT).notification
+    assert spanish_ack is not None and swedish_ack is not None
+    assert spanish_ack.subject == f"Hemos recibido su mensaje [{spanish.reference}]"
+    assert swedish_ack.subject == f"Vi har tagit emot ditt meddelande [{swedish.reference}]"
+    assert "Este es un mensaje automático." in spanish_ack.body
