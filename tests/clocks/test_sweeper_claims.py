@@ -19,7 +19,14 @@ from django.db.models import Model
 
 from posventa.clocks import actions
 from posventa.clocks.models import Clock
-from posventa.clocks.sweeper import claim_candidates, due_clocks, run_forever
+from posventa.clocks.sweeper import (
+    SweepContext,
+    advance_claims,
+    claim_candidates,
+    due_clocks,
+    plan_claims,
+    run_forever,
+)
 from posventa.core.models import Event, Site, User
 from posventa.outbox.models import Notification
 from tests.clocks.conftest import madrid_at
@@ -74,6 +81,20 @@ def test_a_stale_candidate_loses_even_after_the_clock_moved_on(
     clock.refresh_from_db()
     assert clock.escalation_level == 1
     assert steps_per_clock_and_level() == Counter({(clock.pk, 1): 1})
+
+
+def test_a_batch_compare_and_set_wins_only_the_rows_that_did_not_move(
+    madrid: Site, new_subject: object, agent: User
+) -> None:
+    # On PostgreSQL this is one UPDATE ... FROM (VALUES ...) for the whole batch.
+    first, second, third = start_many(madrid, new_subject, agent, 3)
+    stale = list(due_clocks(DUE).select_related("owner"))
+    claim_candidates([Clock.objects.select_related("owner").get(pk=second.pk)], DUE)
+    plans = plan_claims(stale, DUE, SweepContext.for_clocks(stale))
+    assert advance_claims(plans, DUE) == {first.pk, third.pk}
+    for clock in (first, second, third):
+        clock.refresh_from_db()
+        assert (clock.escalation_level, clock.breached_at) == (2, DUE)
 
 
 @pytest.mark.skipif(

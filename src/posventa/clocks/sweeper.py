@@ -35,6 +35,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
@@ -101,17 +102,95 @@ def lock_due_clocks(now: dt.datetime, batch_size: int) -> list[Clock]:
     )
 
 
+@dataclass
+class ClaimPlan:
+    """What claiming one clock will change: the steps it takes and where it stands after."""
+
+    clock: Clock
+    levels: list[int]
+    next_action_at: dt.datetime | None
+    breached_at: dt.datetime | None
+
+
+def plan_claims(clocks: Sequence[Clock], now: dt.datetime,
+                context: SweepContext) -> list[ClaimPlan]:
+    plans = []
+    for clock in clocks:
+        levels, next_action_at = context.steps_due(clock, now)
+        breached_at = clock.breached_at
+        if EscalationLevel.BREACHED in levels:
+            # Permanent, and dated at the deadline, not when the sweeper noticed.
+            breached_at = breached_at or clock.due_at
+        plans.append(ClaimPlan(clock, levels, next_action_at, breached_at))
+    return plans
+
+
+def advance_claims(plans: Sequence[ClaimPlan], now: dt.datetime) -> set[int]:
+    """Compare-and-set: move each clock to its new level and next action, but only if it
+    still has the level and next action the plan was made from. Returns the ids won."""
+    if not plans:
+        return set()
+    if connection.vendor == "postgresql" and len(plans) > 1:
+        return _advance_claims_in_one_statement(plans, now)
+    won = set()
+    for plan in plans:
+        clock = plan.clock
+        changes: dict[str, object] = {
+            "escalation_level": plan.levels[-1] if plan.levels else clock.escalation_level,
+            "next_action_at": plan.next_action_at, "breached_at": plan.breached_at,
+            "updated_at": now,
+        }
+        # UPDATE ... WHERE id = %s AND state = 'running' AND escalation_level = %s
+        #   AND next_action_at = %s
+        if Clock.objects.filter(
+            pk=clock.pk, state=ClockState.RUNNING, escalation_level=clock.escalation_level,
+            next_action_at=clock.next_action_at,
+        ).update(**changes):
+            won.add(clock.pk)
+    return won
+
+
+def _advance_claims_in_one_statement(plans: Sequence[ClaimPlan], now: dt.datetime) -> set[int]:
+    """The same compare-and-set for a whole batch in one round trip (PostgreSQL)."""
+    rows = []
+    params: list[Any] = []
+    for plan in plans:
+        clock = plan.clock
+        rows.append("(%s::bigint, %s::int, %s::int, %s::timestamptz, %s::timestamptz, "
+                    "%s::timestamptz)")
+        params += [clock.pk, clock.escalation_level,
+                   plan.levels[-1] if plan.levels else clock.escalation_level,
+                   clock.next_action_at, plan.next_action_at, plan.breached_at]
+    table = connection.ops.quote_name(Clock._meta.db_table)
+    sql = (
+        f"UPDATE {table} AS c SET escalation_level = v.new_level, "
+        "next_action_at = v.new_next, breached_at = COALESCE(c.breached_at, v.breached), "
+        "updated_at = %s "
+        f"FROM (VALUES {', '.join(rows)}) AS v(id, old_level, new_level, old_next, new_next, "
+        "breached) "
+        "WHERE c.id = v.id AND c.state = 'running' AND c.escalation_level = v.old_level "
+        "AND c.next_action_at = v.old_next RETURNING c.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _claim_locked_batch(now: dt.datetime, batch_size: int) -> list[Claimed]:
-    # Fast path: the whole batch in one transaction, no savepoint per clock.
+    # Fast path: lock, advance and escalate the whole batch in one transaction.
     try:
         with transaction.atomic():
             clocks = lock_due_clocks(now, batch_size)
             context = SweepContext.for_clocks(clocks)
-            claimed = [_advance_and_escalate(clock, now, context) for clock in clocks]
+            plans = plan_claims(clocks, now, context)
+            won = advance_claims(plans, now)
+            return [
+                _escalate_plan(plan, now, context) for plan in plans
+                if plan.clock.pk in won and plan.levels
+            ]
     except Exception:
         logger.warning("A sweep batch failed; claiming its clocks one by one", exc_info=True)
         return _claim_locked_one_by_one(now, batch_size)
-    return [result for result in claimed if result is not None]
 
 
 def _claim_locked_one_by_one(now: dt.datetime, batch_size: int) -> list[Claimed]:
@@ -124,7 +203,7 @@ def _claim_locked_one_by_one(now: dt.datetime, batch_size: int) -> list[Claimed]
         for clock in clocks:
             try:
                 with transaction.atomic():
-                    results.append(_advance_and_escalate(clock, now, context))
+                    results.append(_claim_one(clock, now, context))
             except Exception:
                 _postpone(clock, now)
     return [result for result in results if result is not None]
@@ -141,10 +220,17 @@ def claim_candidates(clocks: Sequence[Clock], now: dt.datetime) -> list[Claimed]
     for clock in clocks:
         try:
             with transaction.atomic():
-                results.append(_advance_and_escalate(clock, now, context))
+                results.append(_claim_one(clock, now, context))
         except Exception:
             _postpone(clock, now)
     return [result for result in results if result is not None]
+
+
+def _claim_one(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed | None:
+    (plan,) = plan_claims([clock], now, context)
+    if clock.pk not in advance_claims([plan], now) or not plan.levels:
+        return None  # another sweeper took it, or it was only a stale next_action_at
+    return _escalate_plan(plan, now, context)
 
 
 def _postpone(clock: Clock, now: dt.datetime) -> None:
@@ -156,28 +242,14 @@ def _postpone(clock: Clock, now: dt.datetime) -> None:
     ).update(next_action_at=now + RETRY_AFTER)
 
 
-def _advance_and_escalate(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed | None:
-    levels, next_action_at = context.steps_due(clock, now)
-    changes: dict[str, object] = {"escalation_level": levels[-1] if levels else
-                                  clock.escalation_level,
-                                  "next_action_at": next_action_at, "updated_at": now}
-    breached_at = clock.breached_at
-    if EscalationLevel.BREACHED in levels:
-        # Permanent, and dated at the deadline, not at the moment the sweeper noticed.
-        breached_at = breached_at or clock.due_at
-        changes["breached_at"] = breached_at
-    won = Clock.objects.filter(
-        pk=clock.pk, state=ClockState.RUNNING, escalation_level=clock.escalation_level,
-        next_action_at=clock.next_action_at,
-    ).update(**changes)
-    if not won or not levels:
-        return None  # another sweeper took it, or it was only a stale next_action_at
-    clock.breached_at = breached_at
-    for level in levels:
+def _escalate_plan(plan: ClaimPlan, now: dt.datetime, context: SweepContext) -> Claimed:
+    clock = plan.clock
+    clock.breached_at = plan.breached_at
+    for level in plan.levels:
         _escalate(clock, level, now, context)
-    clock.escalation_level = levels[-1]
-    clock.next_action_at = next_action_at
-    return Claimed(clock.pk, tuple(levels))
+    clock.escalation_level = plan.levels[-1]
+    clock.next_action_at = plan.next_action_at
+    return Claimed(clock.pk, tuple(plan.levels))
 
 
 def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext) -> None:
