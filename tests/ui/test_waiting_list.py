@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from posventa.clocks.models import CalendarKind, ClockState, Standard
@@ -239,3 +241,23 @@ def test_a_swedish_user_sees_swedish(
     assert "Väntar på oss" in html
     assert "Tid kvar" in html
     assert '<html lang="sv">' in html
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(
+    client: Client,
+    agent: User,
+    madrid: Site,
+    now: dt.datetime,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    client = login(client, agent)
+    make_clock("INFO-WEB", madrid, due_at=now + H)
+    with CaptureQueriesContext(connection) as one_row:
+        client.get(reverse("clocks:waiting"))
+    for minutes in range(20):
+        make_clock("INFO-WEB", madrid, due_at=now + minutes * MIN)
+
+    with django_assert_max_num_queries(len(one_row.captured_queries)):
+        response = client.get(reverse("clocks:waiting"))
+
+    assert len(response.context["rows"]) == 21

@@ -81,6 +81,8 @@ def open_clocks_for(user: User) -> QuerySet[Clock]:
     return (
         Clock.objects.filter(state__in=OPEN_STATES, site__in=visible_sites(user))
         .select_related("standard", "site", "owner", "subject_type")
+        # One query per subject type for the page, not one per row.
+        .prefetch_related("subject")
         .order_by(F("due_at").asc(nulls_last=True), "started_at", "pk")
     )
 
