@@ -252,6 +252,7 @@ class ResolveForm(WorkspaceForm):
     answer = AnswerChoice(
         label=_("The answer given to the customer"),
         queryset=Message.objects.none(),
+        empty_label=_("Choose the reply or call…"),
         error_messages={
             "required": _("Choose the reply or call that answered the customer."),
             "invalid_choice": _("That message is not a reply or call on this case."),

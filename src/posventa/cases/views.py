@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -31,7 +31,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from posventa.cases import actions
@@ -47,11 +47,12 @@ from posventa.cases.forms import (
 )
 from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus, CaseTransfer, ReplyChannel
 from posventa.cases.search import search_workspace
-from posventa.clocks.models import Clock, ClockState
+from posventa.clocks.models import CalendarKind, Clock, ClockState
 from posventa.core.access import MANAGER_ROLES, visible_sites
 from posventa.core.events import timeline
 from posventa.core.models import Event, Membership, Site, Team, User
 from posventa.inbox.models import Message
+from posventa.reports.formatting import describe_verb, format_duration
 
 PAGE_SIZE = 50
 # Below this many candidate cases a queue is ordered starting from its cases; above it,
@@ -353,7 +354,9 @@ def _build_rows(entries: list[Clock | int], now: dt.datetime) -> list[QueueRow]:
     ids = [int(e.subject_id) if isinstance(e, Clock) else e for e in entries]
     if not ids:
         return []
-    loaded = Case.objects.select_related("customer", "owner", "team", "site").in_bulk(ids)
+    loaded = Case.objects.select_related("customer", "owner", "team", "site", "vehicle").in_bulk(
+        ids
+    )
     paused = _paused_clocks([pk for pk in ids if pk not in clock_of])
     rows = []
     for pk in ids:
@@ -474,6 +477,20 @@ CASE_VERBS = {
 }
 
 
+# Messages no event names (the one that opened the case, for instance) by their kind.
+MESSAGE_KINDS = {
+    "customer_message": gettext_lazy("Message from the customer"),
+    "letter": gettext_lazy("Letter"),
+    "reply": gettext_lazy("Reply sent"),
+    "auto_acknowledgement": gettext_lazy("Automatic acknowledgement"),
+    "automatic_inbound": gettext_lazy("Automatic message received"),
+    "internal_note": gettext_lazy("Internal note"),
+    "call_log": gettext_lazy("Call logged"),
+}
+# Within one instant: what people did, then the messages, then what it did to the clocks.
+ORDER_EVENT, ORDER_MESSAGE, ORDER_CLOCK = 0, 1, 2
+
+
 @dataclass
 class StoryItem:
     """One entry of the case's story: an event, the message it is about, or both."""
@@ -483,14 +500,16 @@ class StoryItem:
     event: Event | None = None
     message: Message | None = None
     transfer: CaseTransfer | None = None
+    # Clock events of one verb at one instant are shown as one line ("INFO-WEB, INFO-WRITTEN").
+    standards: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         if self.event is not None:
-            from posventa.reports.formatting import describe_verb
-
             label = CASE_VERBS.get(self.event.verb)
             return str(label) if label is not None else describe_verb(self.event.verb)
+        if self.message is not None:
+            return str(MESSAGE_KINDS.get(self.message.kind, _("Message")))
         return _("Message")
 
     @property
@@ -510,6 +529,18 @@ class StoryItem:
     def off_channel(self) -> bool:
         return self.message is not None and actions.NOT_REQUESTED_CHANNEL in (
             self.message.warnings or []
+        )
+
+    def joins(self, other: StoryItem) -> bool:
+        """Whether `other` is the same clock change as this one, on another standard."""
+        return (
+            self.is_clock
+            and other.is_clock
+            and self.event is not None
+            and other.event is not None
+            and self.event.verb == other.event.verb
+            and self.event.actor_id == other.event.actor_id
+            and abs((self.at - other.at).total_seconds()) < 1
         )
 
 
@@ -540,12 +571,28 @@ def build_story(case: Case) -> list[StoryItem]:
         transfer = transfers.get(_int(event.data.get("transfer")))
         if message is not None:
             shown.add(message.pk)
-        items.append(StoryItem(event.occurred_at, 0, event, message, transfer))
+        order = ORDER_CLOCK if event.verb.startswith("clock.") else ORDER_EVENT
+        standard = str(event.data.get("standard") or "")
+        items.append(
+            StoryItem(
+                event.occurred_at, order, event, message, transfer, [standard] if standard else []
+            )
+        )
     for message in case_messages.values():
         if message.pk not in shown:
-            items.append(StoryItem(message.created_at, 1, None, message))
+            items.append(StoryItem(message.created_at, ORDER_MESSAGE, None, message))
     items.sort(key=lambda item: (item.at, item.order))
-    return items
+    return _merge_clock_lines(items)
+
+
+def _merge_clock_lines(items: list[StoryItem]) -> list[StoryItem]:
+    merged: list[StoryItem] = []
+    for item in items:
+        if merged and merged[-1].joins(item):
+            merged[-1].standards.extend(code for code in item.standards if code)
+            continue
+        merged.append(item)
+    return merged
 
 
 def _int(value: Any) -> int:
@@ -560,6 +607,19 @@ class ClockView:
     clock: Clock
     urgency: str
     seconds_left: float | None
+
+    @property
+    def target_label(self) -> str:
+        """The target as the rule states it: business hours are not calendar days."""
+        seconds = self.clock.target_seconds
+        if self.clock.calendar_kind == CalendarKind.BUSINESS and seconds % 3600 == 0:
+            hours = seconds // 3600
+            return ngettext("%(count)d business hour", "%(count)d business hours", hours) % {
+                "count": hours
+            }
+        if self.clock.calendar_kind == CalendarKind.BUSINESS:
+            return _("%(duration)s of business time") % {"duration": format_duration(seconds)}
+        return format_duration(seconds)
 
 
 def case_clocks(case: Case, now: dt.datetime) -> list[ClockView]:
