@@ -80,3 +80,37 @@ def test_it_keeps_a_big_payload_in_a_file(madrid: Site, settings: SettingsWrappe
 def test_it_reads_the_message_id_when_the_adapter_gives_none(madrid: Site) -> None:
     raw = ingest("email", email_bytes(message_id="<read@example.net>"), source="smtp", site=madrid)
     assert raw.dedupe_key == "<read@example.net>"
+
+
+def test_a_row_left_pending_by_a_crash_is_processed_later(madrid: Site) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from posventa.inbox.actions import process_pending
+
+    data = email_bytes(message_id="<crashed@example.net>")
+    stranded = InboundRaw.objects.create(
+        received_at=timezone.now() - dt.timedelta(minutes=5),
+        channel="email",
+        source="imap",
+        site=madrid,
+        raw=data,
+        size=len(data),
+        sha256="0" * 64,
+        dedupe_key="<crashed@example.net>",
+    )
+    assert process_pending() == 1
+    stranded.refresh_from_db()
+    assert stranded.status == InboundStatus.PROCESSED
+    assert Case.objects.count() == 1
+    assert process_pending() == 0
+
+
+def test_an_unusable_phone_number_is_quarantined_with_the_reason(madrid: Site) -> None:
+    from tests.inbox.factories import twilio_body
+
+    raw = ingest("sms", twilio_body(sender="not-a-number"), source="webhook", site=madrid)
+    assert raw.status == InboundStatus.QUARANTINED
+    assert raw.reason
+    assert not Case.objects.exists()

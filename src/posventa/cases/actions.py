@@ -356,6 +356,8 @@ def reply(
     but does not satisfy INFO-WEB: the returned message carries the warning
     "not_requested_channel" for the UI to show.
     """
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError({"status": _("The case is closed; a new contact opens a new case.")})
     channel = channel or case.requested_reply_channel
     _validate_choice("channel", channel, ReplyChannel.values)
     if channel == ReplyChannel.PHONE:

@@ -14,6 +14,7 @@ See `inbox.normalise` for what each channel's adapter passes.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from pathlib import Path
@@ -201,6 +202,23 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
     except Exception as error:
         logger.exception("Inbound #%s could not be processed", raw.pk)
         return quarantine(raw, f"Unexpected error: {type(error).__name__}: {error}")
+
+
+def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 100) -> int:
+    """Process rows left pending (the process died between storing and processing).
+
+    For a periodic worker or the sweeper. Rows younger than `older_than` are left to the
+    request that stored them. Returns how many rows were looked at.
+    """
+    cutoff = timezone.now() - older_than
+    rows = list(
+        InboundRaw.objects.select_related("site__organisation")
+        .filter(status=InboundStatus.PENDING, received_at__lte=cutoff)
+        .order_by("received_at", "pk")[:limit]
+    )
+    for row in rows:
+        process_inbound(row)
+    return len(rows)
 
 
 class _AlreadyDone(Exception):
