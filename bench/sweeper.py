@@ -80,8 +80,12 @@ def bench_fixture() -> tuple[object, object, list[int], int]:
         actions.create_organisation("Bench Motor", "bench")
     )
     site = Site.objects.filter(slug="bench-madrid").first() or actions.create_site(
-        organisation, name="Bench Madrid", slug="bench-madrid", timezone="Europe/Madrid",
-        country="ES", subdivision="MD",
+        organisation,
+        name="Bench Madrid",
+        slug="bench-madrid",
+        timezone="Europe/Madrid",
+        country="ES",
+        subdivision="MD",
         intervals=[*[(d, T(8), T(13)) for d in range(5)], *[(d, T(14), T(19)) for d in range(5)]],
     )
     people = []
@@ -97,13 +101,15 @@ def bench_fixture() -> tuple[object, object, list[int], int]:
     )
     subjects = list(
         Team.objects.filter(site=site, name__startswith="Bench subject ")
-        .order_by("pk").values_list("pk", flat=True)[:DUE]
+        .order_by("pk")
+        .values_list("pk", flat=True)[:DUE]
     )
     return site, people[0], subjects, ContentType.objects.get_for_model(Team).pk
 
 
-def fill(size: int, site_id: int, owner_id: int, subject_ids: list[int], team_type: int,
-         now: dt.datetime) -> float:
+def fill(
+    size: int, site_id: int, owner_id: int, subject_ids: list[int], team_type: int, now: dt.datetime
+) -> float:
     """Empty the clocks table and insert `size` open clocks, DUE of them due now."""
     from django.db import connection
 
@@ -129,8 +135,13 @@ def fill(size: int, site_id: int, owner_id: int, subject_ids: list[int], team_ty
                 0, %(now)s, %(now)s
             FROM generate_series(1, %(count)s) AS n
             """,
-            {"site": site_id, "type": team_type, "owner": owner_id, "now": now,
-             "count": size - DUE},
+            {
+                "site": site_id,
+                "type": team_type,
+                "owner": owner_id,
+                "now": now,
+                "count": size - DUE,
+            },
         )
         # Due: 24/7 one-hour clocks started 50 minutes ago (plus up to 4 minutes), so each
         # owes exactly its warning (at 45 minutes) and its deadline is still ahead.
@@ -150,8 +161,13 @@ def fill(size: int, site_id: int, owner_id: int, subject_ids: list[int], team_ty
                 FROM unnest(%(subjects)s::bigint[]) AS id
             ) AS s
             """,
-            {"site": site_id, "type": team_type, "owner": owner_id, "now": now,
-             "subjects": subject_ids},
+            {
+                "site": site_id,
+                "type": team_type,
+                "owner": owner_id,
+                "now": now,
+                "subjects": subject_ids,
+            },
         )
         cursor.execute("ANALYZE clocks_clock")
     return time.perf_counter() - started
@@ -185,9 +201,7 @@ def uses_partial_index(now: dt.datetime) -> bool:
     from posventa.clocks.sweeper import due_clocks
 
     with transaction.atomic():
-        plan = (
-            due_clocks(now).select_for_update(skip_locked=True, of=("self",))[:DUE].explain()
-        )
+        plan = due_clocks(now).select_for_update(skip_locked=True, of=("self",))[:DUE].explain()
     return "clock_next_action_open" in plan
 
 
@@ -211,7 +225,10 @@ def main() -> None:
     site, owner, subjects, team_type = bench_fixture()
     sizes = QUICK_SIZES if arguments.quick else FULL_SIZES
     figures: dict[str, dict[str, float]] = {
-        "insert_s": {}, "lock_1000_s": {}, "claim_1000_s": {}, "escalate_1000_s": {},
+        "insert_s": {},
+        "lock_1000_s": {},
+        "claim_1000_s": {},
+        "escalate_1000_s": {},
     }
     index_used = True
     for size in sizes:
@@ -234,8 +251,18 @@ def main() -> None:
             flush=True,
         )
     print(f"sweeper query uses the partial index clock_next_action_open: {index_used}")
-    print(json.dumps({"bench": "sweeper", "backend": "postgresql", "due": DUE,
-                      "repeats": CLAIM_REPEATS, "uses_partial_index": index_used, **figures}))
+    print(
+        json.dumps(
+            {
+                "bench": "sweeper",
+                "backend": "postgresql",
+                "due": DUE,
+                "repeats": CLAIM_REPEATS,
+                "uses_partial_index": index_used,
+                **figures,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -39,12 +39,18 @@ def test_the_catalogue_is_listed_and_cannot_be_edited(admin_client: Client) -> N
 def test_a_site_target_saved_in_the_admin_replans_open_clocks(
     admin_client: Client, madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     response = admin_client.post(
         reverse("admin:clocks_sitestandard_add"),
-        {"site": madrid.pk, "standard": "INFO-WEB", "target_seconds": 2 * HOUR,
-         "calendar_kind": "", "enabled": "on"},
+        {
+            "site": madrid.pk,
+            "standard": "INFO-WEB",
+            "target_seconds": 2 * HOUR,
+            "calendar_kind": "",
+            "enabled": "on",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert SiteStandard.objects.get(site=madrid).target_seconds == 2 * HOUR
@@ -53,13 +59,16 @@ def test_a_site_target_saved_in_the_admin_replans_open_clocks(
     assert timeline(madrid).filter(verb="site.standard_policy_changed").exists()
 
 
-def test_a_negative_target_in_the_admin_form_is_refused(
-    admin_client: Client, madrid: Site
-) -> None:
+def test_a_negative_target_in_the_admin_form_is_refused(admin_client: Client, madrid: Site) -> None:
     response = admin_client.post(
         reverse("admin:clocks_sitestandard_add"),
-        {"site": madrid.pk, "standard": "INFO-WEB", "target_seconds": -1,
-         "calendar_kind": "", "enabled": "on"},
+        {
+            "site": madrid.pk,
+            "standard": "INFO-WEB",
+            "target_seconds": -1,
+            "calendar_kind": "",
+            "enabled": "on",
+        },
     )
     assert response.status_code == 200
     assert "target_seconds" in response.context["adminform"].form.errors
@@ -70,8 +79,9 @@ def test_deleting_an_override_goes_back_to_the_default(
     admin_client: Client, madrid: Site, subject: Model
 ) -> None:
     override = actions.set_site_target(madrid, "INFO-WEB", 2 * HOUR)
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     assert clock.due_at == madrid_at(2, 11)
     url = reverse("admin:clocks_sitestandard_delete", args=[override.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
@@ -82,8 +92,9 @@ def test_deleting_an_override_goes_back_to_the_default(
 def test_an_escalation_policy_saved_in_the_admin_moves_warnings(
     admin_client: Client, madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     response = admin_client.post(
         reverse("admin:clocks_escalationpolicy_add"),
         {"site": madrid.pk, "warn_at_ratio": "0.500", "site_manager_after_seconds": HOUR},

@@ -50,7 +50,10 @@ def test_the_migration_wrote_the_catalogue_into_the_standard_table(db: None) -> 
     assert [row.code for row in rows] == [spec.code for spec in CATALOGUE]
     web = Standard.objects.get(code="INFO-WEB")
     assert (web.default_target_seconds, web.calendar_kind, web.pausable) == (
-        HOUR, CalendarKind.BUSINESS, True)
+        HOUR,
+        CalendarKind.BUSINESS,
+        True,
+    )
 
 
 def test_sync_is_idempotent_and_repairs_drift(db: None) -> None:
@@ -87,8 +90,9 @@ def test_a_business_day_is_the_sites_ordinary_weekday(madrid: Site, goteborg: Si
 def test_a_letter_on_monday_morning_is_due_on_wednesday_at_the_same_time(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WRITTEN", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 10))
+    clock = actions.start_clock(
+        "INFO-WRITTEN", subject=subject, site=madrid, started_at=madrid_at(2, 10)
+    )
     assert clock.due_at == madrid_at(4, 10)
 
 
@@ -138,7 +142,11 @@ def test_an_unknown_standard_is_refused_naming_the_field(madrid: Site) -> None:
 
 def test_a_site_without_weekday_hours_counts_its_longest_day(group: Organisation) -> None:
     weekend_only = core_actions.create_site(
-        group, name="Taller Sábado", slug="sabado", timezone="Europe/Madrid", country="ES",
+        group,
+        name="Taller Sábado",
+        slug="sabado",
+        timezone="Europe/Madrid",
+        country="ES",
         intervals=[(5, dt.time(9), dt.time(14))],
     )
     assert effective_policy(weekend_only, "CONSULT-PARTS").target_seconds == 5 * HOUR

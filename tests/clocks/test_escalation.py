@@ -23,8 +23,9 @@ WARN, DUE, SITE_MANAGER = madrid_at(2, 9, 45), madrid_at(2, 10), madrid_at(2, 15
 
 
 def start(site: Site, subject: Model, owner: User | None = None) -> Clock:
-    return actions.start_clock("INFO-WEB", subject=subject, site=site, owner=owner,
-                               started_at=START, label="Case MAD-1")
+    return actions.start_clock(
+        "INFO-WEB", subject=subject, site=site, owner=owner, started_at=START, label="Case MAD-1"
+    )
 
 
 def notified(clock: Clock, level: int) -> list[User]:
@@ -117,7 +118,8 @@ def test_a_sweeper_that_was_down_takes_every_overdue_step_once_in_order(
     later = madrid_at(4, 12)
     assert claim_due_clocks(later, 10) == [Claimed(clock.pk, (1, 2, 3))]
     verbs = list(
-        timeline(subject).filter(verb__in=["clock.warned", "clock.breached", "clock.escalated"])
+        timeline(subject)
+        .filter(verb__in=["clock.warned", "clock.breached", "clock.escalated"])
         .values_list("verb", "data__level")
     )
     assert verbs == [("clock.warned", 1), ("clock.breached", 2), ("clock.escalated", 3)]
@@ -136,8 +138,9 @@ def test_each_notification_is_written_with_its_event(
     assert (stats.claimed, stats.steps) == (5, 10)
     assert stats.rounds == 3
     for clock in clocks:
-        levels = Event.objects.filter(verb__startswith="clock.", data__clock=clock.pk,
-                                      data__level__isnull=False)
+        levels = Event.objects.filter(
+            verb__startswith="clock.", data__clock=clock.pk, data__level__isnull=False
+        )
         assert sorted(levels.values_list("data__level", flat=True)) == [1, 2]
         assert len(notified(clock, 1)) == 1
 
@@ -170,12 +173,20 @@ def test_a_broken_address_does_not_stall_the_ladder(
 
 
 def test_a_clock_that_fails_to_escalate_is_retried_later_without_blocking_others(
-    madrid: Site, goteborg: Site, new_subject: object, agent: User,
+    madrid: Site,
+    goteborg: Site,
+    new_subject: object,
+    agent: User,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = start(madrid, new_subject(madrid), owner=agent)  # type: ignore[operator]
-    healthy = actions.start_clock("PROMISE-KEPT", subject=new_subject(goteborg),  # type: ignore[operator]
-                                  site=goteborg, started_at=START, target_seconds=60)
+    healthy = actions.start_clock(
+        "PROMISE-KEPT",
+        subject=new_subject(goteborg),  # type: ignore[operator]
+        site=goteborg,
+        started_at=START,
+        target_seconds=60,
+    )
     # A corrupt row (a timezone no longer in the tz database) makes the message fail.
     Site.objects.filter(pk=madrid.pk).update(timezone="Atlantis/Capital")
     claimed = claim_due_clocks(WARN, 10)

@@ -20,8 +20,9 @@ HOUR = 3600
 def test_a_paused_clock_has_no_deadline_and_the_sweeper_ignores_it(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 9, 20), reason="waiting on the customer")
     assert clock.state == ClockState.PAUSED
     assert (clock.warn_at, clock.due_at, clock.next_action_at) == (None, None, None)
@@ -31,8 +32,9 @@ def test_a_paused_clock_has_no_deadline_and_the_sweeper_ignores_it(
 def test_resuming_moves_the_deadline_by_the_paused_business_time(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 9, 20))
     actions.resume_clock(clock, at=madrid_at(2, 16))
     # 20 minutes counted before the pause; 40 remain from 16:00.
@@ -41,19 +43,19 @@ def test_resuming_moves_the_deadline_by_the_paused_business_time(
     assert clock.next_action_at == clock.warn_at == madrid_at(2, 16, 25)
 
 
-def test_closed_hours_inside_a_pause_are_not_counted_twice(
-    madrid: Site, subject: Model
-) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 12, 30))
+def test_closed_hours_inside_a_pause_are_not_counted_twice(madrid: Site, subject: Model) -> None:
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 12, 30)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 12, 50))  # 20 min counted
     actions.resume_clock(clock, at=madrid_at(2, 20))  # resumed after closing time
     assert clock.due_at == madrid_at(3, 8, 40)  # 40 min from Tuesday's opening
 
 
 def test_several_pauses_add_up(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 9, 10))
     actions.resume_clock(clock, at=madrid_at(2, 10))
     actions.pause_clock(clock, at=madrid_at(2, 10, 20))
@@ -83,11 +85,10 @@ def test_pause_clocks_pauses_only_the_pausable_ones(madrid: Site, subject: Model
     assert [clock.pk for clock in resumed] == [web.pk]
 
 
-def test_pausing_an_overdue_clock_records_the_breach_first(
-    madrid: Site, subject: Model
-) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+def test_pausing_an_overdue_clock_records_the_breach_first(madrid: Site, subject: Model) -> None:
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 12))  # due at 10:00, sweeper never ran
     assert clock.breached_at == madrid_at(2, 10)
     actions.resume_clock(clock, at=madrid_at(3, 9))
@@ -98,8 +99,9 @@ def test_pausing_an_overdue_clock_records_the_breach_first(
 def test_a_resume_before_the_pause_began_is_refused_naming_the_field(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 10))
     with pytest.raises(ValidationError) as error:
         actions.resume_clock(clock, at=madrid_at(2, 9, 30))
@@ -110,8 +112,9 @@ def test_a_resume_before_the_pause_began_is_refused_naming_the_field(
 def test_pausing_twice_and_resuming_a_running_clock_change_nothing(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.resume_clock(clock, at=madrid_at(2, 9, 5))
     actions.pause_clock(clock, at=madrid_at(2, 9, 10))
     actions.pause_clock(clock, at=madrid_at(2, 9, 20))

@@ -48,8 +48,9 @@ def stored(clock: Clock) -> tuple[dt.datetime | None, ...]:
 def test_changing_the_hours_replans_open_clocks_like_a_fresh_computation(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WRITTEN", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 10))
+    clock = actions.start_clock(
+        "INFO-WRITTEN", subject=subject, site=madrid, started_at=madrid_at(2, 10)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 11))
     actions.resume_clock(clock, at=madrid_at(2, 15))
     before = clock.due_at
@@ -62,8 +63,9 @@ def test_changing_the_hours_replans_open_clocks_like_a_fresh_computation(
 
 
 def test_replanning_again_changes_nothing(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     first = stored(clock)
     assert actions.replan_site_clocks(madrid) == 0
     actions.replan_clock(clock)
@@ -71,8 +73,9 @@ def test_replanning_again_changes_nothing(madrid: Site, subject: Model) -> None:
 
 
 def test_a_restart_gives_the_same_deadlines(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 12, 40))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 12, 40)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 14, 5))
     actions.resume_clock(clock, at=madrid_at(3, 8, 30))
     saved = stored(clock)
@@ -84,8 +87,9 @@ def test_a_restart_gives_the_same_deadlines(madrid: Site, subject: Model) -> Non
 
 
 def test_a_closure_moves_the_deadline(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WRITTEN", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 10))
+    clock = actions.start_clock(
+        "INFO-WRITTEN", subject=subject, site=madrid, started_at=madrid_at(2, 10)
+    )
     assert clock.due_at == madrid_at(4, 10)
     core_actions.add_closure(madrid, dt.date(2026, 3, 3), dt.date(2026, 3, 3), "Inventario")
     assert stored(clock)[1] == madrid_at(5, 10)
@@ -95,10 +99,10 @@ def test_a_closure_moves_the_deadline(madrid: Site, subject: Model) -> None:
 def test_a_new_site_target_replans_that_standards_open_clocks_only(
     madrid: Site, subject: Model
 ) -> None:
-    web = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                              started_at=madrid_at(2, 9))
-    phone = actions.start_clock("INFO-PHONE", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    web = actions.start_clock("INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9))
+    phone = actions.start_clock(
+        "INFO-PHONE", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.set_site_target(madrid, "INFO-WEB", 2 * HOUR)
     web.refresh_from_db()
     phone.refresh_from_db()
@@ -107,8 +111,9 @@ def test_a_new_site_target_replans_that_standards_open_clocks_only(
 
 
 def test_a_new_site_calendar_switches_open_clocks_to_24_7(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(6, 18, 30))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(6, 18, 30)
+    )
     assert clock.due_at == madrid_at(7, 9, 30)
     actions.set_site_target(madrid, "INFO-WEB", None, CalendarKind.ALWAYS)
     clock.refresh_from_db()
@@ -117,8 +122,9 @@ def test_a_new_site_calendar_switches_open_clocks_to_24_7(madrid: Site, subject:
 
 
 def test_a_longer_target_never_clears_a_breach(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     claim_due_clocks(madrid_at(2, 10, 1), 10)
     actions.set_site_target(madrid, "INFO-WEB", 8 * HOUR)
     clock.refresh_from_db()
@@ -129,19 +135,23 @@ def test_a_longer_target_never_clears_a_breach(madrid: Site, subject: Model) -> 
     assert clock.next_action_at == madrid_at(3, 11)
 
 
-def test_a_clock_with_its_own_target_ignores_policy_changes(
-    madrid: Site, subject: Model
-) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9), target_seconds=3 * HOUR)
+def test_a_clock_with_its_own_target_ignores_policy_changes(madrid: Site, subject: Model) -> None:
+    clock = actions.start_clock(
+        "INFO-WEB",
+        subject=subject,
+        site=madrid,
+        started_at=madrid_at(2, 9),
+        target_seconds=3 * HOUR,
+    )
     actions.set_site_target(madrid, "INFO-WEB", HOUR // 2)
     clock.refresh_from_db()
     assert (clock.target_seconds, clock.due_at) == (3 * HOUR, madrid_at(2, 12))
 
 
 def test_a_new_escalation_policy_moves_the_warning(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.set_escalation_policy(madrid, warn_at_ratio=Decimal("0.5"))
     clock.refresh_from_db()
     assert clock.warn_at == clock.next_action_at == madrid_at(2, 9, 30)

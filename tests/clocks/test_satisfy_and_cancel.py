@@ -20,8 +20,9 @@ HOUR = 3600
 def test_it_stores_business_duration_and_delta_on_time(
     madrid: Site, subject: Model, agent: User
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 12, 30))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 12, 30)
+    )
     actions.satisfy_clock(clock, at=madrid_at(2, 14, 10), actor=agent, reason="replied")
     # 30 minutes before lunch and 10 after; the lunch hour does not count.
     assert clock.state == ClockState.SATISFIED
@@ -37,8 +38,9 @@ def test_it_stores_business_duration_and_delta_on_time(
 def test_satisfying_late_without_a_sweep_records_the_breach_at_the_deadline(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.satisfy_clock(clock, at=madrid_at(2, 11, 30))
     assert clock.breached_at == madrid_at(2, 10)
     assert clock.is_breached
@@ -46,8 +48,9 @@ def test_satisfying_late_without_a_sweep_records_the_breach_at_the_deadline(
 
 
 def test_satisfying_exactly_at_the_deadline_is_on_time(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.satisfy_clock(clock, at=madrid_at(2, 10))
     assert clock.breached_at is None
     assert clock.delta_seconds == 0
@@ -56,8 +59,9 @@ def test_satisfying_exactly_at_the_deadline_is_on_time(madrid: Site, subject: Mo
 def test_a_breach_found_by_the_sweeper_survives_a_late_satisfaction(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     claim_due_clocks(madrid_at(2, 10, 5), 10)
     clock.refresh_from_db()
     assert clock.breached_at == madrid_at(2, 10)
@@ -69,8 +73,9 @@ def test_a_breach_found_by_the_sweeper_survives_a_late_satisfaction(
 
 
 def test_pauses_are_not_counted_in_the_business_duration(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 9, 15))
     actions.resume_clock(clock, at=madrid_at(2, 11))
     actions.satisfy_clock(clock, at=madrid_at(2, 11, 30))
@@ -79,8 +84,9 @@ def test_pauses_are_not_counted_in_the_business_duration(madrid: Site, subject: 
 
 
 def test_satisfying_a_paused_clock_closes_the_pause(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.pause_clock(clock, at=madrid_at(2, 9, 30))
     actions.satisfy_clock(clock, at=madrid_at(3, 9))
     assert clock.business_seconds == 30 * 60
@@ -103,8 +109,9 @@ def test_satisfy_clocks_closes_only_that_standard_on_that_subject(
 
 
 def test_satisfying_twice_changes_nothing(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.satisfy_clock(clock, at=madrid_at(2, 9, 30))
     actions.satisfy_clock(clock, at=madrid_at(2, 11))
     assert clock.satisfied_at == madrid_at(2, 9, 30)
@@ -114,8 +121,9 @@ def test_satisfying_twice_changes_nothing(madrid: Site, subject: Model) -> None:
 def test_a_satisfaction_before_the_start_is_refused_naming_the_field(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     with pytest.raises(ValidationError) as error:
         actions.satisfy_clock(clock, at=madrid_at(2, 8))
     assert "at" in error.value.message_dict
@@ -126,8 +134,9 @@ def test_a_satisfaction_before_the_start_is_refused_naming_the_field(
 def test_a_cancelled_clock_keeps_its_history_and_leaves_the_sweep(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.cancel_clock(clock, at=madrid_at(2, 9, 30), reason="sent to the wrong site")
     assert clock.state == ClockState.CANCELLED
     assert clock.cancelled_at == madrid_at(2, 9, 30)
@@ -141,8 +150,9 @@ def test_a_cancelled_clock_keeps_its_history_and_leaves_the_sweep(
 
 
 def test_cancelling_after_a_breach_keeps_the_breach(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     claim_due_clocks(madrid_at(2, 10, 1), 10)
     actions.cancel_clock(clock, at=madrid_at(2, 11))
     clock.refresh_from_db()

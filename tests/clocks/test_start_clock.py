@@ -23,8 +23,14 @@ def test_it_puts_the_deadline_on_the_sites_business_calendar(
     madrid: Site, subject: Model, agent: User
 ) -> None:
     # Monday 12:30 + 1 business hour: 30 minutes before lunch, 30 after it.
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid, owner=agent,
-                                started_at=madrid_at(2, 12, 30), label="WEB-1")
+    clock = actions.start_clock(
+        "INFO-WEB",
+        subject=subject,
+        site=madrid,
+        owner=agent,
+        started_at=madrid_at(2, 12, 30),
+        label="WEB-1",
+    )
     assert clock.state == ClockState.RUNNING
     assert clock.target_seconds == HOUR
     assert clock.calendar_kind == CalendarKind.BUSINESS
@@ -37,44 +43,50 @@ def test_it_puts_the_deadline_on_the_sites_business_calendar(
 def test_a_clock_started_after_hours_counts_from_the_next_opening(
     madrid: Site, subject: Model
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(6, 21))  # Friday evening
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(6, 21)
+    )  # Friday evening
     assert clock.due_at == madrid_at(7, 10)  # Saturday opens 09:00
 
 
 def test_a_24_7_standard_ignores_opening_hours(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid,
-                                started_at=madrid_at(6, 21), target_seconds=2 * HOUR)
+    clock = actions.start_clock(
+        "PROMISE-KEPT",
+        subject=subject,
+        site=madrid,
+        started_at=madrid_at(6, 21),
+        target_seconds=2 * HOUR,
+    )
     assert clock.calendar_kind == CalendarKind.ALWAYS
     assert clock.due_at == madrid_at(6, 23)
 
 
 def test_a_repeat_contact_does_not_reset_the_reply_clock(madrid: Site, subject: Model) -> None:
-    first = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
-    again = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9, 40))
+    first = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
+    again = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9, 40)
+    )
     assert again.pk == first.pk
     assert again.started_at == madrid_at(2, 9)
     assert Clock.objects.count() == 1
     assert timeline(subject).filter(verb="clock.started").count() == 1
 
 
-def test_a_new_clock_starts_once_the_previous_one_is_closed(
-    madrid: Site, subject: Model
-) -> None:
-    first = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+def test_a_new_clock_starts_once_the_previous_one_is_closed(madrid: Site, subject: Model) -> None:
+    first = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     actions.satisfy_clock(first, at=madrid_at(2, 9, 30))
-    second = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                 started_at=madrid_at(2, 11))
+    second = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 11)
+    )
     assert second.pk != first.pk
     assert second.started_at == madrid_at(2, 11)
 
 
-def test_different_standards_on_one_subject_run_side_by_side(
-    madrid: Site, subject: Model
-) -> None:
+def test_different_standards_on_one_subject_run_side_by_side(madrid: Site, subject: Model) -> None:
     web = actions.start_clock("INFO-WEB", subject=subject, site=madrid)
     written = actions.start_clock("INFO-WRITTEN", subject=subject, site=madrid)
     assert web.pk != written.pk
@@ -82,8 +94,13 @@ def test_different_standards_on_one_subject_run_side_by_side(
 
 
 def test_an_explicit_target_overrides_the_site_policy(madrid: Site, subject: Model) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9), target_seconds=3 * HOUR)
+    clock = actions.start_clock(
+        "INFO-WEB",
+        subject=subject,
+        site=madrid,
+        started_at=madrid_at(2, 9),
+        target_seconds=3 * HOUR,
+    )
     assert clock.target_overridden
     assert clock.due_at == madrid_at(2, 12)
 
@@ -92,15 +109,28 @@ def test_a_promise_with_a_deadline_falls_due_exactly_then(
     madrid: Site, subject: Model, agent: User
 ) -> None:
     # "A technician will call you back on Saturday before 11:00" made on Friday evening.
-    clock = actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid, owner=agent,
-                                started_at=madrid_at(6, 20), deadline=madrid_at(7, 11))
+    clock = actions.start_clock(
+        "PROMISE-KEPT",
+        subject=subject,
+        site=madrid,
+        owner=agent,
+        started_at=madrid_at(6, 20),
+        deadline=madrid_at(7, 11),
+    )
     assert clock.due_at == madrid_at(7, 11)
     assert clock.target_seconds == 15 * HOUR
 
 
 def test_the_start_is_on_the_subjects_timeline(madrid: Site, subject: Model, agent: User) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid, owner=agent,
-                                actor=agent, started_at=madrid_at(2, 9), label="Case 7")
+    clock = actions.start_clock(
+        "INFO-WEB",
+        subject=subject,
+        site=madrid,
+        owner=agent,
+        actor=agent,
+        started_at=madrid_at(2, 9),
+        label="Case 7",
+    )
     event = timeline(subject).get(verb="clock.started")
     assert event.actor == agent
     assert event.site == madrid
@@ -113,8 +143,9 @@ def test_a_standard_switched_off_at_the_site_leaves_a_cancelled_trace(
     madrid: Site, subject: Model
 ) -> None:
     actions.set_site_target(madrid, "INFO-WEB", None, enabled=False)
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                                started_at=madrid_at(2, 9))
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, started_at=madrid_at(2, 9)
+    )
     assert clock.state == ClockState.CANCELLED
     assert clock.next_action_at is None
     assert timeline(subject).filter(verb="clock.skipped").exists()
@@ -144,15 +175,21 @@ def test_a_deadline_before_the_start_is_refused_naming_the_field(
     madrid: Site, subject: Model
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid,
-                            started_at=madrid_at(3, 9), deadline=madrid_at(2, 9))
+        actions.start_clock(
+            "PROMISE-KEPT",
+            subject=subject,
+            site=madrid,
+            started_at=madrid_at(3, 9),
+            deadline=madrid_at(2, 9),
+        )
     assert "deadline" in error.value.message_dict
 
 
 def test_a_naive_start_is_refused_naming_the_field(madrid: Site, subject: Model) -> None:
     with pytest.raises(ValidationError) as error:
-        actions.start_clock("INFO-WEB", subject=subject, site=madrid,
-                            started_at=dt.datetime(2026, 3, 2, 9))
+        actions.start_clock(
+            "INFO-WEB", subject=subject, site=madrid, started_at=dt.datetime(2026, 3, 2, 9)
+        )
     assert "started_at" in error.value.message_dict
 
 
@@ -164,9 +201,7 @@ def test_an_owner_from_another_site_is_refused(
     assert "owner" in error.value.message_dict
 
 
-def test_an_unsaved_subject_is_refused(
-    madrid: Site, new_subject: Callable[[Site], Model]
-) -> None:
+def test_an_unsaved_subject_is_refused(madrid: Site, new_subject: Callable[[Site], Model]) -> None:
     unsaved = type(new_subject(madrid))(site=madrid, name="not saved")
     with pytest.raises(ValidationError) as error:
         actions.start_clock("INFO-WEB", subject=unsaved, site=madrid)

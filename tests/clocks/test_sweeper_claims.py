@@ -37,15 +37,19 @@ ESCALATION_VERBS = ["clock.warned", "clock.breached", "clock.escalated"]
 
 def start_many(site: Site, new_subject: object, owner: User, count: int) -> list[Clock]:
     return [
-        actions.start_clock("INFO-WEB", subject=new_subject(site), site=site,  # type: ignore[operator]
-                            owner=owner, started_at=START)
+        actions.start_clock(
+            "INFO-WEB",
+            subject=new_subject(site),
+            site=site,  # type: ignore[operator]
+            owner=owner,
+            started_at=START,
+        )
         for _ in range(count)
     ]
 
 
 def steps_per_clock_and_level() -> Counter[tuple[int, int]]:
-    rows = Event.objects.filter(verb__in=ESCALATION_VERBS).values_list("data__clock",
-                                                                         "data__level")
+    rows = Event.objects.filter(verb__in=ESCALATION_VERBS).values_list("data__clock", "data__level")
     return Counter(rows)
 
 
@@ -72,8 +76,9 @@ def test_two_interleaved_sweepers_never_escalate_twice(
 def test_a_stale_candidate_loses_even_after_the_clock_moved_on(
     madrid: Site, subject: Model, agent: User
 ) -> None:
-    clock = actions.start_clock("INFO-WEB", subject=subject, site=madrid, owner=agent,
-                                started_at=START)
+    clock = actions.start_clock(
+        "INFO-WEB", subject=subject, site=madrid, owner=agent, started_at=START
+    )
     stale = list(due_clocks(madrid_at(2, 9, 50)))
     assert len(claim_candidates(list(due_clocks(madrid_at(2, 9, 50))), madrid_at(2, 9, 50))) == 1
     # The stale copy still says "level 0, next action 09:45": the compare-and-set refuses it.
@@ -98,8 +103,8 @@ def test_a_batch_compare_and_set_wins_only_the_rows_that_did_not_move(
 
 
 @pytest.mark.skipif(
-    connection.vendor != "sqlite" or "memory" in str(connection.settings_dict["TEST"]["NAME"]
-                                                     or "memory"),
+    connection.vendor != "sqlite"
+    or "memory" in str(connection.settings_dict["TEST"]["NAME"] or "memory"),
     reason="needs a file-based SQLite test database (POSVENTA_SQLITE_TEST_NAME)",
 )
 @pytest.mark.django_db(transaction=True)
@@ -130,8 +135,7 @@ def test_two_sweeper_threads_on_sqlite_never_escalate_twice(
 
 
 def test_the_sweep_command_runs_once(madrid: Site, subject: Model, agent: User) -> None:
-    actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid, owner=agent,
-                        target_seconds=0)
+    actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid, owner=agent, target_seconds=0)
     out = io.StringIO()
     call_command("sweep", "--once", "--batch", "5", stdout=out)
     assert "Escalated 2 steps on 1 clocks." in out.getvalue()
@@ -154,8 +158,7 @@ class StopAfterOneSweep(threading.Event):
 # Outside a test transaction, like the real loop (which closes stale connections).
 @pytest.mark.django_db(transaction=True)
 def test_the_loop_sweeps_until_asked_to_stop(madrid: Site, subject: Model, agent: User) -> None:
-    actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid, owner=agent,
-                        target_seconds=0)
+    actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid, owner=agent, target_seconds=0)
     stop = StopAfterOneSweep()
     run_forever(stop, interval=0.01, batch_size=10)
     assert stop.is_set()
@@ -163,15 +166,18 @@ def test_the_loop_sweeps_until_asked_to_stop(madrid: Site, subject: Model, agent
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="a second process needs a database it can see")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a second process needs a database it can see"
+)
 @pytest.mark.django_db(transaction=True)
 def test_the_sweep_command_exits_cleanly_on_sigterm(db: None) -> None:
     env = {**os.environ, "DATABASE_URL": _url_of_test_database()}
     process = subprocess.Popen(
         [sys.executable, "-m", "django", "sweep", "--interval", "0.2"],
         env={**env, "DJANGO_SETTINGS_MODULE": "posventa.settings"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         cwd=Path(__file__).resolve().parents[2],
     )
     try:

@@ -56,20 +56,32 @@ def make_due_clocks(site: Site, owner: User) -> dict[int, tuple[int, ...]]:
         (OVERDUE, CLOCKS, 0.8, (1,)),
     ):
         template = actions.start_clock(
-            "PROMISE-KEPT", subject=teams[first], site=site, owner=owner,
-            started_at=now - dt.timedelta(days=age), target_seconds=DAY, label="bulk",
+            "PROMISE-KEPT",
+            subject=teams[first],
+            site=site,
+            owner=owner,
+            started_at=now - dt.timedelta(days=age),
+            target_seconds=DAY,
+            label="bulk",
         )
         copies = Clock.objects.bulk_create(
             (
                 Clock(
-                    standard_id=template.standard_id, site=site, subject_type=team_type,
-                    subject_id=str(team.pk), owner=owner, label=f"bulk {team.pk}",
-                    started_at=template.started_at, target_seconds=template.target_seconds,
-                    calendar_kind=template.calendar_kind, target_overridden=True,
-                    warn_at=template.warn_at, due_at=template.due_at,
+                    standard_id=template.standard_id,
+                    site=site,
+                    subject_type=team_type,
+                    subject_id=str(team.pk),
+                    owner=owner,
+                    label=f"bulk {team.pk}",
+                    started_at=template.started_at,
+                    target_seconds=template.target_seconds,
+                    calendar_kind=template.calendar_kind,
+                    target_overridden=True,
+                    warn_at=template.warn_at,
+                    due_at=template.due_at,
                     next_action_at=template.next_action_at,
                 )
-                for team in teams[first + 1:last]
+                for team in teams[first + 1 : last]
             ),
             batch_size=2_000,
         )
@@ -82,8 +94,10 @@ def database_url() -> str:
     settings = connection.settings_dict
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     host = settings["HOST"] or "127.0.0.1"
-    return f"postgres://{settings['USER']}{password}@{host}:{settings['PORT'] or 5432}/" \
-           f"{settings['NAME']}"
+    return (
+        f"postgres://{settings['USER']}{password}@{host}:{settings['PORT'] or 5432}/"
+        f"{settings['NAME']}"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -92,14 +106,22 @@ def test_four_sweepers_take_each_step_of_10000_clocks_exactly_once(
 ) -> None:
     owed = make_due_clocks(madrid, agent)
     assert due_clocks(timezone.now()).count() == CLOCKS
-    env = {**os.environ, "DATABASE_URL": database_url(),
-           "DJANGO_SETTINGS_MODULE": "posventa.settings", "POSVENTA_LOG": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "posventa.settings",
+        "POSVENTA_LOG": "WARNING",
+    }
 
     started = time.monotonic()
     sweepers = [
         subprocess.Popen(
             [sys.executable, "-m", "django", "sweep", "--once", "--batch", "100"],
-            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for _ in range(SWEEPERS)
     ]
@@ -113,8 +135,9 @@ def test_four_sweepers_take_each_step_of_10000_clocks_exactly_once(
     assert due_clocks(timezone.now()).count() == 0
 
     events = Counter(
-        Event.objects.filter(verb__in=["clock.warned", "clock.breached", "clock.escalated"])
-        .values_list("data__clock", "data__level")
+        Event.objects.filter(
+            verb__in=["clock.warned", "clock.breached", "clock.escalated"]
+        ).values_list("data__clock", "data__level")
     )
     expected = {(pk, level) for pk, levels in owed.items() for level in levels}
     assert set(events) == expected
@@ -122,12 +145,15 @@ def test_four_sweepers_take_each_step_of_10000_clocks_exactly_once(
 
     notifications = (
         Notification.objects.filter(dedupe_key__startswith="clock:")
-        .values("dedupe_key").annotate(n=Count("pk"))
+        .values("dedupe_key")
+        .annotate(n=Count("pk"))
     )
     assert notifications.count() == len(expected)
     assert {row["n"] for row in notifications} == {1}
     assert Notification.objects.filter(recipient=agent).count() == CLOCKS
     assert Notification.objects.filter(recipient=manager).count() == OVERDUE
     assert Clock.objects.filter(breached_at__isnull=False).count() == OVERDUE
-    print(f"\n{SWEEPERS} sweepers took {len(expected)} steps in {elapsed:.1f} s "
-          f"(claims per sweeper: {claimed_by})")
+    print(
+        f"\n{SWEEPERS} sweepers took {len(expected)} steps in {elapsed:.1f} s "
+        f"(claims per sweeper: {claimed_by})"
+    )

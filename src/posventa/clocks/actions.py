@@ -101,17 +101,21 @@ def start_clock(
     if owner is not None:
         _validate_owner(owner, site)
     policy = effective_policy(site, standard)
-    target, calendar_kind = _initial_target(standard, policy, started_at, target_seconds,
-                                            deadline)
+    target, calendar_kind = _initial_target(standard, policy, started_at, target_seconds, deadline)
     with transaction.atomic():
         existing = open_clocks_for(subject).filter(standard=standard).first()
         if existing is not None:
             return existing
         clock = Clock(
-            standard=standard, site=site,
+            standard=standard,
+            site=site,
             subject_type=ContentType.objects.get_for_model(subject),
-            subject_id=str(subject.pk), owner=owner, label=label[:300],
-            started_at=started_at, target_seconds=target, calendar_kind=calendar_kind,
+            subject_id=str(subject.pk),
+            owner=owner,
+            label=label[:300],
+            started_at=started_at,
+            target_seconds=target,
+            calendar_kind=calendar_kind,
             target_overridden=target_seconds is not None or deadline is not None,
         )
         if not policy.enabled:
@@ -126,16 +130,26 @@ def start_clock(
                 raise
             return existing
         record_clock_event(
-            "clock.started", clock, actor=actor, occurred_at=started_at,
-            data={"target_seconds": target, "calendar": calendar_kind,
-                  "due_at": _iso(clock.due_at), "owner": clock.owner_id},
+            "clock.started",
+            clock,
+            actor=actor,
+            occurred_at=started_at,
+            data={
+                "target_seconds": target,
+                "calendar": calendar_kind,
+                "due_at": _iso(clock.due_at),
+                "owner": clock.owner_id,
+            },
         )
     return clock
 
 
 def _initial_target(
-    standard: Standard, policy: Policy, started_at: dt.datetime,
-    target_seconds: int | None, deadline: dt.datetime | None,
+    standard: Standard,
+    policy: Policy,
+    started_at: dt.datetime,
+    target_seconds: int | None,
+    deadline: dt.datetime | None,
 ) -> tuple[int, str]:
     if deadline is not None:
         if target_seconds is not None:
@@ -148,9 +162,14 @@ def _initial_target(
     if target_seconds is not None:
         return validate_target_seconds(target_seconds), policy.calendar_kind
     if policy.target_seconds is None:
-        raise ValidationError({"target_seconds": _(
-            "%(code)s has no default target: pass target_seconds or a deadline."
-        ) % {"code": standard.code}})
+        raise ValidationError(
+            {
+                "target_seconds": _(
+                    "%(code)s has no default target: pass target_seconds or a deadline."
+                )
+                % {"code": standard.code}
+            }
+        )
     return policy.target_seconds, policy.calendar_kind
 
 
@@ -159,7 +178,10 @@ def _create_skipped(clock: Clock, actor: User | None) -> Clock:
     clock.cancelled_at = clock.started_at
     clock.save()
     record_clock_event(
-        "clock.skipped", clock, actor=actor, occurred_at=clock.started_at,
+        "clock.skipped",
+        clock,
+        actor=actor,
+        occurred_at=clock.started_at,
         summary=_("%(code)s is switched off at this site.") % {"code": clock.standard_id},
         data={"reason": "standard disabled at this site"},
     )
@@ -170,7 +192,10 @@ def _create_skipped(clock: Clock, actor: User | None) -> Clock:
 
 
 def satisfy_clock(
-    clock: Clock, *, at: dt.datetime | None = None, actor: User | None = None,
+    clock: Clock,
+    *,
+    at: dt.datetime | None = None,
+    actor: User | None = None,
     reason: str = "",
 ) -> Clock:
     """Close the obligation as met (late or not) and store its business duration."""
@@ -197,17 +222,28 @@ def satisfy_clock(
         current.delta_seconds = current.business_seconds - current.target_seconds
         current.save()
         record_clock_event(
-            "clock.satisfied", current, actor=actor, occurred_at=at, summary=reason,
-            data={"reason": reason, "late": current.breached_at is not None,
-                  "business_seconds": current.business_seconds,
-                  "delta_seconds": current.delta_seconds},
+            "clock.satisfied",
+            current,
+            actor=actor,
+            occurred_at=at,
+            summary=reason,
+            data={
+                "reason": reason,
+                "late": current.breached_at is not None,
+                "business_seconds": current.business_seconds,
+                "delta_seconds": current.delta_seconds,
+            },
         )
     return _sync(clock, current)
 
 
 def satisfy_clocks(
-    subject: models.Model, standard_code: str, *, at: dt.datetime | None = None,
-    actor: User | None = None, reason: str = "",
+    subject: models.Model,
+    standard_code: str,
+    *,
+    at: dt.datetime | None = None,
+    actor: User | None = None,
+    reason: str = "",
 ) -> list[Clock]:
     """Satisfy every open clock of one standard on `subject` (usually there is one)."""
     standard = get_standard(standard_code)
@@ -219,7 +255,10 @@ def satisfy_clocks(
 
 
 def pause_clock(
-    clock: Clock, *, at: dt.datetime | None = None, reason: str = "",
+    clock: Clock,
+    *,
+    at: dt.datetime | None = None,
+    reason: str = "",
     actor: User | None = None,
 ) -> Clock:
     """Stop the clock counting (e.g. waiting on the customer). A no-op unless running."""
@@ -228,8 +267,9 @@ def pause_clock(
         if current.state != ClockState.RUNNING:
             return _sync(clock, current)
         if not current.standard.pausable:
-            raise ValidationError({"clock": _("%(code)s cannot be paused.") % {
-                "code": current.standard_id}})
+            raise ValidationError(
+                {"clock": _("%(code)s cannot be paused.") % {"code": current.standard_id}}
+            )
         at = _not_before(_aware_or_now(at, "at"), _last_resume(current), "at")
         spans = pause_spans(current)
         schedule = compute_schedule(current, pauses=spans)
@@ -239,9 +279,14 @@ def pause_clock(
         current.state = ClockState.PAUSED
         current.warn_at = current.due_at = current.next_action_at = None
         current.save()
-        record_clock_event("clock.paused", current, actor=actor, occurred_at=at,
-                           summary=reason, data={"reason": reason,
-                                                 "breached_at": _iso(current.breached_at)})
+        record_clock_event(
+            "clock.paused",
+            current,
+            actor=actor,
+            occurred_at=at,
+            summary=reason,
+            data={"reason": reason, "breached_at": _iso(current.breached_at)},
+        )
     return _sync(clock, current)
 
 
@@ -263,19 +308,26 @@ def resume_clock(
         current.state = ClockState.RUNNING
         _apply_schedule(current, compute_schedule(current))
         current.save()
-        record_clock_event("clock.resumed", current, actor=actor, occurred_at=at,
-                           data={"due_at": _iso(current.due_at)})
+        record_clock_event(
+            "clock.resumed",
+            current,
+            actor=actor,
+            occurred_at=at,
+            data={"due_at": _iso(current.due_at)},
+        )
     return _sync(clock, current)
 
 
 def pause_clocks(
-    subject: models.Model, *, reason: str = "", at: dt.datetime | None = None,
+    subject: models.Model,
+    *,
+    reason: str = "",
+    at: dt.datetime | None = None,
     actor: User | None = None,
 ) -> list[Clock]:
     """Pause every running clock of `subject` whose standard may pause."""
     with transaction.atomic():
-        running = open_clocks_for(subject).filter(state=ClockState.RUNNING,
-                                                  standard__pausable=True)
+        running = open_clocks_for(subject).filter(state=ClockState.RUNNING, standard__pausable=True)
         return [pause_clock(clock, at=at, reason=reason, actor=actor) for clock in running]
 
 
@@ -288,7 +340,10 @@ def resume_clocks(
 
 
 def cancel_clock(
-    clock: Clock, *, at: dt.datetime | None = None, reason: str = "",
+    clock: Clock,
+    *,
+    at: dt.datetime | None = None,
+    reason: str = "",
     actor: User | None = None,
 ) -> Clock:
     """The obligation no longer applies. Kept with its history; out of compliance figures
@@ -303,8 +358,14 @@ def cancel_clock(
         current.cancelled_at = at
         current.next_action_at = None
         current.save()
-        record_clock_event("clock.cancelled", current, actor=actor, occurred_at=at,
-                           summary=reason, data={"reason": reason})
+        record_clock_event(
+            "clock.cancelled",
+            current,
+            actor=actor,
+            occurred_at=at,
+            summary=reason,
+            data={"reason": reason},
+        )
     return _sync(clock, current)
 
 
@@ -320,8 +381,9 @@ def reassign_clock(clock: Clock, owner: User | None, *, actor: User | None = Non
         previous = current.owner_id
         current.owner = owner
         current.save(update_fields=["owner", "updated_at"])
-        record_clock_event("clock.reassigned", current, actor=actor,
-                           data={"from": previous, "to": new_owner_id})
+        record_clock_event(
+            "clock.reassigned", current, actor=actor, data={"from": previous, "to": new_owner_id}
+        )
     return _sync(clock, current)
 
 
@@ -346,8 +408,9 @@ def replan_clock(clock: Clock, *, actor: User | None = None) -> Clock:
     return _sync(clock, current)
 
 
-def replan_site_clocks(site: Site, *, standard_code: str | None = None,
-                       actor: User | None = None) -> int:
+def replan_site_clocks(
+    site: Site, *, standard_code: str | None = None, actor: User | None = None
+) -> int:
     """Re-plan the site's open clocks (after an hours, closures or policy change).
 
     Returns how many clocks' deadlines moved. Runs in the caller's transaction when there
@@ -373,27 +436,50 @@ def replan_site_clocks(site: Site, *, standard_code: str | None = None,
 
 
 def _replan_locked(clock: Clock, *, actor: User | None, planner: _Planner) -> int:
-    before = (clock.target_seconds, clock.calendar_kind, clock.warn_at, clock.due_at,
-              clock.next_action_at)
+    before = (
+        clock.target_seconds,
+        clock.calendar_kind,
+        clock.warn_at,
+        clock.due_at,
+        clock.next_action_at,
+    )
     if not clock.target_overridden:
         policy = planner.policy(clock.site, clock.standard)
         if policy.target_seconds is not None:
             clock.target_seconds = policy.target_seconds
         clock.calendar_kind = policy.calendar_kind
     _apply_schedule(clock, compute_schedule(clock, escalation=planner.escalation(clock.site)))
-    after = (clock.target_seconds, clock.calendar_kind, clock.warn_at, clock.due_at,
-             clock.next_action_at)
+    after = (
+        clock.target_seconds,
+        clock.calendar_kind,
+        clock.warn_at,
+        clock.due_at,
+        clock.next_action_at,
+    )
     if after == before:
         return 0
     # breached_at and escalation_level are deliberately untouched: a breach is permanent,
     # and steps already taken are never taken again.
-    clock.save(update_fields=["target_seconds", "calendar_kind", "warn_at", "due_at",
-                              "next_action_at", "updated_at"])
+    clock.save(
+        update_fields=[
+            "target_seconds",
+            "calendar_kind",
+            "warn_at",
+            "due_at",
+            "next_action_at",
+            "updated_at",
+        ]
+    )
     if (before[0], before[3]) != (clock.target_seconds, clock.due_at):
         record_clock_event(
-            "clock.replanned", clock, actor=actor,
-            data={"target_seconds": clock.target_seconds, "previous_due_at": _iso(before[3]),
-                  "due_at": _iso(clock.due_at)},
+            "clock.replanned",
+            clock,
+            actor=actor,
+            data={
+                "target_seconds": clock.target_seconds,
+                "previous_due_at": _iso(before[3]),
+                "due_at": _iso(clock.due_at),
+            },
         )
     return 1
 
@@ -447,10 +533,17 @@ def set_site_target(
             override.enabled = enabled
         override.save()
         record_event(
-            "site.standard_policy_changed", subject=site, site=site, actor=actor,
+            "site.standard_policy_changed",
+            subject=site,
+            site=site,
+            actor=actor,
             summary=standard.code,
-            data={"standard": standard.code, "target_seconds": target_seconds,
-                  "calendar_kind": override.calendar_kind, "enabled": override.enabled},
+            data={
+                "standard": standard.code,
+                "target_seconds": target_seconds,
+                "calendar_kind": override.calendar_kind,
+                "enabled": override.enabled,
+            },
         )
         replan_site_clocks(site, standard_code=standard.code, actor=actor)
     return override
@@ -461,14 +554,23 @@ def clear_site_target(site: Site, standard_code: str, *, actor: User | None = No
     standard = get_standard(standard_code)
     with transaction.atomic():
         SiteStandard.objects.filter(site=site, standard=standard).delete()
-        record_event("site.standard_policy_cleared", subject=site, site=site, actor=actor,
-                     summary=standard.code, data={"standard": standard.code})
+        record_event(
+            "site.standard_policy_cleared",
+            subject=site,
+            site=site,
+            actor=actor,
+            summary=standard.code,
+            data={"standard": standard.code},
+        )
         replan_site_clocks(site, standard_code=standard.code, actor=actor)
 
 
 def set_escalation_policy(
-    site: Site, *, warn_at_ratio: Decimal | None = None,
-    site_manager_after_seconds: int | None = None, actor: User | None = None,
+    site: Site,
+    *,
+    warn_at_ratio: Decimal | None = None,
+    site_manager_after_seconds: int | None = None,
+    actor: User | None = None,
 ) -> EscalationPolicy:
     """Change when owners are warned and when the site manager hears of a breach."""
     if warn_at_ratio is not None:
@@ -476,8 +578,9 @@ def set_escalation_policy(
             warn_at_ratio = Decimal(str(warn_at_ratio))
             validate_warn_ratio(warn_at_ratio)
         except (ArithmeticError, ValueError, ValidationError) as error:
-            raise ValidationError({"warn_at_ratio": _(
-                "The warning ratio must be above 0 and at most 1.")}) from error
+            raise ValidationError(
+                {"warn_at_ratio": _("The warning ratio must be above 0 and at most 1.")}
+            ) from error
     if site_manager_after_seconds is not None:
         validate_target_seconds(site_manager_after_seconds, "site_manager_after_seconds")
     with transaction.atomic():
@@ -488,9 +591,14 @@ def set_escalation_policy(
             policy.site_manager_after_seconds = site_manager_after_seconds
         policy.save()
         record_event(
-            "site.escalation_policy_changed", subject=site, site=site, actor=actor,
-            data={"warn_at_ratio": str(policy.warn_at_ratio),
-                  "site_manager_after_seconds": policy.site_manager_after_seconds},
+            "site.escalation_policy_changed",
+            subject=site,
+            site=site,
+            actor=actor,
+            data={
+                "warn_at_ratio": str(policy.warn_at_ratio),
+                "site_manager_after_seconds": policy.site_manager_after_seconds,
+            },
         )
         replan_site_clocks(site, actor=actor)
     return policy
@@ -499,8 +607,11 @@ def set_escalation_policy(
 def escalation_policy(site: Site) -> EscalationPolicy:
     """The site's ladder, or the defaults (unsaved) when it never set one."""
     policy = EscalationPolicy.objects.filter(site=site).first()
-    return policy or EscalationPolicy(site=site, warn_at_ratio=DEFAULT_WARN_RATIO,
-                                      site_manager_after_seconds=DEFAULT_SITE_MANAGER_AFTER)
+    return policy or EscalationPolicy(
+        site=site,
+        warn_at_ratio=DEFAULT_WARN_RATIO,
+        site_manager_after_seconds=DEFAULT_SITE_MANAGER_AFTER,
+    )
 
 
 # --- computing from history -----------------------------------------------------------
@@ -517,7 +628,9 @@ def pause_spans(clock: Clock) -> list[PauseSpan]:
 
 
 def compute_schedule(
-    clock: Clock, *, pauses: Iterable[PauseSpan] | None = None,
+    clock: Clock,
+    *,
+    pauses: Iterable[PauseSpan] | None = None,
     escalation: EscalationPolicy | None = None,
 ) -> Schedule:
     """The clock's deadlines from its history (stored pauses unless `pauses` is given).
@@ -529,8 +642,10 @@ def compute_schedule(
     spans = list(pause_spans(clock) if pauses is None else pauses)
     escalation = escalation or escalation_policy(clock.site)
     arguments: dict[str, Any] = {
-        "started_at": clock.started_at, "target_seconds": clock.target_seconds,
-        "pauses": spans, "warn_ratio": Decimal(escalation.warn_at_ratio),
+        "started_at": clock.started_at,
+        "target_seconds": clock.target_seconds,
+        "pauses": spans,
+        "warn_ratio": Decimal(escalation.warn_at_ratio),
         "site_manager_after_seconds": escalation.site_manager_after_seconds,
     }
     try:
@@ -545,7 +660,8 @@ def _apply_schedule(clock: Clock, schedule: Schedule) -> None:
     clock.due_at = schedule.due_at
     clock.next_action_at = (
         schedule.next_action_at(clock.escalation_level)
-        if clock.state == ClockState.RUNNING else None
+        if clock.state == ClockState.RUNNING
+        else None
     )
 
 
@@ -576,15 +692,26 @@ def record_clock_event(
 ) -> Event:
     """Write an event on the clock's subject's timeline (internal: never shown to customers)."""
     subject = subject_stand_in(clock)
-    payload = {"clock": clock.pk, "standard": clock.standard_id, "label": clock.label,
-               **(data or {})}
+    payload = {
+        "clock": clock.pk,
+        "standard": clock.standard_id,
+        "label": clock.label,
+        **(data or {}),
+    }
     if subject is None:
         payload.update(subject_type=clock.subject_type_id, subject_id=clock.subject_id)
     site = clock.site
     return record_event(
-        verb, subject=subject, site=site, organisation=site.organisation, actor=actor,
-        actor_label=actor_label, summary=summary or f"{clock.standard_id} {clock.label}".strip(),
-        data=payload, occurred_at=occurred_at or timezone.now(), internal=True,
+        verb,
+        subject=subject,
+        site=site,
+        organisation=site.organisation,
+        actor=actor,
+        actor_label=actor_label,
+        summary=summary or f"{clock.standard_id} {clock.label}".strip(),
+        data=payload,
+        occurred_at=occurred_at or timezone.now(),
+        internal=True,
     )
 
 
@@ -631,16 +758,20 @@ def _aware_or_now(value: dt.datetime | None, field_name: str) -> dt.datetime:
 
 def _not_before(value: dt.datetime, earliest: dt.datetime, field_name: str) -> dt.datetime:
     if value < earliest:
-        raise ValidationError({field_name: _(
-            "This is before %(earliest)s, when the clock last changed."
-        ) % {"earliest": earliest.isoformat()}})
+        raise ValidationError(
+            {
+                field_name: _("This is before %(earliest)s, when the clock last changed.")
+                % {"earliest": earliest.isoformat()}
+            }
+        )
     return value
 
 
 def _validate_owner(owner: User, site: Site) -> None:
     if not owner.is_active or not can_see_site(owner, site):
-        raise ValidationError({"owner": _("%(user)s does not work at %(site)s.") % {
-            "user": owner, "site": site}})
+        raise ValidationError(
+            {"owner": _("%(user)s does not work at %(site)s.") % {"user": owner, "site": site}}
+        )
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from posventa.clocks import actions
 from posventa.clocks.models import Clock, ClockPause, EscalationPolicy, SiteStandard, Standard
+from posventa.core.models import User
 
 # The admin classes are generic only in django-stubs, not at run time.
 if TYPE_CHECKING:
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 else:
     ModelAdmin = admin.ModelAdmin
     TabularInline = admin.TabularInline
+
+
+def acting_user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 class ReadOnlyAdmin(ModelAdmin):
@@ -36,8 +41,15 @@ class ReadOnlyAdmin(ModelAdmin):
 class StandardAdmin(ReadOnlyAdmin):
     """Written by clocks.catalogue.sync_catalogue; sites change targets via SiteStandard."""
 
-    list_display = ["code", "category", "title", "default_target_seconds",
-                    "default_target_business_days", "calendar_kind", "pausable"]
+    list_display = [
+        "code",
+        "category",
+        "title",
+        "default_target_seconds",
+        "default_target_business_days",
+        "calendar_kind",
+        "pausable",
+    ]
     list_filter = ["category", "calendar_kind", "pausable"]
     search_fields = ["code", "title", "rule"]
 
@@ -51,18 +63,20 @@ class SiteStandardAdmin(ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["site", "standard"] if obj is not None else []
 
-    def save_model(self, request: HttpRequest, obj: SiteStandard, form: Any,
-                   change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: SiteStandard, form: Any, change: bool) -> None:
         # Through the action, so open clocks are re-planned and the change is on record.
         saved = actions.set_site_target(
-            obj.site, obj.standard_id, obj.target_seconds, obj.calendar_kind,
-            actor=request.user, enabled=obj.enabled,  # type: ignore[arg-type]
+            obj.site,
+            obj.standard_id,
+            obj.target_seconds,
+            obj.calendar_kind,
+            actor=acting_user(request),
+            enabled=obj.enabled,
         )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: SiteStandard) -> None:
-        actions.clear_site_target(obj.site, obj.standard_id,
-                                  actor=request.user)  # type: ignore[arg-type]
+        actions.clear_site_target(obj.site, obj.standard_id, actor=acting_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SiteStandard]) -> None:
         for obj in queryset:
@@ -76,12 +90,14 @@ class EscalationPolicyAdmin(ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["site"] if obj is not None else []
 
-    def save_model(self, request: HttpRequest, obj: EscalationPolicy, form: Any,
-                   change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: EscalationPolicy, form: Any, change: bool
+    ) -> None:
         saved = actions.set_escalation_policy(
-            obj.site, warn_at_ratio=obj.warn_at_ratio,
+            obj.site,
+            warn_at_ratio=obj.warn_at_ratio,
             site_manager_after_seconds=obj.site_manager_after_seconds,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting_user(request),
         )
         obj.pk = saved.pk
 
@@ -98,8 +114,18 @@ class ClockPauseInline(TabularInline):
 
 @admin.register(Clock)
 class ClockAdmin(ModelAdmin):
-    list_display = ["pk", "standard", "site", "label", "owner", "state", "started_at",
-                    "due_at", "breached_at", "escalation_level"]
+    list_display = [
+        "pk",
+        "standard",
+        "site",
+        "label",
+        "owner",
+        "state",
+        "started_at",
+        "due_at",
+        "breached_at",
+        "escalation_level",
+    ]
     list_filter = ["state", "standard", "site", "escalation_level"]
     search_fields = ["label", "subject_id"]
     date_hierarchy = "started_at"

@@ -18,5 +18,6 @@ class ClocksConfig(AppConfig):
     verbose_name = "Standards and obligation clocks"
 
     def ready(self) -> None:
-        post_migrate.connect(sync_catalogue_after_migrate, sender=self,
-                             dispatch_uid="posventa.clocks.sync_catalogue")
+        post_migrate.connect(
+            sync_catalogue_after_migrate, sender=self, dispatch_uid="posventa.clocks.sync_catalogue"
+        )

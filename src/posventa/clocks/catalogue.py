@@ -88,154 +88,243 @@ class StandardSpec:
 # UI translates it with {% translate standard.title %}.
 CATALOGUE: tuple[StandardSpec, ...] = (
     StandardSpec(
-        "INFO-PHONE", "information", N_("Phone answered, missed calls called back"),
-        N_("Every call is answered before the 4th ring (15 s of ringing), with no more than "
-           "30 s on hold. Every missed or abandoned call becomes a callback obligation, due "
-           "within 1 business hour."),
+        "INFO-PHONE",
+        "information",
+        N_("Phone answered, missed calls called back"),
+        N_(
+            "Every call is answered before the 4th ring (15 s of ringing), with no more than "
+            "30 s on hold. Every missed or abandoned call becomes a callback obligation, due "
+            "within 1 business hour."
+        ),
         # The ring and hold limits are measured from call records; the clock is the callback.
         target_seconds=1 * HOUR,
     ),
     StandardSpec(
-        "INFO-WEB", "information", N_("Internet inquiry answered"),
-        N_("Every internet inquiry (sales, service, parts) gets a reply within 1 business "
-           "hour, by the method the customer asked for. An automatic reply does not count."),
-        target_seconds=1 * HOUR, pausable=True,
+        "INFO-WEB",
+        "information",
+        N_("Internet inquiry answered"),
+        N_(
+            "Every internet inquiry (sales, service, parts) gets a reply within 1 business "
+            "hour, by the method the customer asked for. An automatic reply does not count."
+        ),
+        target_seconds=1 * HOUR,
+        pausable=True,
     ),
     StandardSpec(
-        "INFO-WRITTEN", "information", N_("Written communication acknowledged"),
-        N_("Every written communication (e-mail, letter, form) is acknowledged within 2 "
-           "business days."),
-        business_days=2, pausable=True,
+        "INFO-WRITTEN",
+        "information",
+        N_("Written communication acknowledged"),
+        N_(
+            "Every written communication (e-mail, letter, form) is acknowledged within 2 "
+            "business days."
+        ),
+        business_days=2,
+        pausable=True,
     ),
     StandardSpec(
-        "INFO-COMPLETE", "information", N_("Request answered completely"),
-        N_("Every request is answered completely (within 5 business days). A case closes "
-           "only with a stated answer. The customer can reopen it by replying."),
+        "INFO-COMPLETE",
+        "information",
+        N_("Request answered completely"),
+        N_(
+            "Every request is answered completely (within 5 business days). A case closes "
+            "only with a stated answer. The customer can reopen it by replying."
+        ),
         # Runs from the case opening to its stated answer. The source sets no figure; a
         # working week keeps a stuck request from going unnoticed (seed 000: seven months).
-        business_days=5, pausable=True,
+        business_days=5,
+        pausable=True,
     ),
     StandardSpec(
-        "INFO-BOOKING", "information", N_("Service can be booked"),
-        N_("Customers can book service on specific days and times, online and through "
-           "staff."),
+        "INFO-BOOKING",
+        "information",
+        N_("Service can be booked"),
+        N_("Customers can book service on specific days and times, online and through staff."),
     ),
     StandardSpec(
-        "INFO-HOURS", "information", N_("Opening hours published"),
-        N_("Opening hours are published per site and compared with the group and the "
-           "market."),
+        "INFO-HOURS",
+        "information",
+        N_("Opening hours published"),
+        N_("Opening hours are published per site and compared with the group and the market."),
     ),
     StandardSpec(
-        "INFO-TRANSPORT", "information", N_("Alternative transport offered"),
+        "INFO-TRANSPORT",
+        "information",
+        N_("Alternative transport offered"),
         N_("Alternative transport (loaner, shuttle, other) is offered and booked."),
     ),
     StandardSpec(
-        "WRITEUP-PROMPT", "write-up", N_("Prompt write-up"),
-        N_("Write-up starts right after the greeting, or at the appointment time (within 10 "
-           "minutes)."),
+        "WRITEUP-PROMPT",
+        "write-up",
+        N_("Prompt write-up"),
+        N_(
+            "Write-up starts right after the greeting, or at the appointment time (within 10 "
+            "minutes)."
+        ),
         target_seconds=10 * 60,
     ),
     StandardSpec(
-        "WRITEUP-CONFIRM", "write-up", N_("Needs confirmed, inspection permitted"),
+        "WRITEUP-CONFIRM",
+        "write-up",
+        N_("Needs confirmed, inspection permitted"),
         N_("Needs are reviewed and confirmed, and the customer permits the inspection."),
     ),
     StandardSpec(
-        "WRITEUP-WALKAROUND", "write-up", N_("Walk-around inspection documented"),
+        "WRITEUP-WALKAROUND",
+        "write-up",
+        N_("Walk-around inspection documented"),
         N_("A walk-around visual inspection is documented."),
     ),
     StandardSpec(
-        "WRITEUP-CONTACT", "write-up", N_("Customer and vehicle data verified"),
-        N_("Customer and vehicle data are verified, including e-mail and preferred contact "
-           "method."),
+        "WRITEUP-CONTACT",
+        "write-up",
+        N_("Customer and vehicle data verified"),
+        N_(
+            "Customer and vehicle data are verified, including e-mail and preferred contact method."
+        ),
     ),
     StandardSpec(
-        "WRITEUP-MAINTENANCE", "write-up", N_("Due maintenance identified"),
+        "WRITEUP-MAINTENANCE",
+        "write-up",
+        N_("Due maintenance identified"),
         N_("Maintenance that is due is identified and permission is asked."),
     ),
     StandardSpec(
-        "WRITEUP-ESTIMATE-TIME", "write-up", N_("Completion time estimated"),
+        "WRITEUP-ESTIMATE-TIME",
+        "write-up",
+        N_("Completion time estimated"),
         N_("An estimated completion time is given."),
     ),
     StandardSpec(
-        "REPAIR-TECH", "repair", N_("Trained technician"),
+        "REPAIR-TECH",
+        "repair",
+        N_("Trained technician"),
         N_("The job goes to a technician trained for it."),
     ),
     StandardSpec(
-        "REPAIR-INSPECT", "repair", N_("Documented inspection"),
-        N_("A documented inspection, including diagnostic trouble codes and pending updates "
-           "or recalls."),
+        "REPAIR-INSPECT",
+        "repair",
+        N_("Documented inspection"),
+        N_(
+            "A documented inspection, including diagnostic trouble codes and pending updates "
+            "or recalls."
+        ),
     ),
     StandardSpec(
-        "CONSULT-APPROVAL", "consultation", N_("Approval before work"),
-        N_("Findings, full cost and time are reviewed, and the customer approves before work "
-           "starts. The primary concern comes first."),
+        "CONSULT-APPROVAL",
+        "consultation",
+        N_("Approval before work"),
+        N_(
+            "Findings, full cost and time are reviewed, and the customer approves before work "
+            "starts. The primary concern comes first."
+        ),
     ),
     StandardSpec(
-        "CONSULT-VARIATION", "consultation", N_("Changes told and approved"),
-        N_("Any change in work, parts availability, cost or time is told to the customer "
-           "(within 1 business hour), and approved where cost or time grows."),
+        "CONSULT-VARIATION",
+        "consultation",
+        N_("Changes told and approved"),
+        N_(
+            "Any change in work, parts availability, cost or time is told to the customer "
+            "(within 1 business hour), and approved where cost or time grows."
+        ),
         # The car usually stands still until the customer hears and approves, so an hour.
         target_seconds=1 * HOUR,
     ),
     StandardSpec(
-        "CONSULT-PARTS", "consultation", N_("Customer told a part has arrived"),
-        N_("The customer is told within 1 business day that a special-order part has "
-           "arrived."),
+        "CONSULT-PARTS",
+        "consultation",
+        N_("Customer told a part has arrived"),
+        N_("The customer is told within 1 business day that a special-order part has arrived."),
         business_days=1,
     ),
     StandardSpec(
-        "QC-DOCUMENTED", "quality", N_("Documented quality check"),
-        N_("A documented quality check confirms that all work is done and the concern is "
-           "fixed before return."),
+        "QC-DOCUMENTED",
+        "quality",
+        N_("Documented quality check"),
+        N_(
+            "A documented quality check confirms that all work is done and the concern is "
+            "fixed before return."
+        ),
     ),
     StandardSpec(
-        "DELIVERY-ON-TIME", "delivery", N_("Ready at the promised time"),
+        "DELIVERY-ON-TIME",
+        "delivery",
+        N_("Ready at the promised time"),
         N_("The vehicle is ready at the promised time."),
-        calendar_kind=ALWAYS, per_item_deadline=True,
+        calendar_kind=ALWAYS,
+        per_item_deadline=True,
     ),
     StandardSpec(
-        "DELIVERY-EXPLAIN", "delivery", N_("Work and costs explained"),
-        N_("Work and costs are explained, with documentation handed over, and payment and "
-           "pick-up options are offered."),
+        "DELIVERY-EXPLAIN",
+        "delivery",
+        N_("Work and costs explained"),
+        N_(
+            "Work and costs are explained, with documentation handed over, and payment and "
+            "pick-up options are offered."
+        ),
     ),
     StandardSpec(
-        "DELIVERY-NEXT", "delivery", N_("Next visit offered"),
+        "DELIVERY-NEXT",
+        "delivery",
+        N_("Next visit offered"),
         N_("The next service visit is offered."),
     ),
     StandardSpec(
-        "FOLLOWUP-2D", "follow-up", N_("Follow-up within 2 business days"),
-        N_("The customer is contacted within 2 business days after delivery, by the "
-           "preferred method, about satisfaction and concerns."),
+        "FOLLOWUP-2D",
+        "follow-up",
+        N_("Follow-up within 2 business days"),
+        N_(
+            "The customer is contacted within 2 business days after delivery, by the "
+            "preferred method, about satisfaction and concerns."
+        ),
         business_days=2,
     ),
     StandardSpec(
-        "FOLLOWUP-REBOOK", "follow-up", N_("Missed bookings contacted again"),
-        N_("Everyone who could not get an appointment is contacted again (within 1 business "
-           "day)."),
+        "FOLLOWUP-REBOOK",
+        "follow-up",
+        N_("Missed bookings contacted again"),
+        N_("Everyone who could not get an appointment is contacted again (within 1 business day)."),
         business_days=1,
     ),
     StandardSpec(
-        "PROMISE-KEPT", "case", N_("Promise kept"),
-        N_("Every promise to a customer (\"a technician will call you\") has an owner and a "
-           "deadline. It is kept or escalated, never forgotten."),
-        calendar_kind=ALWAYS, per_item_deadline=True,
+        "PROMISE-KEPT",
+        "case",
+        N_("Promise kept"),
+        N_(
+            'Every promise to a customer ("a technician will call you") has an owner and a '
+            "deadline. It is kept or escalated, never forgotten."
+        ),
+        calendar_kind=ALWAYS,
+        per_item_deadline=True,
     ),
     StandardSpec(
-        "CASE-ONE-STORY", "case", N_("One case, one owner, one story"),
-        N_("One case, one owner, one story. Transfers carry the whole history and a handover "
-           "note. The customer has a reference and can see the status."),
+        "CASE-ONE-STORY",
+        "case",
+        N_("One case, one owner, one story"),
+        N_(
+            "One case, one owner, one story. Transfers carry the whole history and a handover "
+            "note. The customer has a reference and can see the status."
+        ),
     ),
     StandardSpec(
-        "CASE-COMEBACK", "case", N_("Comebacks and open complaints escalated"),
-        N_("A vehicle that returns with the same concern, or a complaint that stays open "
-           "(more than 2 business days), escalates to the service manager."),
+        "CASE-COMEBACK",
+        "case",
+        N_("Comebacks and open complaints escalated"),
+        N_(
+            "A vehicle that returns with the same concern, or a complaint that stays open "
+            "(more than 2 business days), escalates to the service manager."
+        ),
         # A comeback is started with target 0 by the workshop: it escalates at once.
-        business_days=2, pausable=True,
+        business_days=2,
+        pausable=True,
     ),
     StandardSpec(
-        "HOLD-DISPUTE", "dispute", N_("No collection during a dispute"),
-        N_("While a dispute is open, no collection, cut-off or legal action goes out on the "
-           "disputed amount."),
+        "HOLD-DISPUTE",
+        "dispute",
+        N_("No collection during a dispute"),
+        N_(
+            "While a dispute is open, no collection, cut-off or legal action goes out on the "
+            "disputed amount."
+        ),
         # A guard, not a deadline: measured by the actions it blocks.
     ),
 )

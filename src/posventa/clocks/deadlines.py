@@ -122,7 +122,9 @@ def plan(
     if pauses and any(end is None for _, end in pauses):
         return Schedule(None, None, None)
     warn_at = instant_after(
-        calendar, started_at, pauses,
+        calendar,
+        started_at,
+        pauses,
         dt.timedelta(seconds=warn_seconds(target_seconds, warn_ratio)),
     )
     due_at = instant_after(calendar, started_at, pauses, dt.timedelta(seconds=target_seconds))
@@ -130,7 +132,8 @@ def plan(
     # calendar; pauses after the deadline do not put the breach on hold.
     site_manager_at = (
         calendar.add(due_at, dt.timedelta(seconds=site_manager_after_seconds))
-        if due_at is not None else None
+        if due_at is not None
+        else None
     )
     return Schedule(warn_at, due_at, site_manager_at)
 

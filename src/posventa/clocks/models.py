@@ -24,8 +24,9 @@ from posventa.core.validators import validate_non_negative_seconds
 
 def validate_warn_ratio(value: Decimal) -> None:
     if value is not None and not Decimal(0) < value <= Decimal(1):
-        raise ValidationError(_("The warning ratio must be above 0 and at most 1."),
-                              code="invalid_ratio")
+        raise ValidationError(
+            _("The warning ratio must be above 0 and at most 1."), code="invalid_ratio"
+        )
 
 
 class CalendarKind(models.TextChoices):
@@ -47,8 +48,9 @@ class Standard(models.Model):
     # When set, the default target is this many of the site's business days and
     # default_target_seconds only shows a nominal value (8-hour days); see clocks.catalogue.
     default_target_business_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    calendar_kind = models.CharField(max_length=16, choices=CalendarKind.choices,
-                                     default=CalendarKind.BUSINESS)
+    calendar_kind = models.CharField(
+        max_length=16, choices=CalendarKind.choices, default=CalendarKind.BUSINESS
+    )
     # Whether "waiting on the customer" stops this clock (a reply clock does; a callback
     # promise made to the customer does not).
     pausable = models.BooleanField(default=True)
@@ -86,8 +88,9 @@ class EscalationPolicy(models.Model):
 
     site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="escalation_policy")
     # The owner is warned when this share of the target has elapsed (0 < ratio <= 1).
-    warn_at_ratio = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.75"),
-                                        validators=[validate_warn_ratio])
+    warn_at_ratio = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.75"), validators=[validate_warn_ratio]
+    )
     # Business seconds after the breach before the site manager is told.
     site_manager_after_seconds = models.PositiveIntegerField(
         default=4 * 3600, validators=[validate_non_negative_seconds]
@@ -120,12 +123,16 @@ class Clock(models.Model):
     subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     subject_id = models.CharField(max_length=64)
     subject = GenericForeignKey("subject_type", "subject_id")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="clocks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clocks",
+    )
     label = models.CharField(max_length=300, blank=True)
 
-    state = models.CharField(max_length=16, choices=ClockState.choices,
-                             default=ClockState.RUNNING)
+    state = models.CharField(max_length=16, choices=ClockState.choices, default=ClockState.RUNNING)
     started_at = models.DateTimeField()
     # The target and calendar in force, refreshed when the site's policy changes.
     target_seconds = models.PositiveIntegerField()
@@ -140,8 +147,9 @@ class Clock(models.Model):
     satisfied_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)  # permanent once set
-    escalation_level = models.PositiveSmallIntegerField(choices=EscalationLevel.choices,
-                                                        default=EscalationLevel.NONE)
+    escalation_level = models.PositiveSmallIntegerField(
+        choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
     # Filled when the clock closes so reports never recompute history.
     business_seconds = models.BigIntegerField(null=True, blank=True)
     delta_seconds = models.BigIntegerField(null=True, blank=True)  # business_seconds - target

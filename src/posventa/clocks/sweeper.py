@@ -112,8 +112,9 @@ class ClaimPlan:
     breached_at: dt.datetime | None
 
 
-def plan_claims(clocks: Sequence[Clock], now: dt.datetime,
-                context: SweepContext) -> list[ClaimPlan]:
+def plan_claims(
+    clocks: Sequence[Clock], now: dt.datetime, context: SweepContext
+) -> list[ClaimPlan]:
     plans = []
     for clock in clocks:
         levels, next_action_at = context.steps_due(clock, now)
@@ -137,13 +138,16 @@ def advance_claims(plans: Sequence[ClaimPlan], now: dt.datetime) -> set[int]:
         clock = plan.clock
         changes: dict[str, object] = {
             "escalation_level": plan.levels[-1] if plan.levels else clock.escalation_level,
-            "next_action_at": plan.next_action_at, "breached_at": plan.breached_at,
+            "next_action_at": plan.next_action_at,
+            "breached_at": plan.breached_at,
             "updated_at": now,
         }
         # UPDATE ... WHERE id = %s AND state = 'running' AND escalation_level = %s
         #   AND next_action_at = %s
         if Clock.objects.filter(
-            pk=clock.pk, state=ClockState.RUNNING, escalation_level=clock.escalation_level,
+            pk=clock.pk,
+            state=ClockState.RUNNING,
+            escalation_level=clock.escalation_level,
             next_action_at=clock.next_action_at,
         ).update(**changes):
             won.add(clock.pk)
@@ -156,11 +160,17 @@ def _advance_claims_in_one_statement(plans: Sequence[ClaimPlan], now: dt.datetim
     params: list[Any] = []
     for plan in plans:
         clock = plan.clock
-        rows.append("(%s::bigint, %s::int, %s::int, %s::timestamptz, %s::timestamptz, "
-                    "%s::timestamptz)")
-        params += [clock.pk, clock.escalation_level,
-                   plan.levels[-1] if plan.levels else clock.escalation_level,
-                   clock.next_action_at, plan.next_action_at, plan.breached_at]
+        rows.append(
+            "(%s::bigint, %s::int, %s::int, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
+        )
+        params += [
+            clock.pk,
+            clock.escalation_level,
+            plan.levels[-1] if plan.levels else clock.escalation_level,
+            clock.next_action_at,
+            plan.next_action_at,
+            plan.breached_at,
+        ]
     table = connection.ops.quote_name(Clock._meta.db_table)
     sql = (
         f"UPDATE {table} AS c SET escalation_level = v.new_level, "
@@ -185,7 +195,8 @@ def _claim_locked_batch(now: dt.datetime, batch_size: int) -> list[Claimed]:
             plans = plan_claims(clocks, now, context)
             won = advance_claims(plans, now)
             return [
-                _escalate_plan(plan, now, context) for plan in plans
+                _escalate_plan(plan, now, context)
+                for plan in plans
                 if plan.clock.pk in won and plan.levels
             ]
     except Exception:
@@ -237,7 +248,8 @@ def _postpone(clock: Clock, now: dt.datetime) -> None:
     """Log why a clock could not escalate and try it again later, not in a hot loop."""
     logger.exception("Escalating clock %s failed; retrying in %s", clock.pk, RETRY_AFTER)
     Clock.objects.filter(
-        pk=clock.pk, escalation_level=clock.escalation_level,
+        pk=clock.pk,
+        escalation_level=clock.escalation_level,
         next_action_at=clock.next_action_at,
     ).update(next_action_at=now + RETRY_AFTER)
 
@@ -256,12 +268,17 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
     """One step of the ladder: its timeline event and one notification per recipient."""
     subject_exists = context.subject_exists(clock)
     if not subject_exists:
-        logger.warning("Clock %s: its subject %s #%s was deleted; escalating anyway",
-                       clock.pk, clock.subject_type_id, clock.subject_id)
+        logger.warning(
+            "Clock %s: its subject %s #%s was deleted; escalating anyway",
+            clock.pk,
+            clock.subject_type_id,
+            clock.subject_id,
+        )
     recipients = context.recipients(clock, level)
     if not recipients:
-        logger.warning("Clock %s level %s: nobody at site %s to tell", clock.pk, level,
-                       clock.site_id)
+        logger.warning(
+            "Clock %s level %s: nobody at site %s to tell", clock.pk, level, clock.site_id
+        )
     clock.site = context.site(clock.site_id)
     related = subject_stand_in(clock)
     undeliverable: list[int] = []
@@ -271,24 +288,39 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
         try:
             # notify_user validates before it writes, so a refusal leaves nothing behind.
             notify_user(
-                user, subject=subject, body=body, site=clock.site, related=related,
-                automatic=True, dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+                user,
+                subject=subject,
+                body=body,
+                site=clock.site,
+                related=related,
+                automatic=True,
+                dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
             )
         except ValidationError as error:
             # One person's broken address must not stall the ladder for everyone else.
-            logger.warning("Clock %s level %s: cannot notify user %s: %s", clock.pk, level,
-                           user.pk, error)
+            logger.warning(
+                "Clock %s level %s: cannot notify user %s: %s", clock.pk, level, user.pk, error
+            )
             undeliverable.append(user.pk)
     record_clock_event(
-        STEP_VERBS[EscalationLevel(level)], clock, actor_label=ACTOR_LABEL, occurred_at=now,
-        data={"level": level, "scheduled_for": _iso(context.step_time(clock, level)),
-              "due_at": _iso(clock.due_at), "recipients": [user.pk for user in recipients],
-              "undeliverable": undeliverable, "subject_deleted": not subject_exists},
+        STEP_VERBS[EscalationLevel(level)],
+        clock,
+        actor_label=ACTOR_LABEL,
+        occurred_at=now,
+        data={
+            "level": level,
+            "scheduled_for": _iso(context.step_time(clock, level)),
+            "due_at": _iso(clock.due_at),
+            "recipients": [user.pk for user in recipients],
+            "undeliverable": undeliverable,
+            "subject_deleted": not subject_exists,
+        },
     )
 
 
-def _message(clock: Clock, level: int, now: dt.datetime, context: SweepContext,
-             subject_exists: bool) -> tuple[str, str]:
+def _message(
+    clock: Clock, level: int, now: dt.datetime, context: SweepContext, subject_exists: bool
+) -> tuple[str, str]:
     site = context.site(clock.site_id)
     zone = ZoneInfo(site.timezone)
     values = {
@@ -300,17 +332,29 @@ def _message(clock: Clock, level: int, now: dt.datetime, context: SweepContext,
     }
     if level == EscalationLevel.WARNED:
         subject = _("Due soon: %(code)s %(label)s at %(site)s") % values
-        body = _("%(code)s %(label)s at %(site)s is due at %(due)s (site time). "
-                 "Owner: %(owner)s.") % values
+        body = (
+            _("%(code)s %(label)s at %(site)s is due at %(due)s (site time). Owner: %(owner)s.")
+            % values
+        )
     elif level == EscalationLevel.BREACHED:
         subject = _("Deadline missed: %(code)s %(label)s at %(site)s") % values
-        body = _("%(code)s %(label)s at %(site)s was due at %(due)s (site time) and is "
-                 "still open. Owner: %(owner)s.") % values
+        body = (
+            _(
+                "%(code)s %(label)s at %(site)s was due at %(due)s (site time) and is "
+                "still open. Owner: %(owner)s."
+            )
+            % values
+        )
     else:
         subject = _("Still overdue: %(code)s %(label)s at %(site)s") % values
-        body = _("%(code)s %(label)s at %(site)s was due at %(due)s (site time); the team "
-                 "lead and service manager were told and it is still open. "
-                 "Owner: %(owner)s.") % values
+        body = (
+            _(
+                "%(code)s %(label)s at %(site)s was due at %(due)s (site time); the team "
+                "lead and service manager were told and it is still open. "
+                "Owner: %(owner)s."
+            )
+            % values
+        )
     if not subject_exists:
         body += "\n" + _("Its subject has been deleted, but the obligation was not met.")
     return subject, body
@@ -409,8 +453,12 @@ class SweepContext:
             model = ContentType.objects.get_for_id(type_id).model_class()
             found: set[str] = set()
             if model is not None:
-                found = {str(pk) for pk in model._base_manager.filter(pk__in=list(ids))
-                         .values_list("pk", flat=True)}
+                found = {
+                    str(pk)
+                    for pk in model._base_manager.filter(pk__in=list(ids)).values_list(
+                        "pk", flat=True
+                    )
+                }
             self.existing_subjects.setdefault(type_id, set()).update(found)
 
 
@@ -424,8 +472,9 @@ class SweepStats:
     rounds: int = 0
 
 
-def sweep(now: dt.datetime | None = None, batch_size: int = 100,
-          max_batches: int | None = None) -> SweepStats:
+def sweep(
+    now: dt.datetime | None = None, batch_size: int = 100, max_batches: int | None = None
+) -> SweepStats:
     """Claim batches until nothing is due (or `max_batches`). One pass of the loop."""
     stats = SweepStats()
     while max_batches is None or stats.rounds < max_batches:

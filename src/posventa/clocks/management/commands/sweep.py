@@ -21,12 +21,15 @@ class Command(BaseCommand):
     help = "Escalate obligation clocks whose warning, deadline or escalation time has come."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true",
-                            help="Sweep until nothing is due, then exit.")
-        parser.add_argument("--interval", type=float, default=2.0,
-                            help="Seconds between sweeps (default 2).")
-        parser.add_argument("--batch", type=int, default=100,
-                            help="Clocks claimed per transaction (default 100).")
+        parser.add_argument(
+            "--once", action="store_true", help="Sweep until nothing is due, then exit."
+        )
+        parser.add_argument(
+            "--interval", type=float, default=2.0, help="Seconds between sweeps (default 2)."
+        )
+        parser.add_argument(
+            "--batch", type=int, default=100, help="Clocks claimed per transaction (default 100)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch = options["batch"]
