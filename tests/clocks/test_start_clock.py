@@ -206,3 +206,16 @@ def test_an_unsaved_subject_is_refused(madrid: Site, new_subject: Callable[[Site
     with pytest.raises(ValidationError) as error:
         actions.start_clock("INFO-WEB", subject=unsaved, site=madrid)
     assert "subject" in error.value.message_dict
+
+
+def test_deadlines_keep_to_local_opening_hours_across_the_dst_change(
+    madrid: Site, subject: Model
+) -> None:
+    # Friday 27 March 18:00 (CET); clocks go forward on Sunday 29 March. Two business days
+    # are 20 open hours: Friday 1 + Saturday 4 + Monday 10 + Tuesday 5, i.e. Tuesday 13:00
+    # Madrid time, which is now 11:00 UTC (CEST) rather than 12:00.
+    clock = actions.start_clock(
+        "INFO-WRITTEN", subject=subject, site=madrid, started_at=madrid_at(27, 18)
+    )
+    assert clock.due_at == madrid_at(31, 13)
+    assert clock.due_at == dt.datetime(2026, 3, 31, 11, tzinfo=dt.UTC)
