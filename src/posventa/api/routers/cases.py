@@ -11,7 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from posventa.api import lookups
 from posventa.api.auth import Scope, scope
-from posventa.api.routers.common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from posventa.api.routers.common import ERRORS, LIST_ERRORS
 from posventa.api.schemas import (
     CaseDetailOut,
     CaseIn,
@@ -93,14 +93,14 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> QuerySet[Ca
     return _filtered(scope(request), filters).order_by("-opened_at", "-id")
 
 
-@router.get("/cases/{reference}", response={200: CaseDetailOut, **READ_ERRORS})
+@router.get("/cases/{reference}", response={200: CaseDetailOut, **ERRORS})
 def get_case(request: HttpRequest, reference: str) -> Case:
     """One case by its reference, with the clocks still running or paused on it."""
     _reach, case = _case(request, reference)
     return _detail(case)
 
 
-@router.post("/cases", response={201: CaseDetailOut, **WRITE_ERRORS})
+@router.post("/cases", response={201: CaseDetailOut, **ERRORS})
 def open_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     """Open a case for a customer (a walk-in, a phone call). Starts INFO-COMPLETE."""
     reach = scope(request)
@@ -123,7 +123,7 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     return Status(201, _detail(case))
 
 
-@router.post("/cases/{reference}/transfer", response={200: CaseDetailOut, **WRITE_ERRORS})
+@router.post("/cases/{reference}/transfer", response={200: CaseDetailOut, **ERRORS})
 def transfer_case(request: HttpRequest, reference: str, payload: TransferIn) -> Case:
     """Hand the case to a person, a team or a department, with a handover note. Its
     clocks follow the new owner."""
@@ -145,7 +145,7 @@ def transfer_case(request: HttpRequest, reference: str, payload: TransferIn) -> 
     return _detail(case)
 
 
-@router.post("/cases/{reference}/status", response={200: CaseDetailOut, **WRITE_ERRORS})
+@router.post("/cases/{reference}/status", response={200: CaseDetailOut, **ERRORS})
 def set_status(request: HttpRequest, reference: str, payload: StatusIn) -> Case:
     """Move between open, waiting on the customer (pauses the reply clocks) and waiting on
     a third party (does not: the customer still waits on us)."""
@@ -154,7 +154,7 @@ def set_status(request: HttpRequest, reference: str, payload: StatusIn) -> Case:
     return _detail(case)
 
 
-@router.get("/cases/{reference}/messages", response={200: list[MessageOut], **READ_ERRORS})
+@router.get("/cases/{reference}/messages", response={200: list[MessageOut], **ERRORS})
 def list_messages(request: HttpRequest, reference: str) -> QuerySet[Message]:
     """Every message of the case, oldest first: the customer's, our replies, automatic
     ones (`automatic`), calls and internal notes (`kind`)."""
@@ -166,7 +166,7 @@ def list_messages(request: HttpRequest, reference: str) -> QuerySet[Message]:
     )
 
 
-@router.post("/cases/{reference}/replies", response={201: ReplyOut, **WRITE_ERRORS})
+@router.post("/cases/{reference}/replies", response={201: ReplyOut, **ERRORS})
 def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status[dict[str, object]]:
     """Send a human reply to the customer, by default on the channel they asked for.
     `satisfied_info_web` tells whether it met the INFO-WEB clock that was running."""

@@ -8,7 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from posventa.api import lookups
 from posventa.api.auth import scope
-from posventa.api.routers.common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from posventa.api.routers.common import ERRORS, LIST_ERRORS
 from posventa.api.schemas import ContactPointIn, ContactPointOut, CustomerIn, CustomerOut
 from posventa.customers import actions
 from posventa.customers.matching import search_customers
@@ -31,13 +31,13 @@ def list_customers(request: HttpRequest, q: str = "") -> QuerySet[Customer]:
     return _with_points(found).order_by("display_name", "pk")
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, **READ_ERRORS})
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
 def get_customer(request: HttpRequest, customer_id: int) -> Customer:
     """One customer. A merged customer is returned as it is, with `merged_into` set."""
     return get_object_or_404(_with_points(scope(request).customers()), pk=customer_id)
 
 
-@router.post("/customers", response={201: CustomerOut, **WRITE_ERRORS})
+@router.post("/customers", response={201: CustomerOut, **ERRORS})
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     """Create a customer with contact points; every bad field is reported at once."""
     reach = scope(request)
@@ -54,9 +54,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
     return Status(201, customer)
 
 
-@router.post(
-    "/customers/{customer_id}/contact-points", response={201: ContactPointOut, **WRITE_ERRORS}
-)
+@router.post("/customers/{customer_id}/contact-points", response={201: ContactPointOut, **ERRORS})
 def add_contact_point(
     request: HttpRequest, customer_id: int, payload: ContactPointIn
 ) -> Status[ContactPoint]:
