@@ -219,3 +219,9 @@ def test_deadlines_keep_to_local_opening_hours_across_the_dst_change(
     )
     assert clock.due_at == madrid_at(31, 13)
     assert clock.due_at == dt.datetime(2026, 3, 31, 11, tzinfo=dt.UTC)
+
+
+def test_a_switched_off_standard_needs_no_target(madrid: Site, subject: Model) -> None:
+    actions.set_site_target(madrid, "PROMISE-KEPT", None, enabled=False)
+    clock = actions.start_clock("PROMISE-KEPT", subject=subject, site=madrid)
+    assert clock.state == ClockState.CANCELLED

@@ -101,7 +101,16 @@ def start_clock(
     if owner is not None:
         _validate_owner(owner, site)
     policy = effective_policy(site, standard)
-    target, calendar_kind = _initial_target(standard, policy, started_at, target_seconds, deadline)
+    if policy.enabled:
+        target, calendar_kind = _initial_target(
+            standard, policy, started_at, target_seconds, deadline
+        )
+    else:
+        # Never measured here, so a missing target is no error: record what was skipped.
+        calendar_kind = policy.calendar_kind
+        target = policy.target_seconds or 0
+        if target_seconds is not None:
+            target = validate_target_seconds(target_seconds)
     with transaction.atomic():
         existing = open_clocks_for(subject).filter(standard=standard).first()
         if existing is not None:
