@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/posventa_bench"
 DUE = 1_000
-CLAIM_REPEATS = 5
+CLAIM_REPEATS = 7
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
 
@@ -128,10 +128,10 @@ def fill(
                 CASE WHEN n %% 10 = 0 THEN 'paused' ELSE 'running' END,
                 %(now)s, 31536000, '24/7', true,
                 CASE WHEN n %% 10 = 0 THEN NULL
-                     ELSE %(now)s + make_interval(secs => 60 + (n * 7919) %% 31536000) END,
+                     ELSE %(now)s + make_interval(secs => 60 + (n::bigint * 7919) %% 31536000) END,
                 NULL,
                 CASE WHEN n %% 10 = 0 THEN NULL
-                     ELSE %(now)s + make_interval(secs => 60 + (n * 7919) %% 31536000) END,
+                     ELSE %(now)s + make_interval(secs => 60 + (n::bigint * 7919) %% 31536000) END,
                 0, %(now)s, %(now)s
             FROM generate_series(1, %(count)s) AS n
             """,

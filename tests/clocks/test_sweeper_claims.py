@@ -91,7 +91,7 @@ def test_a_stale_candidate_loses_even_after_the_clock_moved_on(
 def test_a_batch_compare_and_set_wins_only_the_rows_that_did_not_move(
     madrid: Site, new_subject: object, agent: User
 ) -> None:
-    # On PostgreSQL this is one UPDATE ... FROM (VALUES ...) for the whole batch.
+    # On PostgreSQL this is one UPDATE ... FROM unnest(arrays) for the whole batch.
     first, second, third = start_many(madrid, new_subject, agent, 3)
     stale = list(due_clocks(DUE).select_related("owner"))
     claim_candidates([Clock.objects.select_related("owner").get(pk=second.pk)], DUE)

@@ -89,17 +89,13 @@ def claim_due_clocks(now: dt.datetime | None = None, batch_size: int = 100) -> l
     now = now or timezone.now()
     if connection.vendor == "postgresql":
         return _claim_locked_batch(now, batch_size)
-    return claim_candidates(list(due_clocks(now).select_related("owner")[:batch_size]), now)
+    return claim_candidates(list(due_clocks(now)[:batch_size]), now)
 
 
 def lock_due_clocks(now: dt.datetime, batch_size: int) -> list[Clock]:
     """PostgreSQL: due clocks locked for this transaction; rows other sweepers hold are
     skipped. Must run inside a transaction."""
-    return list(
-        due_clocks(now)
-        .select_for_update(skip_locked=True, of=("self",))
-        .select_related("owner")[:batch_size]
-    )
+    return list(due_clocks(now).select_for_update(skip_locked=True, of=("self",))[:batch_size])
 
 
 @dataclass
@@ -155,34 +151,35 @@ def advance_claims(plans: Sequence[ClaimPlan], now: dt.datetime) -> set[int]:
 
 
 def _advance_claims_in_one_statement(plans: Sequence[ClaimPlan], now: dt.datetime) -> set[int]:
-    """The same compare-and-set for a whole batch in one round trip (PostgreSQL)."""
-    rows = []
-    params: list[Any] = []
+    """The same compare-and-set for a whole batch in one round trip (PostgreSQL): the
+    expected and new values travel as arrays, one element per clock."""
+    columns: list[list[Any]] = [[], [], [], [], [], []]
     for plan in plans:
         clock = plan.clock
-        rows.append(
-            "(%s::bigint, %s::int, %s::int, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
-        )
-        params += [
+        new_level = plan.levels[-1] if plan.levels else clock.escalation_level
+        row = (
             clock.pk,
             clock.escalation_level,
-            plan.levels[-1] if plan.levels else clock.escalation_level,
+            new_level,
             clock.next_action_at,
             plan.next_action_at,
             plan.breached_at,
-        ]
+        )
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
     table = connection.ops.quote_name(Clock._meta.db_table)
     sql = (
         f"UPDATE {table} AS c SET escalation_level = v.new_level, "
         "next_action_at = v.new_next, breached_at = COALESCE(c.breached_at, v.breached), "
         "updated_at = %s "
-        f"FROM (VALUES {', '.join(rows)}) AS v(id, old_level, new_level, old_next, new_next, "
-        "breached) "
+        "FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::timestamptz[], "
+        "%s::timestamptz[], %s::timestamptz[]) "
+        "AS v(id, old_level, new_level, old_next, new_next, breached) "
         "WHERE c.id = v.id AND c.state = 'running' AND c.escalation_level = v.old_level "
         "AND c.next_action_at = v.old_next RETURNING c.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
+        cursor.execute(sql, [now, *columns])
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -328,7 +325,7 @@ def _message(
         "label": clock.label or f"#{clock.pk}",
         "site": site.name,
         "due": clock.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if clock.due_at else "-",
-        "owner": str(clock.owner) if clock.owner else _("nobody"),
+        "owner": str(owner) if (owner := context.owner(clock)) else _("nobody"),
     }
     if level == EscalationLevel.WARNED:
         subject = _("Due soon: %(code)s %(label)s at %(site)s") % values
@@ -368,10 +365,16 @@ class SweepContext:
     policies: dict[int, EscalationPolicy] = field(default_factory=dict)
     people: dict[tuple[int, tuple[str, ...]], list[User]] = field(default_factory=dict)
     existing_subjects: dict[int, set[str]] = field(default_factory=dict)
+    owners: dict[int, User] = field(default_factory=dict)
+    checked_subjects: set[tuple[int, str]] = field(default_factory=set)
+    # The batch's clocks: owners and subjects are read for all of them at the first need,
+    # which is after the claim (a claim that escalates nothing reads neither).
+    batch: list[Clock] = field(default_factory=list)
+    _batch_loaded: bool = False
 
     @classmethod
     def for_clocks(cls, clocks: Sequence[Clock]) -> SweepContext:
-        context = cls()
+        context = cls(batch=list(clocks))
         site_ids = {clock.site_id for clock in clocks}
         context.sites = {
             site.pk: site
@@ -379,8 +382,22 @@ class SweepContext:
         }
         for policy in EscalationPolicy.objects.filter(site_id__in=site_ids):
             context.policies[policy.site_id] = policy
-        context._load_existing_subjects(clocks)
         return context
+
+    def _load_batch(self) -> None:
+        if not self._batch_loaded:
+            self._batch_loaded = True
+            self._load_existing_subjects(self.batch)
+            owner_ids = {clock.owner_id for clock in self.batch if clock.owner_id is not None}
+            self.owners.update(User.objects.in_bulk(owner_ids))
+
+    def owner(self, clock: Clock) -> User | None:
+        if clock.owner_id is None:
+            return None
+        self._load_batch()
+        if clock.owner_id not in self.owners:
+            self.owners[clock.owner_id] = User.objects.get(pk=clock.owner_id)
+        return self.owners[clock.owner_id]
 
     def site(self, site_id: int) -> Site:
         if site_id not in self.sites:
@@ -417,8 +434,9 @@ class SweepContext:
 
     def recipients(self, clock: Clock, level: int) -> list[User]:
         site_id = clock.site_id
-        if level == EscalationLevel.WARNED and clock.owner is not None and clock.owner.is_active:
-            return [clock.owner]
+        owner = self.owner(clock)
+        if level == EscalationLevel.WARNED and owner is not None and owner.is_active:
+            return [owner]
         ladders: dict[int, tuple[tuple[str, ...], ...]] = {
             EscalationLevel.WARNED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
             EscalationLevel.BREACHED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
@@ -439,27 +457,28 @@ class SweepContext:
         return self.people[key]
 
     def subject_exists(self, clock: Clock) -> bool:
-        known = self.existing_subjects.get(clock.subject_type_id)
-        if known is None:
+        self._load_batch()
+        if (clock.subject_type_id, clock.subject_id) not in self.checked_subjects:
             self._load_existing_subjects([clock])
-            known = self.existing_subjects[clock.subject_type_id]
-        return clock.subject_id in known
+        return clock.subject_id in self.existing_subjects.get(clock.subject_type_id, set())
 
     def _load_existing_subjects(self, clocks: Sequence[Clock]) -> None:
         ids_by_type: dict[int, set[str]] = defaultdict(set)
         for clock in clocks:
             ids_by_type[clock.subject_type_id].add(clock.subject_id)
+            self.checked_subjects.add((clock.subject_type_id, clock.subject_id))
         for type_id, ids in ids_by_type.items():
             model = ContentType.objects.get_for_id(type_id).model_class()
-            found: set[str] = set()
-            if model is not None:
-                found = {
-                    str(pk)
-                    for pk in model._base_manager.filter(pk__in=list(ids)).values_list(
-                        "pk", flat=True
-                    )
-                }
-            self.existing_subjects.setdefault(type_id, set()).update(found)
+            if model is None:
+                continue
+            keys = []
+            for raw in ids:
+                try:
+                    keys.append(model._meta.pk.to_python(raw))
+                except (ValueError, TypeError, ValidationError):
+                    continue  # an id that cannot even be a key of this model: not there
+            found = model._base_manager.filter(pk__in=keys).values_list("pk", flat=True)
+            self.existing_subjects.setdefault(type_id, set()).update(str(pk) for pk in found)
 
 
 # --- the loop -------------------------------------------------------------------------
