@@ -30,23 +30,35 @@ def group(db: None) -> Organisation:
 @pytest.fixture
 def madrid(group: Organisation) -> Site:
     return core_actions.create_site(
-        group, name="Ejemplo Motor Madrid", slug="madrid", timezone="Europe/Madrid",
-        country="ES", subdivision="MD", intervals=MADRID_HOURS,
+        group,
+        name="Ejemplo Motor Madrid",
+        slug="madrid",
+        timezone="Europe/Madrid",
+        country="ES",
+        subdivision="MD",
+        intervals=MADRID_HOURS,
     )
 
 
 @pytest.fixture
 def goteborg(group: Organisation) -> Site:
     return core_actions.create_site(
-        group, name="Exempel Bil Göteborg", slug="goteborg", timezone="Europe/Stockholm",
-        country="SE", intervals=GOTEBORG_HOURS,
+        group,
+        name="Exempel Bil Göteborg",
+        slug="goteborg",
+        timezone="Europe/Stockholm",
+        country="SE",
+        intervals=GOTEBORG_HOURS,
     )
 
 
 def make_user(username: str, *, language: str = "en") -> User:
     return User.objects.create_user(
-        username=username, password="test-password-123", email=f"{username}@example.com",
-        first_name=username.capitalize(), language=language,
+        username=username,
+        password="test-password-123",
+        email=f"{username}@example.com",
+        first_name=username.capitalize(),
+        language=language,
     )
 
 

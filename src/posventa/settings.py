@@ -169,9 +169,7 @@ WHATSAPP_FROM_NUMBER = os.environ.get("POSVENTA_WHATSAPP_FROM", "")
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "POSVENTA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("POSVENTA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 

@@ -43,6 +43,9 @@ def test_an_event_cannot_be_deleted(madrid: Site) -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigger exists on PostgreSQL")
 def test_the_database_refuses_raw_updates_on_postgresql(madrid: Site) -> None:
     event = record_event("site.note", subject=madrid, site=madrid)
-    with pytest.raises(Exception, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE core_event SET verb = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(Exception, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE core_event SET verb = 'x' WHERE id = %s", [event.pk])

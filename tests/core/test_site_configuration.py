@@ -16,7 +16,10 @@ T = dt.time
 
 def create(group: Organisation, **overrides: object) -> Site:
     fields: dict[str, object] = {
-        "name": "Taller", "slug": "taller", "timezone": "Europe/Madrid", "country": "ES",
+        "name": "Taller",
+        "slug": "taller",
+        "timezone": "Europe/Madrid",
+        "country": "ES",
         "intervals": [(0, T(9), T(18))],
     }
     fields.update(overrides)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 import pytest
+from django.core.exceptions import ValidationError
 
 from posventa.core import actions
 from posventa.core.access import can_see_site, roles_at, users_with_role, visible_sites
@@ -30,8 +30,9 @@ def test_group_role_covers_every_site_of_the_group(
 
 def test_group_role_does_not_reach_another_organisation(group_admin: User) -> None:
     other = actions.create_organisation("Otro Grupo", "otro")
-    foreign = actions.create_site(other, name="Foreign", slug="foreign",
-                                  timezone="America/Santiago", country="CL")
+    foreign = actions.create_site(
+        other, name="Foreign", slug="foreign", timezone="America/Santiago", country="CL"
+    )
     assert foreign not in visible_sites(group_admin)
 
 

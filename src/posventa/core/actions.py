@@ -30,8 +30,13 @@ IntervalSpec = tuple[int, dt.time, dt.time | None]
 def create_organisation(name: str, slug: str, *, actor: User | None = None) -> Organisation:
     with transaction.atomic():
         organisation = Organisation.objects.create(name=name, slug=slug)
-        record_event("organisation.created", subject=organisation, organisation=organisation,
-                     actor=actor, summary=name)
+        record_event(
+            "organisation.created",
+            subject=organisation,
+            organisation=organisation,
+            actor=actor,
+            summary=name,
+        )
     return organisation
 
 
@@ -52,12 +57,23 @@ def create_site(
     validate_intervals(timezone, intervals)
     with transaction.atomic():
         site = Site.objects.create(
-            organisation=organisation, name=name, slug=slug, timezone=timezone,
-            country=country.upper(), subdivision=subdivision, **details,
+            organisation=organisation,
+            name=name,
+            slug=slug,
+            timezone=timezone,
+            country=country.upper(),
+            subdivision=subdivision,
+            **details,
         )
         _replace_intervals(site, intervals)
-        record_event("site.created", subject=site, site=site, actor=actor, summary=name,
-                     data={"timezone": timezone, "country": country})
+        record_event(
+            "site.created",
+            subject=site,
+            site=site,
+            actor=actor,
+            summary=name,
+            data={"timezone": timezone, "country": country},
+        )
     return site
 
 
@@ -88,17 +104,24 @@ def validate_intervals(timezone: str, intervals: Iterable[IntervalSpec]) -> None
         raise calendar_error_to_validation(error) from error
 
 
-def set_opening_hours(site: Site, intervals: Sequence[IntervalSpec], *,
-                      actor: User | None = None) -> Site:
+def set_opening_hours(
+    site: Site, intervals: Sequence[IntervalSpec], *, actor: User | None = None
+) -> Site:
     """Replace a site's weekly hours; open clocks are re-planned from their history."""
     validate_intervals(site.timezone, intervals)
     with transaction.atomic():
         _replace_intervals(site, intervals)
         bump_calendar_version(site)
         record_event(
-            "site.hours_changed", subject=site, site=site, actor=actor,
-            data={"intervals": [[d, s.isoformat(), e.isoformat() if e else None]
-                                for d, s, e in intervals]},
+            "site.hours_changed",
+            subject=site,
+            site=site,
+            actor=actor,
+            data={
+                "intervals": [
+                    [d, s.isoformat(), e.isoformat() if e else None] for d, s, e in intervals
+                ]
+            },
         )
     return site
 
@@ -111,27 +134,43 @@ def _replace_intervals(site: Site, intervals: Iterable[IntervalSpec]) -> None:
     )
 
 
-def add_closure(site: Site, start_date: dt.date, end_date: dt.date, reason: str = "", *,
-                actor: User | None = None) -> SiteClosure:
+def add_closure(
+    site: Site,
+    start_date: dt.date,
+    end_date: dt.date,
+    reason: str = "",
+    *,
+    actor: User | None = None,
+) -> SiteClosure:
     if end_date < start_date:
         raise ValidationError({"end_date": "The last day is before the first day."})
     with transaction.atomic():
-        closure = SiteClosure.objects.create(site=site, start_date=start_date,
-                                             end_date=end_date, reason=reason)
+        closure = SiteClosure.objects.create(
+            site=site, start_date=start_date, end_date=end_date, reason=reason
+        )
         bump_calendar_version(site)
-        record_event("site.closure_added", subject=site, site=site, actor=actor,
-                     summary=reason, data={"start": str(start_date), "end": str(end_date)})
+        record_event(
+            "site.closure_added",
+            subject=site,
+            site=site,
+            actor=actor,
+            summary=reason,
+            data={"start": str(start_date), "end": str(end_date)},
+        )
     return closure
 
 
-def open_on_holiday(site: Site, date: dt.date, note: str = "", *,
-                    actor: User | None = None) -> HolidayOverride:
+def open_on_holiday(
+    site: Site, date: dt.date, note: str = "", *, actor: User | None = None
+) -> HolidayOverride:
     with transaction.atomic():
-        override, _ = HolidayOverride.objects.get_or_create(site=site, date=date,
-                                                            defaults={"note": note})
+        override, _ = HolidayOverride.objects.get_or_create(
+            site=site, date=date, defaults={"note": note}
+        )
         bump_calendar_version(site)
-        record_event("site.holiday_override", subject=site, site=site, actor=actor,
-                     data={"date": str(date)})
+        record_event(
+            "site.holiday_override", subject=site, site=site, actor=actor, data={"date": str(date)}
+        )
     return override
 
 
@@ -145,25 +184,44 @@ def bump_calendar_version(site: Site) -> None:
     replan_site_clocks(site)
 
 
-def grant_role(user: User, organisation: Organisation, role: str, site: Site | None = None, *,
-               actor: User | None = None) -> Membership:
+def grant_role(
+    user: User,
+    organisation: Organisation,
+    role: str,
+    site: Site | None = None,
+    *,
+    actor: User | None = None,
+) -> Membership:
     if site is not None and site.organisation_id != organisation.pk:
         raise ValidationError({"site": "The site belongs to another organisation."})
     with transaction.atomic():
         membership, _ = Membership.objects.get_or_create(
             user=user, organisation=organisation, site=site, role=role
         )
-        record_event("staff.role_granted", subject=user, site=site, organisation=organisation,
-                     actor=actor, data={"role": role, "user": user.username})
+        record_event(
+            "staff.role_granted",
+            subject=user,
+            site=site,
+            organisation=organisation,
+            actor=actor,
+            data={"role": role, "user": user.username},
+        )
     return membership
 
 
-def certify(user: User, code: str, name: str, valid_until: dt.date | None = None, *,
-            actor: User | None = None) -> Certification:
+def certify(
+    user: User,
+    code: str,
+    name: str,
+    valid_until: dt.date | None = None,
+    *,
+    actor: User | None = None,
+) -> Certification:
     with transaction.atomic():
         certification, _ = Certification.objects.update_or_create(
             user=user, code=code, defaults={"name": name, "valid_until": valid_until}
         )
-        record_event("staff.certified", subject=user, actor=actor,
-                     data={"code": code, "user": user.username})
+        record_event(
+            "staff.certified", subject=user, actor=actor, data={"code": code, "user": user.username}
+        )
     return certification

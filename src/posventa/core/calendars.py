@@ -60,9 +60,7 @@ def build_calendar(site: Site) -> BusinessCalendar:
     intervals = [
         WeeklyInterval(row.weekday, row.start, row.end) for row in site.opening_intervals.all()
     ]
-    closures = [
-        Closure(row.start_date, row.end_date, row.reason) for row in site.closures.all()
-    ]
+    closures = [Closure(row.start_date, row.end_date, row.reason) for row in site.closures.all()]
     open_anyway = site.holiday_overrides.values_list("date", flat=True)
     return BusinessCalendar(
         timezone=site.timezone,

@@ -49,11 +49,15 @@ class Site(models.Model):
     slug = models.SlugField(unique=True)
     timezone = models.CharField(_("timezone"), max_length=64, validators=[validate_timezone_name])
     country = models.CharField(
-        _("country"), max_length=2, validators=[validate_country_code],
+        _("country"),
+        max_length=2,
+        validators=[validate_country_code],
         help_text=_("ISO 3166-1 alpha-2 code; public holidays come from it."),
     )
     subdivision = models.CharField(
-        _("subdivision"), max_length=10, blank=True,
+        _("subdivision"),
+        max_length=10,
+        blank=True,
         help_text=_("Optional holidays subdivision, e.g. MD for Madrid."),
     )
     email = models.EmailField(_("e-mail"), blank=True)
@@ -117,6 +121,9 @@ class SiteClosure(models.Model):
     class Meta:
         ordering = ["site", "start_date"]
 
+    def __str__(self) -> str:
+        return f"{self.start_date}–{self.end_date} {self.reason}".strip()
+
     def clean(self) -> None:
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The last day is before the first day.")})
@@ -131,6 +138,9 @@ class HolidayOverride(models.Model):
 
     class Meta:
         unique_together = [("site", "date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.note}".strip()
 
 
 class Role(models.TextChoices):
@@ -147,18 +157,22 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A role a user holds at one site, or across the whole group when `site` is empty."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="memberships")
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "site", "role"],
-                                    name="membership_unique_role"),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "site", "role"], name="membership_unique_role"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,15 +180,16 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} @ {where}"
 
     def clean(self) -> None:
-        if self.site_id and self.site.organisation_id != self.organisation_id:
+        if self.site is not None and self.site.organisation_id != self.organisation_id:
             raise ValidationError({"site": _("The site belongs to another organisation.")})
 
 
 class Certification(models.Model):
     """A technician's training, matched against what a job requires (REPAIR-TECH)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="certifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certifications"
+    )
     code = models.SlugField(_("code"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -192,8 +207,13 @@ class Team(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(_("name"), max_length=100)
     department = models.CharField(_("department"), max_length=32, blank=True)
-    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="teams_led")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="teams_led",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
 
     class Meta:
@@ -219,16 +239,19 @@ class Event(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_index=True)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True,
-                                     related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # For actors that are not users: "system", "sweeper", "customer", an adapter name...
     actor_label = models.CharField(max_length=100, blank=True)
     verb = models.CharField(max_length=64, db_index=True)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True,
-                                     related_name="+")
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     subject_id = models.CharField(max_length=64, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
     summary = models.CharField(max_length=500, blank=True)
