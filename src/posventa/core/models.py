@@ -122,7 +122,7 @@ class SiteClosure(models.Model):
         ordering = ["site", "start_date"]
 
     def __str__(self) -> str:
-        return f"{self.start_date}–{self.end_date} {self.reason}".strip()
+        return f"{self.start_date} to {self.end_date} {self.reason}".strip()
 
     def clean(self) -> None:
         if self.end_date and self.start_date and self.end_date < self.start_date:
