@@ -45,3 +45,35 @@ def test_a_message_after_our_reply_is_not_a_chase(madrid: Site, agent: User) -> 
     new_clock = clock(case, "INFO-WEB")
     assert new_clock.pk != first_clock.pk and new_clock.state == "running"
     assert new_clock.started_at == raw.received_at
+
+
+def test_a_burst_of_chat_lines_is_one_contact_not_a_chase(madrid: Site) -> None:
+    from posventa.inbox.actions import ingest
+    from tests.inbox.factories import twilio_body
+
+    first = ingest("sms", twilio_body(sid="SMA", body="Hola"), source="webhook", site=madrid)
+    second = ingest(
+        "sms",
+        twilio_body(sid="SMB", body="¿Está lista la furgoneta?"),
+        source="webhook",
+        site=madrid,
+    )
+    case = case_of(first)
+    case.refresh_from_db()
+    assert case_of(second) == case
+    assert second.message is not None and not second.message.is_chase
+    assert case.chase_count == 0 and case.priority == Priority.NORMAL
+
+
+def test_a_text_after_the_burst_window_is_a_chase(madrid: Site, settings) -> None:
+    from posventa.inbox.actions import ingest
+    from tests.inbox.factories import twilio_body
+
+    settings.POSVENTA_CHAT_BURST_SECONDS = 0
+    case = case_of(ingest("sms", twilio_body(sid="SMC"), source="webhook", site=madrid))
+    anchor = clock(case, "INFO-WEB")
+    later = ingest("sms", twilio_body(sid="SMD", body="¿Hola?"), source="webhook", site=madrid)
+    case.refresh_from_db()
+    assert later.message is not None and later.message.is_chase
+    assert case.chase_count == 1 and case.priority == Priority.HIGH
+    assert clock(case, "INFO-WEB").pk == anchor.pk

@@ -73,6 +73,8 @@ WAITING_CUSTOMER_REASON = "waiting_customer"
 NOT_REQUESTED_CHANNEL = "not_requested_channel"
 DEFAULT_REOPEN_DAYS = 14
 DEFAULT_ACK_QUIET_SECONDS = 600
+DEFAULT_CHAT_BURST_SECONDS = 120
+BURST_CHANNELS = frozenset({"portal_chat", "sms", "whatsapp"})
 PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -245,17 +247,43 @@ def receive_message(
     return case
 
 
-def is_chase(case: Case) -> bool:
-    """Would a customer message arriving now be a chase (one is still unanswered)?"""
-    return case.awaiting_reply_since is not None
+def is_chase(case: Case, message: Message) -> bool:
+    """Is this customer message a chase: a repeat contact while one is still unanswered?
+
+    On chat-like channels (portal chat, SMS, WhatsApp) people write in bursts of short
+    lines; a line within `POSVENTA_CHAT_BURST_SECONDS` (default 120) of their previous
+    message is part of the same contact, not a chase.
+    """
+    if case.awaiting_reply_since is None:
+        return False
+    if message.channel not in BURST_CHANNELS:
+        return True
+    previous = (
+        Message.objects.filter(
+            case=case,
+            direction=Direction.INBOUND,
+            kind=MessageKind.CUSTOMER_MESSAGE,
+            created_at__lte=message.created_at,
+        )
+        .exclude(pk=message.pk)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    burst = dt.timedelta(
+        seconds=getattr(settings, "POSVENTA_CHAT_BURST_SECONDS", DEFAULT_CHAT_BURST_SECONDS)
+    )
+    return previous is None or message.created_at - previous > burst
 
 
 def _note_repeat_contact(case: Case, message: Message) -> None:
     at = message.created_at
     changed: list[str] = []
-    if is_chase(case):
-        # The customer writes again before we answered: a chase. The reply clock keeps
-        # its anchor on the oldest unanswered message (start_clock is idempotent).
+    if case.awaiting_reply_since is not None:
+        # The customer writes again before we answered. The reply clock keeps its anchor
+        # on the oldest unanswered message (start_clock returns the open one).
+        if not is_chase(case, message):
+            return _resume_if_waiting(case, at, changed)
         if not message.is_chase:
             message.is_chase = True
             message.save(update_fields=["is_chase"])
@@ -265,12 +293,17 @@ def _note_repeat_contact(case: Case, message: Message) -> None:
     else:
         case.awaiting_reply_since = at
         changed.append("awaiting_reply_since")
+    _resume_if_waiting(case, at, changed)
+
+
+def _resume_if_waiting(case: Case, at: dt.datetime, changed: list[str]) -> None:
     if case.status == CaseStatus.WAITING_CUSTOMER:
         # The customer answered what we were waiting for: our clocks run again.
         case.status = CaseStatus.OPEN
         changed.append("status")
         clocks.resume_clocks(case, at=at)
-    case.save(update_fields=[*changed, "updated_at"])
+    if changed:
+        case.save(update_fields=[*changed, "updated_at"])
 
 
 def start_reply_clocks(

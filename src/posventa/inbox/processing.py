@@ -70,9 +70,7 @@ def process(raw: InboundRaw) -> Outcome:
         site = found.site
     customer, first_contact = identify(site, parsed)
     case, opened = thread(raw, parsed, site, customer)
-    message = create_message(
-        raw, parsed, case, customer, is_chase=not opened and case_actions.is_chase(case)
-    )
+    message = create_message(raw, parsed, case, customer)
     case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}", opened=opened)
     if opened:
         case_actions.send_acknowledgement(
@@ -207,7 +205,6 @@ def create_message(
     customer: Customer | None,
     *,
     kind: str | None = None,
-    is_chase: bool = False,
 ) -> Message:
     html = nh3.clean(parsed.html) if parsed.html else ""
     text = parsed.text or (nh3.clean(parsed.html, tags=set()) if parsed.html else "")
@@ -221,7 +218,6 @@ def create_message(
         kind=kind,
         customer=customer,
         automatic=kind == MessageKind.AUTOMATIC_INBOUND,
-        is_chase=is_chase,
         from_address=parsed.from_address,
         to_address=parsed.to_address,
         subject=parsed.subject,
