@@ -156,6 +156,8 @@ def thread(
     previous: Case | None = None
     if match.case is not None:
         case = match.case
+        if case.site_id == site.pk:
+            case.site = site  # the instance we hold, organisation already loaded
         if case.is_active:
             return case, False
         if case.status == CaseStatus.RESOLVED and _within_reopen_window(case, received):

@@ -106,7 +106,8 @@ def match_by_topic(
     customer_id: int, channel: str, topic: str, *, recent_resolved_since: dt.datetime | None = None
 ) -> ThreadMatch:
     """Step 3: the newest open case of this customer on this channel with this topic."""
-    open_cases = Case.objects.select_related("site__organisation").filter(
+    # No select_related: the caller usually holds the site already (see inbox.processing).
+    open_cases = Case.objects.filter(
         customer_id=customer_id, channel=channel, status__in=ACTIVE_STATUSES
     )
     if channel not in ANY_OPEN_CASE_CHANNELS:
