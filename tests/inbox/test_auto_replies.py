@@ -156,3 +156,15 @@ def test_the_acknowledgement_speaks_the_customers_language(madrid: Site, gotebor
     assert spanish_ack.subject == f"Hemos recibido su mensaje [{spanish.reference}]"
     assert swedish_ack.subject == f"Vi har tagit emot ditt meddelande [{swedish.reference}]"
     assert "Este es un mensaje automático." in spanish_ack.body
+
+
+def test_a_refused_acknowledgement_does_not_lose_the_case(madrid: Site) -> None:
+    from tests.inbox.factories import twilio_body
+
+    # A number the carrier delivered but the outbox will not text (a fictional 555 number).
+    raw = ingest("sms", twilio_body(sender="+1 555 0100"), source="webhook", site=madrid)
+    assert raw.status == InboundStatus.PROCESSED
+    assert any(warning.startswith("acknowledgement not sent") for warning in raw.warnings)
+    case = case_of(raw)
+    assert not case.messages.filter(kind=MessageKind.AUTO_ACKNOWLEDGEMENT).exists()
+    assert {clock.standard_id for clock in open_clocks_for(case)} == {"INFO-WEB", "INFO-COMPLETE"}

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 import nh3
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from posventa.cases import actions as case_actions
@@ -73,10 +75,22 @@ def process(raw: InboundRaw) -> Outcome:
     message = create_message(raw, parsed, case, customer)
     case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}", opened=opened)
     if opened:
-        case_actions.send_acknowledgement(
-            case, message, language=customer_language(case), first_contact=first_contact
-        )
+        acknowledge(case, message, parsed, first_contact=first_contact)
     return Outcome(InboundStatus.PROCESSED, message=message, site=site, warnings=parsed.warnings)
+
+
+def acknowledge(
+    case: Case, message: Message, parsed: InboundMessage, *, first_contact: bool
+) -> None:
+    """Send the automatic acknowledgement; if the outbox refuses it (an address it cannot
+    use), the case still stands and the reason is kept as a warning on the raw row."""
+    try:
+        with transaction.atomic():
+            case_actions.send_acknowledgement(
+                case, message, language=customer_language(case), first_contact=first_contact
+            )
+    except ValidationError as error:
+        parsed.warnings.append("acknowledgement not sent: " + "; ".join(error.messages))
 
 
 # --- site and customer --------------------------------------------------------------------
