@@ -29,7 +29,7 @@ from posventa.outbox.models import Notification
 
 CLOCKS = 10_000
 # This many clocks are past their deadline too: warning and breach in one claim.
-OVERDUE = 2_000
+OVERDUE = 500
 SWEEPERS = 4
 DAY = 24 * 3600
 REPO = Path(__file__).resolve().parents[2]
