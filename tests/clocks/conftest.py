@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import models
 
 from posventa.core import actions as core_actions
-from posventa.core import calendars
 from posventa.core.models import Role, Site, Team, User
 from tests.conftest import make_user
 
@@ -30,15 +29,6 @@ def madrid_at(day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datet
 
 
 MONDAY = 2  # 2 March 2026
-
-
-@pytest.fixture(autouse=True)
-def fresh_calendars() -> Iterator[None]:
-    # The site calendar cache is keyed on (site id, calendar_version), and test databases
-    # reuse ids after a rollback: without this a test could see another test's hours.
-    calendars._cache.clear()
-    yield
-    calendars._cache.clear()
 
 
 @pytest.fixture
