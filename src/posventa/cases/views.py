@@ -24,7 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -244,8 +244,12 @@ def earliest_running_deadlines(cases: QuerySet[Case], *, small: bool) -> QuerySe
         case_keys = cases.order_by().annotate(key=Cast("pk", CharField(max_length=64)))
         deadlines = deadlines.filter(subject_id__in=case_keys.values("key"))
     else:
-        deadlines = deadlines.filter(
-            Exists(cases.order_by().filter(pk=Cast(OuterRef("subject_id"), BigIntegerField())))
+        # A scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a hash semi-join
+        # that reads every running clock, but it keeps a scalar subquery per row, so the
+        # walk along the due_at index stops after one page.
+        own_case = cases.order_by().filter(pk=Cast(OuterRef("subject_id"), BigIntegerField()))
+        deadlines = deadlines.alias(queue_case=Subquery(own_case.values("pk")[:1])).filter(
+            queue_case__isnull=False
         )
     earlier = (
         running_deadlines()
@@ -265,11 +269,17 @@ def cases_without_deadline(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def _after(cursor: Cursor) -> Q:
-    return Q(due_at__gt=cursor.due_at) | Q(due_at=cursor.due_at, pk__gt=cursor.clock_id)
+    # The plain bound on due_at is redundant, but it is what the database uses to start
+    # the index scan at the cursor; the OR alone is only a filter, read from the start.
+    return Q(due_at__gte=cursor.due_at) & (
+        Q(due_at__gt=cursor.due_at) | Q(due_at=cursor.due_at, pk__gt=cursor.clock_id)
+    )
 
 
 def _before(cursor: Cursor) -> Q:
-    return Q(due_at__lt=cursor.due_at) | Q(due_at=cursor.due_at, pk__lt=cursor.clock_id)
+    return Q(due_at__lte=cursor.due_at) & (
+        Q(due_at__lt=cursor.due_at) | Q(due_at=cursor.due_at, pk__lt=cursor.clock_id)
+    )
 
 
 def urgent_page(
