@@ -77,6 +77,15 @@ def test_the_preview_replaces_control_characters(client: Client, agent: User, ma
     assert "\x00" not in preview and "\x1b" not in preview
 
 
+def test_the_preview_keeps_line_breaks(client: Client, agent: User, madrid: Site) -> None:
+    quarantined(madrid)
+
+    preview = login(client, agent).get(reverse("inbox:quarantine")).context["rows"][0].preview
+
+    assert preview.startswith("Subject: Hola\n\n<script>")
+    assert "\ufffd" not in preview
+
+
 def test_an_outsider_neither_sees_nor_retries_another_sites_quarantine(
     client: Client, outsider: User, madrid: Site
 ) -> None:

@@ -21,7 +21,9 @@ from posventa.cases.models import Case, CaseStatus, Priority
 from posventa.clocks.models import CalendarKind
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
-from tests.inbox.factories import case_of, receive_email
+from posventa.inbox.actions import ingest
+from posventa.inbox.models import InboundStatus
+from tests.inbox.factories import case_of, email_bytes, receive_email
 from tests.ui.helpers import make_clock
 from tests.ui.test_browser_waiting import CHROMIUM, browser, page  # noqa: F401 (fixtures)
 
@@ -233,6 +235,7 @@ def test_an_agent_finds_a_case_by_number_plate(
     live_server: Any,
     agent: User,
     madrid: Site,
+    tmp_path: Path,
 ) -> None:
     owner = customer_actions.create_customer(madrid.organisation, display_name="Iñaki Garmendia")
     vehicle = customer_actions.register_vehicle(
@@ -262,6 +265,46 @@ def test_an_agent_finds_a_case_by_number_plate(
     assert case_rows.count() == 1
     assert case_rows.first.get_attribute("data-case") == case.reference
     assert "Iñaki Garmendia" in page.locator("#customer-results-table").inner_text()
+    page.screenshot(path=str(screenshot_path(tmp_path, "workspace-search.png")), full_page=True)
     page.click(f"a:text('{case.reference}')")
     page.wait_for_selector("#case-title")
     assert page.locator("#case-title").inner_text() == "Luz de motor encendida"
+
+
+def test_a_manager_retries_a_quarantined_message_in_place(
+    page: Any,  # noqa: F811
+    live_server: Any,
+    manager: User,
+    madrid: Site,
+    tmp_path: Path,
+) -> None:
+    ingest(
+        "email",
+        email_bytes(message_id="<twice@example.net>", body="Primera"),
+        source="imap",
+        site=madrid,
+    )
+    collided = ingest(
+        "email",
+        email_bytes(message_id="<twice@example.net>", body="Segunda"),
+        source="imap",
+        site=madrid,
+    )
+    broken = ingest(
+        "email", b"Subject: Sin remitente\r\n\r\n<b>Hola</b>", source="smtp", site=madrid
+    )
+    assert collided.status == broken.status == InboundStatus.QUARANTINED
+
+    log_in(page, f"{live_server.url}/inbox/quarantine/", "mateo")
+    page.wait_for_selector("table.quarantine")
+    assert "<b>Hola</b>" in page.locator(f"#raw-{broken.pk} .raw-preview").inner_text()
+    page.screenshot(path=str(screenshot_path(tmp_path, "workspace-quarantine.png")), full_page=True)
+    page.click(f"#raw-{collided.pk} button:text('Retry')")
+    page.wait_for_selector(f"#raw-{collided.pk} .outcome.ok")
+
+    collided.refresh_from_db()
+    assert collided.status == InboundStatus.PROCESSED and collided.message is not None
+    outcome = page.locator(f"#raw-{collided.pk} .outcome").inner_text()
+    assert f"Processed: filed on case {collided.message.case.reference}." in outcome
+    # Swapped in place: the other row is still there, untouched.
+    assert page.locator(f"#raw-{broken.pk} button:text('Retry')").count() == 1

@@ -236,8 +236,10 @@ def earliest_running_deadlines(cases: QuerySet[Case], *, small: bool) -> QuerySe
 
     Two shapes of the same question, so the database can use the right index:
     a small queue looks its clocks up by subject (index `clock_subject`); a large one walks
-    running clocks in due_at order (index on due_at) and checks each clock's case by primary
-    key, stopping as soon as the page is full.
+    running clocks in due_at order and checks each clock's case by primary key, stopping as
+    soon as the page is full. That walk needs the partial index on clocks
+    `(due_at, id) WHERE state = 'running' AND due_at IS NOT NULL`: without it a queue of
+    300,000 open cases takes seconds instead of milliseconds.
     """
     deadlines = running_deadlines()
     if small:

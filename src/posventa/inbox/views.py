@@ -70,7 +70,8 @@ def safe_preview(row: InboundRaw) -> str:
     head = bytes(getattr(row, "head", None) or b"")
     if not head and row.raw_path:
         head = _file_head(row.raw_path)
-    text = head.decode("utf-8", errors="replace")
+    # Mail and HTTP payloads end lines with CRLF; a lone CR is a line end too.
+    text = head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     cleaned = "".join(
         char if char in "\n\t" or unicodedata.category(char)[0] != "C" else "\ufffd"
         for char in text
