@@ -125,3 +125,26 @@ def test_it_quarantines_an_unreadable_sender_address(madrid: Site) -> None:
     raw = ingest("email", email_bytes(from_="not an address"), source="imap", site=madrid)
     assert raw.status == InboundStatus.QUARANTINED
     assert raw.reason
+
+
+def test_nul_characters_are_stored_as_replacement_characters(madrid: Site) -> None:
+    data = (
+        b"From: Ana <ana@example.net>\r\nSubject: Hola\x00mundo\r\n"
+        b"Message-ID: <nul\x00id@example.net>\r\n\r\nCuerpo\x00con NUL\r\n"
+    )
+    raw = ingest("email", data, source="imap", site=madrid, metadata={"note": "a\x00b"})
+    assert raw.status == InboundStatus.PROCESSED
+    message = raw.message
+    assert message is not None
+    assert message.subject == "Hola\ufffdmundo"
+    assert "\x00" not in message.body_text and "\ufffd" in message.body_text
+    assert raw.metadata == {"note": "a\ufffdb"}
+    assert raw.payload() == data  # the original bytes, NUL included
+
+
+def test_a_nul_in_the_sender_is_quarantined_with_a_storable_reason(madrid: Site) -> None:
+    raw = ingest(
+        "email", b"From: a\x00b@example.net\r\nSubject: x\r\n\r\nhola", source="imap", site=madrid
+    )
+    assert raw.status == InboundStatus.QUARANTINED
+    assert "\x00" not in raw.reason

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,6 +148,7 @@ def _dedupe_key(channel: str, data: bytes, given: str, metadata: dict[str, Any])
         key = normalise.email_message_id(data)
     if not key and channel in (InboundChannel.SMS, InboundChannel.WHATSAPP):
         key = str(metadata.get("MessageSid") or "")
+    key = normalise.scrub_text(key)
     if len(key) > DEDUPE_KEY_MAX:
         key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
     return key
@@ -170,11 +171,13 @@ def _json_safe(value: Any) -> Any:
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return normalise.scrub_text(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
+        return normalise.scrub_text(value.decode("utf-8", errors="replace"))
+    return normalise.scrub_text(str(value))
 
 
 def process_inbound(raw: InboundRaw) -> InboundRaw:
@@ -201,7 +204,13 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
         return quarantine(raw, "; ".join(error.messages))
     except Exception as error:
         logger.exception("Inbound #%s could not be processed", raw.pk)
-        return quarantine(raw, f"Unexpected error: {type(error).__name__}: {error}")
+        try:
+            return quarantine(raw, f"Unexpected error: {type(error).__name__}: {error}")
+        except DatabaseError:
+            # Even the reason could not be stored (an exotic character?): say it in ASCII.
+            logger.exception("Inbound #%s: the quarantine reason was refused", raw.pk)
+            text = f"Unexpected error: {type(error).__name__}: {error}"
+            return quarantine(raw, text.encode("ascii", "backslashreplace").decode("ascii"))
 
 
 def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 100) -> int:
@@ -248,7 +257,7 @@ def _claim_result(raw: InboundRaw, outcome: Any) -> None:
 
 def quarantine(raw: InboundRaw, reason: str) -> InboundRaw:
     """Park a pending row with a reason a person can act on. Kept until retried."""
-    reason = reason[:5000] or "Unknown reason"
+    reason = normalise.scrub_text(reason)[:5000] or "Unknown reason"
     now = timezone.now()
     with transaction.atomic():
         # Compare-and-set: if another worker finished the row meanwhile, its result stands.

@@ -92,7 +92,27 @@ def parse(channel: str, raw: bytes, metadata: dict[str, Any] | None) -> InboundM
     parser = PARSERS.get(channel)
     if parser is None:
         raise ParseError(f"Unknown channel {channel!r}.")
-    return parser(raw, metadata or {})
+    return scrub(parser(raw, metadata or {}))
+
+
+def scrub_text(value: str) -> str:
+    """NUL cannot be stored in a PostgreSQL text or JSON column; show it as U+FFFD."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def scrub(message: InboundMessage) -> InboundMessage:
+    """Make every text of a parsed message storable as it is (the raw bytes keep the
+    original)."""
+    for name, value in vars(message).items():
+        if isinstance(value, str):
+            setattr(message, name, scrub_text(value))
+        elif name in ("references", "warnings"):
+            setattr(message, name, [scrub_text(item) for item in value])
+    for attachment in message.attachments:
+        attachment.filename = scrub_text(attachment.filename)
+        attachment.content_type = scrub_text(attachment.content_type)
+        attachment.url = scrub_text(attachment.url)
+    return message
 
 
 # --- e-mail -------------------------------------------------------------------------------
