@@ -156,3 +156,8 @@ def _reply_to(message_id: str) -> bytes:
 )
 def test_the_topic_strips_reply_prefixes_and_references(subject: str, topic: str) -> None:
     assert normalise_subject(subject) == topic
+
+
+def test_a_new_case_is_named_without_reply_prefixes(madrid: Site) -> None:
+    case = case_of(receive_email(madrid, subject="RE: Fwd: Cambio de  aceite"))
+    assert case.subject == "Cambio de aceite"

@@ -205,8 +205,9 @@ def _within_reopen_window(case: Case, at: dt.datetime) -> bool:
 
 
 def case_subject(parsed: InboundMessage) -> str:
-    if parsed.subject.strip():
-        return threading.REFERENCE_RE.sub("", parsed.subject).strip()[:300]
+    subject = threading.strip_prefixes(threading.REFERENCE_RE.sub(" ", parsed.subject))
+    if subject:
+        return " ".join(subject.split())[:300]
     first_line = next((line.strip() for line in parsed.text.splitlines() if line.strip()), "")
     return first_line[:80]
 

@@ -52,13 +52,18 @@ class ThreadMatch:
     how: str  # "in_reply_to", "references", "reference", "topic", "recent" or "new"
 
 
-def normalise_subject(subject: str) -> str:
-    without_reference = REFERENCE_RE.sub(" ", subject)
+def strip_prefixes(subject: str) -> str:
+    """Strip reply and forward prefixes: "Re: Fwd: SV: Revisión" → "Revisión"."""
     previous = None
-    text = without_reference
+    text = subject
     while previous != text:  # "Re: Fwd: Re:" and prefixes after a removed reference
         previous = text
         text = PREFIX_RE.sub("", text)
+    return text.strip()
+
+
+def normalise_subject(subject: str) -> str:
+    text = strip_prefixes(REFERENCE_RE.sub(" ", subject))
     return " ".join(text.lower().split())[:300]
 
 
