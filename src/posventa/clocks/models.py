@@ -165,6 +165,12 @@ class Clock(models.Model):
                 name="clock_next_action_open",
                 condition=Q(state="running") & Q(next_action_at__isnull=False),
             ),
+            # Queues and the waiting list walk running clocks by deadline (keyset on id).
+            models.Index(
+                fields=["due_at", "id"],
+                name="clock_running_due",
+                condition=Q(state="running") & Q(due_at__isnull=False),
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),
