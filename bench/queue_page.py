@@ -3,7 +3,8 @@
 Target ("One inbox, one case, one story"): the agent's queue page answers in under 100 ms of
 server time (p95) with 1,000,000 cases in the database.
 
-    python bench/queue_page.py [--quick] [--cases N] [--requests N] [--reload]
+    python bench/queue_page.py [--quick] [--cases N] [--requests N] [--budget S] [--reload]
+                               [--try-index "CREATE INDEX ..."]...
 
 The database (DATABASE_URL if it names a PostgreSQL database with "bench" in its name, else
 postgres://postgres@127.0.0.1:5432/posventa_bench_queue) is migrated and loaded server-side
@@ -37,12 +38,14 @@ EXPLAIN (ANALYZE, BUFFERS). The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html
 import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -804,6 +807,58 @@ def explain_slowest(page: Page) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def trial_indexes(statements: list[str]) -> Iterator[None]:
+    """Measure with candidate indexes that exist only inside one transaction, rolled back at
+    the end: PostgreSQL's DDL is transactional, and the test client's requests run on this
+    same connection, so they see the index while nothing is left behind."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for statement in statements:
+                if not statement.lstrip().upper().startswith("CREATE INDEX"):
+                    sys.exit(f"--try-index takes CREATE INDEX statements, not: {statement}")
+                cursor.execute(statement)
+                print(f"  trying (rolled back afterwards): {statement}", flush=True)
+            cursor.execute("ANALYZE clocks_clock")
+            cursor.execute("ANALYZE cases_case")
+        yield
+        transaction.set_rollback(True)
+
+
+def time_pages(
+    people: People, requests: int, budget: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    results = []
+    print(
+        f"{requests} requests per page (fewer if a page exceeds {budget:.0f} s) after "
+        f"{WARMUP_REQUESTS} warm-up ones:",
+        flush=True,
+    )
+    page_list = pages(people)
+    for page in page_list:
+        result = measure(page, requests, budget)
+        results.append(result)
+        print(
+            f"  {result['view']:<30} n={result['requests']:<4} p50 {result['p50_ms']:6.1f} ms"
+            f"  p95 {result['p95_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms"
+            f"  (database p50 {result['db_p50_ms']:5.1f} ms,"
+            f" {result['queries']} queries, {result['rows_on_page']} rows)"
+            + ("" if result["meets_target"] else "  MISSES the target"),
+            flush=True,
+        )
+    explanations = []
+    for page, result in zip(page_list, results, strict=True):
+        if not result["meets_target"]:
+            explanation = explain_slowest(page)
+            explanations.append(explanation)
+            print(f"\nSlowest query of {page.label} ({explanation['query_ms']} ms):")
+            print(explanation["sql"])
+            print(explanation["plan"])
+    return results, explanations
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES:,} cases")
@@ -813,6 +868,13 @@ def main() -> None:
         "--budget", type=float, default=90.0, help="seconds per page before stopping early"
     )
     parser.add_argument("--reload", action="store_true", help="drop and load again")
+    parser.add_argument(
+        "--try-index",
+        action="append",
+        default=[],
+        metavar="SQL",
+        help="a CREATE INDEX to measure with, inside a transaction rolled back at the end",
+    )
     args = parser.parse_args()
     size = args.cases or (QUICK_CASES if args.quick else FULL_CASES)
     url = database_url()
@@ -852,36 +914,15 @@ def main() -> None:
         flush=True,
     )
 
-    results = []
-    print(
-        f"{args.requests} requests per page (fewer if a page exceeds {args.budget:.0f} s) after "
-        f"{WARMUP_REQUESTS} warm-up ones:",
-        flush=True,
-    )
-    page_list = pages(people)
-    for page in page_list:
-        result = measure(page, args.requests, args.budget)
-        results.append(result)
-        print(
-            f"  {result['view']:<30} n={result['requests']:<4} p50 {result['p50_ms']:6.1f} ms"
-            f"  p95 {result['p95_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms"
-            f"  (database p50 {result['db_p50_ms']:5.1f} ms,"
-            f" {result['queries']} queries, {result['rows_on_page']} rows)"
-            + ("" if result["meets_target"] else "  MISSES the target"),
-            flush=True,
-        )
-    explanations = []
-    for page, result in zip(page_list, results, strict=True):
-        if not result["meets_target"]:
-            explanation = explain_slowest(page)
-            explanations.append(explanation)
-            print(f"\nSlowest query of {page.label} ({explanation['query_ms']} ms):")
-            print(explanation["sql"])
-            print(explanation["plan"])
+    with contextlib.ExitStack() as stack:
+        if args.try_index:
+            stack.enter_context(trial_indexes(args.try_index))
+        results, explanations = time_pages(people, args.requests, args.budget)
     summary.update(
         {
             "database": _common.database_name(url),
             "reused_load": reuse,
+            "trial_indexes": args.try_index,
             "load_seconds": {step: round(seconds, 1) for step, seconds in load_seconds.items()},
             "sizes": sizes,
             "pages": results,
