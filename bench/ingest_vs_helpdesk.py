@@ -355,9 +355,15 @@ def helpdesk_child(project: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    import helpdesk
-    from helpdesk.email import process_email
-    from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
+    # Installed only in the helpdesk venv this function runs in, not in ours.
+    import helpdesk  # type: ignore[import-not-found]
+    from helpdesk.email import process_email  # type: ignore[import-not-found]
+    from helpdesk.models import (  # type: ignore[import-not-found]
+        FollowUp,
+        FollowUpAttachment,
+        Queue,
+        Ticket,
+    )
 
     mailbox = project / "mailbox"
     Queue.objects.create(
