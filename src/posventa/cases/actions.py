@@ -252,7 +252,8 @@ def is_chase(case: Case, message: Message) -> bool:
 
     On chat-like channels (portal chat, SMS, WhatsApp) people write in bursts of short
     lines; a line within `POSVENTA_CHAT_BURST_SECONDS` (default 120) of their previous
-    message is part of the same contact, not a chase.
+    message on the same channel is part of the same contact, not a chase. A chat line
+    right after an e-mail is a second contact by another route, so it is a chase.
     """
     if case.awaiting_reply_since is None:
         return False
@@ -263,6 +264,7 @@ def is_chase(case: Case, message: Message) -> bool:
             case=case,
             direction=Direction.INBOUND,
             kind=MessageKind.CUSTOMER_MESSAGE,
+            channel=message.channel,
             created_at__lte=message.created_at,
         )
         .exclude(pk=message.pk)
