@@ -155,3 +155,23 @@ def test_a_customer_known_only_by_phone_can_chat(client: Client, madrid: Site) -
     (message,) = portal_messages(case)
     assert message.customer == customer
     assert message.direction == Direction.INBOUND
+
+
+def test_a_chat_message_is_filed_under_the_customer_of_the_link_even_on_a_shared_address(
+    client: Client, carmen: Customer, carmen_case: Case
+) -> None:
+    """The signed link says who writes: a second customer with the same e-mail (a shared
+    family address) must not turn the chat into a "needs review" stranger."""
+    from posventa.customers import actions as customer_actions
+
+    customer_actions.create_customer(
+        carmen.organisation,
+        display_name="Pau Rius",
+        contact_points=[("email", carmen.contact_points.get(kind="email").value)],
+    )
+    customers_before = Customer.objects.count()
+    client.post(case_path(carmen, carmen_case), {"message": "Soy Carmen, ¿y mi coche?"})
+    (message,) = portal_messages(carmen_case)
+    assert message.customer == carmen
+    assert Customer.objects.count() == customers_before
+    assert not Customer.objects.filter(needs_review=True).exists()

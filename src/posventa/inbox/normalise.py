@@ -375,7 +375,11 @@ def parse_form(channel: str, raw: bytes, metadata: dict[str, Any]) -> InboundMes
     fields.update(metadata)
     email = str(fields.get("email") or "").strip()
     phone = str(fields.get("phone") or "").strip()
-    if not email and not phone:
+    # The portal knows who is writing from the signed link, so its chat names the customer
+    # (server-side metadata, never the body); re-identifying by address would guess wrong
+    # for a shared family phone and fail for a customer with no e-mail or phone.
+    known_customer = _customer_id(metadata) if channel == "portal_chat" else None
+    if known_customer is None and not email and not phone:
         raise ParseError("The form has neither an e-mail address nor a phone number.")
     preferred = str(fields.get("preferred_channel") or "").strip().lower()
     if preferred not in REPLY_CHANNELS:
@@ -393,6 +397,7 @@ def parse_form(channel: str, raw: bytes, metadata: dict[str, Any]) -> InboundMes
         site_hint=str(fields.get("site") or ""),
         department_hint=department,
         provider_id=str(fields.get("id") or ""),
+        customer_id=known_customer,
         address_kind="email" if email else "phone",
         warnings=warnings,
     )
@@ -436,17 +441,21 @@ def _department(value: Any) -> str:
     return text if text in DEPARTMENTS else ""
 
 
+def _customer_id(metadata: dict[str, Any]) -> int | None:
+    value = metadata.get("customer_id")
+    try:
+        return None if value in (None, "") else int(str(value))
+    except (TypeError, ValueError) as error:
+        raise ParseError(f"customer_id {value!r} is not a number.") from error
+
+
 # --- letters ------------------------------------------------------------------------------
 
 
 def parse_letter(raw: bytes, metadata: dict[str, Any]) -> InboundMessage:
     email = str(metadata.get("email") or "").strip()
     phone = str(metadata.get("phone") or "").strip()
-    customer_id = metadata.get("customer_id")
-    try:
-        known_customer = None if customer_id in (None, "") else int(str(customer_id))
-    except (TypeError, ValueError) as error:
-        raise ParseError(f"customer_id {customer_id!r} is not a number.") from error
+    known_customer = _customer_id(metadata)
     if known_customer is None and not email and not phone:
         raise ParseError("The letter has no customer, e-mail address or phone number.")
     preferred = str(metadata.get("preferred_channel") or "letter").strip().lower()

@@ -2,7 +2,7 @@
 
 The token is the customer's id signed with the project secret, a salt of its own and a
 timestamp, so it cannot be forged or re-used for another purpose, and it expires
-(`POSVENTA_PORTAL_LINK_MAX_AGE`, default 90 days, checked when it is read). The portal
+(`POSVENTA_PORTAL_LINK_MAX_AGE`, default 30 days, checked when it is read). The portal
 views (written elsewhere) must serve `portal/<token>/`, the path `portal_url` builds.
 
 A link sent to a customer who was later merged into another record keeps working: it
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from posventa.customers.models import Customer
 
 SALT = "posventa.portal.customer-link"
-DEFAULT_MAX_AGE = dt.timedelta(days=90)
+DEFAULT_MAX_AGE = dt.timedelta(days=30)
 PORTAL_PATH = "/portal/"
 # A merge chain longer than this is a data error (or a loop); stop following it.
 MAX_MERGE_HOPS = 10
