@@ -182,3 +182,10 @@ LOGGING = {
         "posventa": {"handlers": ["console"], "level": os.environ.get("POSVENTA_LOG", "INFO")},
     },
 }
+
+# Safety nets run by every sweeper loop (see clocks.sweeper.Housekeeping).
+POSVENTA_HOUSEKEEPING_SECONDS = int(os.environ.get("POSVENTA_HOUSEKEEPING_SECONDS", "30"))
+POSVENTA_HOUSEKEEPING_JOBS = [
+    "posventa.outbox.delivery.deliver_pending",
+    "posventa.inbox.actions.process_pending",
+]

@@ -30,19 +30,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from posventa.clocks.actions import (
@@ -506,10 +509,38 @@ def sweep(
     return stats
 
 
+class Housekeeping:
+    """Safety nets that any long-running sweeper also runs, every HOUSEKEEPING_SECONDS.
+
+    The jobs (settings.POSVENTA_HOUSEKEEPING_JOBS, dotted paths to functions taking no
+    argument) recover work whose normal trigger was lost: an inbound row left pending by a
+    crash between storing and processing, a notification whose task vanished. Both are
+    idempotent and claim rows with compare-and-set, so several sweepers may run them.
+    """
+
+    def __init__(self) -> None:
+        self.every = float(getattr(settings, "POSVENTA_HOUSEKEEPING_SECONDS", 30))
+        self.jobs: list[Callable[[], object]] = [
+            import_string(path) for path in getattr(settings, "POSVENTA_HOUSEKEEPING_JOBS", [])
+        ]
+        self.last_run = -math.inf
+
+    def run_if_due(self) -> None:
+        if time.monotonic() - self.last_run < self.every:
+            return
+        self.last_run = time.monotonic()
+        for job in self.jobs:
+            try:
+                job()
+            except Exception:
+                logger.exception("Housekeeping job %s failed", job)
+
+
 def run_forever(stop: threading.Event, *, interval: float = 2.0, batch_size: int = 100) -> None:
     """Sweep every `interval` seconds until `stop` is set. Safe to run in a thread (the
     all-in-one `posventa run`) or as the `sweep` management command."""
     logger.info("Sweeper started (interval %ss, batch %s)", interval, batch_size)
+    housekeeping = Housekeeping()
     while not stop.is_set():
         started = time.monotonic()
         try:
@@ -520,6 +551,7 @@ def run_forever(stop: threading.Event, *, interval: float = 2.0, batch_size: int
         except Exception:
             # The database may be restarting; keep the loop alive and try again.
             logger.exception("Sweep failed; retrying in %ss", interval)
+        housekeeping.run_if_due()
         stop.wait(max(interval - (time.monotonic() - started), 0.0))
     close_old_connections()
     logger.info("Sweeper stopped")
