@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from posventa.core.models import Organisation, Site, Team
@@ -147,10 +148,20 @@ class Case(models.Model):
             ),
             models.Index(fields=["site", "status"], name="case_site_status"),
             models.Index(fields=["owner", "status"], name="case_owner_status"),
+            # The workspace's unassigned and team queues.
+            models.Index(
+                fields=["site", "status"],
+                name="case_unassigned",
+                condition=Q(owner__isnull=True),
+            ),
+            models.Index(fields=["team", "status"], name="case_team_status"),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:detail", args=[self.reference])
 
     @property
     def is_active(self) -> bool:
