@@ -354,3 +354,16 @@ def test_a_customer_who_asked_for_a_call_is_pointed_at_the_call_form(
     assert "Call them and log the call" in html
     # Any written reply would not count, so the warning shows from the start.
     assert re.search(r'id="channel-warning"[^>]*role="status">', html)
+
+
+def test_a_spanish_agent_reads_clock_titles_and_states_in_spanish(
+    client: Client, owned_case: Case, agent: User
+) -> None:
+    User.objects.filter(pk=agent.pk).update(language="es")
+    breached = clock(owned_case, "INFO-WEB")
+    type(breached).objects.filter(pk=breached.pk).update(breached_at=breached.due_at)
+
+    html = text_of(login(client, agent).get(url("detail", owned_case)))
+
+    assert "Incumplido<" in html  # one clock: singular, not the report's "Incumplidos"
+    assert "Request answered completely" not in html
