@@ -154,9 +154,10 @@ def open_case(
     actor_label: str = "",
     awaiting_reply_since: dt.datetime | None = None,
 ) -> Case:
-    """Open a case and start INFO-COMPLETE. Reply clocks start with the customer message
-    (`receive_message`), not here: a case staff open for a walk-in owes no written reply.
-    `awaiting_reply_since` is the arrival of the customer message that opens the case."""
+    """Open a case and start INFO-COMPLETE. A case staff open for a walk-in owes no written
+    reply; `awaiting_reply_since` is the arrival of the customer message that opens the
+    case, and then that message's reply clocks (INFO-WEB, INFO-WRITTEN, by `channel`) start
+    here too, in the same batch (`receive_message(opened=True)` knows not to start them)."""
     _validate_choice("channel", channel, ReplyChannel.values)
     _validate_choice("department", department, Department.values)
     requested_reply_channel = requested_reply_channel or channel
@@ -185,15 +186,7 @@ def open_case(
             previous_case=previous_case,
             awaiting_reply_since=awaiting_reply_since,
         )
-        clocks.start_clock(
-            INFO_COMPLETE,
-            subject=case,
-            site=site,
-            owner=owner,
-            started_at=opened_at,
-            label=case.reference,
-            actor=actor,
-        )
+        _start_new_case_clocks(case, actor=actor, awaiting_reply_since=awaiting_reply_since)
         record_event(
             "case.opened",
             subject=case,
@@ -212,6 +205,42 @@ def open_case(
     return case
 
 
+def _start_new_case_clocks(
+    case: Case, *, actor: User | None, awaiting_reply_since: dt.datetime | None
+) -> None:
+    """INFO-COMPLETE, and the reply clocks when a customer message opens the case (they
+    belong to that message: no actor). A brand-new case has no clock yet, so they start
+    in one batch (`start_clocks`) when they share the instant and the actor."""
+    batches: list[tuple[list[str], dt.datetime, User | None]] = [
+        ([INFO_COMPLETE], case.opened_at, actor)
+    ]
+    if awaiting_reply_since is not None:
+        codes = reply_clock_codes(case.channel)
+        if codes and awaiting_reply_since == case.opened_at and actor is None:
+            batches[0][0].extend(codes)
+        elif codes:
+            batches.append((codes, awaiting_reply_since, None))
+    for codes, started_at, started_by in batches:
+        clocks.start_clocks(
+            codes,
+            subject=case,
+            site=case.site,
+            owner=case.owner,
+            started_at=started_at,
+            label=case.reference,
+            actor=started_by,
+        )
+
+
+def reply_clock_codes(channel: str) -> list[str]:
+    """The reply clocks a customer message on `channel` starts."""
+    return [
+        code
+        for code, channels in ((INFO_WEB, INTERNET_CHANNELS), (INFO_WRITTEN, WRITTEN_CHANNELS))
+        if channel in channels
+    ]
+
+
 def receive_message(
     case: Case, message: Message, *, actor_label: str = "customer", opened: bool = False
 ) -> Case:
@@ -222,12 +251,15 @@ def receive_message(
     """
     at = message.created_at
     with atomic():
-        if opened:
-            already_open: set[str] = set()  # a case opened just now has no reply clock yet
-        else:
+        if not opened:
             _note_repeat_contact(case, message)
             already_open = set(clocks.open_clocks_for(case).values_list("standard_id", flat=True))
-        start_reply_clocks(case, message.channel, at, already_open=already_open)
+            start_reply_clocks(case, message.channel, at, already_open=already_open)
+        elif case.awaiting_reply_since is None or message.channel != case.channel:
+            # Opened without saying a customer message opened it: start_clock finds any
+            # reply clock already running.
+            start_reply_clocks(case, message.channel, at)
+        # Otherwise open_case(awaiting_reply_since=...) started this message's reply clocks.
         if not opened:
             record_event(
                 "case.message_received",
@@ -314,8 +346,8 @@ def start_reply_clocks(
     """Start the reply clocks a customer message on `channel` calls for. A clock of that
     standard already open keeps its anchor (start_clock returns it); `already_open`, when
     the caller knows it, just saves asking."""
-    for code, channels in ((INFO_WEB, INTERNET_CHANNELS), (INFO_WRITTEN, WRITTEN_CHANNELS)):
-        if channel in channels and (already_open is None or code not in already_open):
+    for code in reply_clock_codes(channel):
+        if already_open is None or code not in already_open:
             clocks.start_clock(
                 code,
                 subject=case,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,10 @@ from posventa.clocks.catalogue import (
     ALWAYS,
     Policy,
     effective_policy,
+    forget_site_policies,
     get_standard,
+    invalidate_site_policies,
+    site_policies,
     validate_target_seconds,
 )
 from posventa.clocks.deadlines import (
@@ -63,7 +66,7 @@ from posventa.clocks.models import (
 )
 from posventa.core.access import can_see_site
 from posventa.core.calendars import ALWAYS_OPEN, calendar_for_site
-from posventa.core.events import record_event
+from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
 
 logger = logging.getLogger("posventa.clocks")
@@ -138,19 +141,103 @@ def start_clock(
             if existing is None:
                 raise
             return existing
-        record_clock_event(
-            "clock.started",
-            clock,
-            actor=actor,
-            occurred_at=started_at,
-            data={
-                "target_seconds": target,
-                "calendar": calendar_kind,
-                "due_at": _iso(clock.due_at),
-                "owner": clock.owner_id,
-            },
-        )
+        record_events([_started_event(clock, actor, subject=subject)])
     return clock
+
+
+def start_clocks(
+    standard_codes: Sequence[str],
+    *,
+    subject: models.Model,
+    site: Site,
+    owner: User | None = None,
+    started_at: dt.datetime | None = None,
+    label: str = "",
+    actor: User | None = None,
+) -> list[Clock]:
+    """Start several obligations at once on a subject that has no open clock yet (a case
+    created in this very transaction): one INSERT for the clocks and one for their events.
+
+    Each clock comes out exactly as `start_clock` would make it (site targets, switched-off
+    standards created cancelled, the same timeline events), but nothing is checked for an
+    open clock of the same standard: use `start_clock` on a subject that may have one. The
+    one-open-clock constraint still refuses a duplicate.
+    """
+    if subject is None or subject.pk is None:
+        raise ValidationError({"subject": _("The subject must be saved before a clock starts.")})
+    started_at = _aware_or_now(started_at, "started_at")
+    if owner is not None:
+        _validate_owner(owner, site)
+    escalation = escalation_policy(site)
+    subject_type = ContentType.objects.get_for_model(subject)
+    new_clocks = []
+    for code in dict.fromkeys(standard_codes):  # each standard once, in the order given
+        standard = get_standard(code)
+        policy = effective_policy(site, standard)
+        if policy.enabled:
+            target, calendar_kind = _initial_target(standard, policy, started_at, None, None)
+        else:
+            calendar_kind, target = policy.calendar_kind, policy.target_seconds or 0
+        clock = Clock(
+            standard=standard,
+            site=site,
+            subject_type=subject_type,
+            subject_id=str(subject.pk),
+            owner=owner,
+            label=label[:300],
+            started_at=started_at,
+            target_seconds=target,
+            calendar_kind=calendar_kind,
+        )
+        if policy.enabled:
+            _apply_schedule(clock, compute_schedule(clock, pauses=(), escalation=escalation))
+        else:
+            clock.state = ClockState.CANCELLED
+            clock.cancelled_at = started_at
+        new_clocks.append(clock)
+    with transaction.atomic(savepoint=False):
+        Clock.objects.bulk_create(new_clocks)
+        record_events(
+            [
+                _started_event(clock, actor, subject=subject)
+                if clock.state == ClockState.RUNNING
+                else _skipped_event(clock, actor, subject=subject)
+                for clock in new_clocks
+            ]
+        )
+    return new_clocks
+
+
+def _started_event(
+    clock: Clock, actor: User | None, *, subject: models.Model | None = None
+) -> Event:
+    return build_clock_event(
+        "clock.started",
+        clock,
+        actor=actor,
+        occurred_at=clock.started_at,
+        subject=subject,
+        data={
+            "target_seconds": clock.target_seconds,
+            "calendar": clock.calendar_kind,
+            "due_at": _iso(clock.due_at),
+            "owner": clock.owner_id,
+        },
+    )
+
+
+def _skipped_event(
+    clock: Clock, actor: User | None, *, subject: models.Model | None = None
+) -> Event:
+    return build_clock_event(
+        "clock.skipped",
+        clock,
+        actor=actor,
+        occurred_at=clock.started_at,
+        subject=subject,
+        summary=_("%(code)s is switched off at this site.") % {"code": clock.standard_id},
+        data={"reason": "standard disabled at this site"},
+    )
 
 
 def _initial_target(
@@ -186,14 +273,7 @@ def _create_skipped(clock: Clock, actor: User | None) -> Clock:
     clock.state = ClockState.CANCELLED
     clock.cancelled_at = clock.started_at
     clock.save()
-    record_clock_event(
-        "clock.skipped",
-        clock,
-        actor=actor,
-        occurred_at=clock.started_at,
-        summary=_("%(code)s is switched off at this site.") % {"code": clock.standard_id},
-        data={"reason": "standard disabled at this site"},
-    )
+    record_events([_skipped_event(clock, actor)])
     return clock
 
 
@@ -426,6 +506,9 @@ def replan_site_clocks(
     is one (core.actions.bump_calendar_version), so a calendar edit and its consequences
     commit together.
     """
+    # Every calendar or policy change comes through here: forget this process's cached
+    # policies, including those a caller's older Site instance would still find.
+    forget_site_policies()
     planner = _Planner()
     moved = 0
     with transaction.atomic():
@@ -541,6 +624,7 @@ def set_site_target(
         if enabled is not None:
             override.enabled = enabled
         override.save()
+        invalidate_site_policies(site)
         record_event(
             "site.standard_policy_changed",
             subject=site,
@@ -563,6 +647,7 @@ def clear_site_target(site: Site, standard_code: str, *, actor: User | None = No
     standard = get_standard(standard_code)
     with transaction.atomic():
         SiteStandard.objects.filter(site=site, standard=standard).delete()
+        invalidate_site_policies(site)
         record_event(
             "site.standard_policy_cleared",
             subject=site,
@@ -599,6 +684,7 @@ def set_escalation_policy(
         if site_manager_after_seconds is not None:
             policy.site_manager_after_seconds = site_manager_after_seconds
         policy.save()
+        invalidate_site_policies(site)
         record_event(
             "site.escalation_policy_changed",
             subject=site,
@@ -614,8 +700,9 @@ def set_escalation_policy(
 
 
 def escalation_policy(site: Site) -> EscalationPolicy:
-    """The site's ladder, or the defaults (unsaved) when it never set one."""
-    policy = EscalationPolicy.objects.filter(site=site).first()
+    """The site's ladder, or the defaults (unsaved) when it never set one. Cached per site
+    (see `clocks.catalogue.site_policies`): treat it as read-only."""
+    policy = site_policies(site).escalation
     return policy or EscalationPolicy(
         site=site,
         warn_at_ratio=DEFAULT_WARN_RATIO,
@@ -700,7 +787,34 @@ def record_clock_event(
     occurred_at: dt.datetime | None = None,
 ) -> Event:
     """Write an event on the clock's subject's timeline (internal: never shown to customers)."""
-    subject = subject_stand_in(clock)
+    event = build_clock_event(
+        verb,
+        clock,
+        actor=actor,
+        actor_label=actor_label,
+        summary=summary,
+        data=data,
+        occurred_at=occurred_at,
+    )
+    record_events([event])
+    return event
+
+
+def build_clock_event(
+    verb: str,
+    clock: Clock,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+    subject: models.Model | None = None,
+) -> Event:
+    """The unsaved event `record_clock_event` writes. `subject`, when the caller holds it,
+    saves building a stand-in for it."""
+    if subject is None:
+        subject = subject_stand_in(clock)
     payload = {
         "clock": clock.pk,
         "standard": clock.standard_id,
@@ -710,7 +824,7 @@ def record_clock_event(
     if subject is None:
         payload.update(subject_type=clock.subject_type_id, subject_id=clock.subject_id)
     site = clock.site
-    return record_event(
+    return build_event(
         verb,
         subject=subject,
         site=site,

@@ -28,16 +28,18 @@ standards count a day as 86 400 seconds.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from posventa.clocks.models import CalendarKind, SiteStandard, Standard
+from posventa.clocks.models import CalendarKind, EscalationPolicy, SiteStandard, Standard
 from posventa.core.models import Site
 
 HOUR = 3600
@@ -340,6 +342,7 @@ def sync_catalogue(standard_model: Any = None) -> int:
     """
     model = standard_model or Standard
     changed = 0
+    _standards.clear()  # the rows are about to be (re)written: read them again afterwards
     with transaction.atomic():
         existing = {row.code: row for row in model.objects.all()}
         for position, spec in enumerate(CATALOGUE):
@@ -372,7 +375,19 @@ class Policy(NamedTuple):
 
 
 def get_standard(code: str) -> Standard:
-    """The Standard row for `code`; an unknown code is refused naming `standard_code`."""
+    """The Standard row for `code`; an unknown code is refused naming `standard_code`.
+
+    Catalogue rows are cached per process: the code owns them and only `sync_catalogue`
+    writes them (it empties the cache, and runs after every migrate and test flush).
+    The instances are shared, so treat them as read-only.
+    """
+    if code in BY_CODE:
+        standard = _standards.get(code)
+        if standard is None:
+            _load_standards()
+            standard = _standards.get(code)
+        if standard is not None:
+            return standard
     try:
         return Standard.objects.get(code=code)
     except Standard.DoesNotExist:
@@ -386,19 +401,97 @@ def get_standard(code: str) -> Standard:
     return Standard.objects.get(code=code)
 
 
+def _load_standards() -> None:
+    rows = {row.code: row for row in Standard.objects.filter(code__in=list(BY_CODE))}
+    if len(rows) == len(BY_CODE):  # a partial table is repaired by get_standard's fallback
+        _standards.update(rows)
+
+
 def effective_policy(site: Site, standard: Standard | str) -> Policy:
     """The site's target, calendar and on/off switch for a standard: override, else default."""
     if isinstance(standard, str):
         standard = get_standard(standard)
-    override = SiteStandard.objects.filter(site=site, standard=standard).first()
+    policies = site_policies(site)
+    override = policies.overrides.get(standard.code)
     calendar_kind = (override.calendar_kind if override else "") or standard.calendar_kind
     enabled = override.enabled if override else True
     if override is not None and override.target_seconds is not None:
         return Policy(override.target_seconds, calendar_kind, enabled)
     if standard.default_target_business_days is not None:
-        day = DAY_24_7 if calendar_kind == ALWAYS else business_day_seconds(site)
+        day = DAY_24_7 if calendar_kind == ALWAYS else policies.business_day_seconds
         return Policy(standard.default_target_business_days * day, calendar_kind, enabled)
     return Policy(standard.default_target_seconds, calendar_kind, enabled)
+
+
+# --- per-site policy cache ---------------------------------------------------------------
+#
+# Starting a clock needs the site's overrides, its escalation ladder and the length of its
+# business day. They change rarely, so each process keeps them per site, keyed on what
+# any process reads with the Site row anyway: (pk, calendar_version, created_at).
+#
+# * Every change bumps the Site's calendar_version in the changing transaction: a target
+#   or escalation change here (`invalidate_site_policies`), an hours, closure or holiday
+#   change in core (`bump_calendar_version`). Another process sees the change as soon as
+#   it reads the Site row again (adapters and views read it per request), never later.
+# * In this process a generation counter is bumped too (also by `replan_site_clocks`, which
+#   every calendar change calls), so an older Site instance held by a caller cannot hit an
+#   entry computed before the change, and an entry computed inside a transaction that
+#   later rolls back cannot survive under a version number the database hands out again.
+# * created_at is in the key because a rolled-back transaction can give the same pk to
+#   another site (tests do this all the time).
+
+
+@dataclass(frozen=True)
+class SitePolicies:
+    overrides: dict[str, SiteStandard]
+    business_day_seconds: int
+    # None: the site never set one (clocks.actions.escalation_policy supplies defaults).
+    escalation: EscalationPolicy | None
+
+
+SiteKey = tuple[int, int, str, int]
+_standards: dict[str, Standard] = {}
+_site_policies: dict[SiteKey, SitePolicies] = {}
+_cache_lock = threading.Lock()
+_generation = [0]
+
+
+def site_policies(site: Site) -> SitePolicies:
+    """The site's overrides, business day and escalation ladder (cached, see above)."""
+    key = (
+        site.pk,
+        site.calendar_version,
+        site.created_at.isoformat() if site.created_at else "",
+        _generation[0],
+    )
+    policies = _site_policies.get(key)
+    if policies is None:
+        policies = SitePolicies(
+            overrides={row.standard_id: row for row in SiteStandard.objects.filter(site=site)},
+            business_day_seconds=business_day_seconds(site),
+            escalation=EscalationPolicy.objects.filter(site=site).first(),
+        )
+        with _cache_lock:
+            for stale in [k for k in _site_policies if k[0] == site.pk]:
+                del _site_policies[stale]
+            _site_policies[key] = policies
+    return policies
+
+
+def forget_site_policies() -> None:
+    """Make every cached site policy miss in this process (see the comment above)."""
+    with _cache_lock:
+        _generation[0] += 1
+        _site_policies.clear()
+
+
+def invalidate_site_policies(site: Site) -> None:
+    """A site's policy changed: bump its calendar_version (so every process re-reads its
+    policies once it reads the Site row again) and forget this process's copies.
+    Call it inside the transaction that makes the change."""
+    Site.objects.filter(pk=site.pk).update(calendar_version=F("calendar_version") + 1)
+    site.refresh_from_db(fields=["calendar_version"])
+    forget_site_policies()
 
 
 def business_day_seconds(site: Site) -> int:
@@ -447,10 +540,14 @@ __all__ = [
     "BY_CODE",
     "CATALOGUE",
     "Policy",
+    "SitePolicies",
     "StandardSpec",
     "business_day_seconds",
     "effective_policy",
+    "forget_site_policies",
     "get_standard",
+    "invalidate_site_policies",
+    "site_policies",
     "sync_catalogue",
     "validate_target_seconds",
 ]

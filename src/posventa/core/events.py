@@ -1,7 +1,19 @@
-"""Writing to the append-only event log. Actions call `record_event`; nothing else writes it."""
+"""Writing to the append-only event log. Actions call `record_event`; nothing else writes it.
+
+An action that writes several events at once (a new case starts three clocks) builds them
+with `build_event` and writes them in one INSERT with `record_events`. A caller that runs
+many actions in one transaction (inbound processing) can wrap them in `deferred_events()`:
+every event recorded inside is kept in order and written in one INSERT when the block
+ends without an error, or dropped with the rolled-back work when it raises. The order of a
+timeline is (occurred_at, id), and the deferred INSERT keeps the order of the calls, so a
+timeline reads the same either way.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -10,8 +22,10 @@ from django.utils import timezone
 
 from posventa.core.models import Event, Organisation, Site, User
 
+_local = threading.local()
 
-def record_event(
+
+def build_event(
     verb: str,
     *,
     subject: models.Model | None = None,
@@ -24,6 +38,7 @@ def record_event(
     internal: bool = True,
     occurred_at: Any = None,
 ) -> Event:
+    """An unsaved event, exactly as `record_event` would write it."""
     if organisation is None and site is not None:
         organisation = site.organisation
     event = Event(
@@ -40,8 +55,69 @@ def record_event(
     if subject is not None:
         event.subject_type = ContentType.objects.get_for_model(subject)
         event.subject_id = str(subject.pk)
-    event.save()
     return event
+
+
+def record_event(
+    verb: str,
+    *,
+    subject: models.Model | None = None,
+    site: Site | None = None,
+    organisation: Organisation | None = None,
+    actor: User | None = None,
+    actor_label: str = "",
+    summary: str = "",
+    data: dict[str, Any] | None = None,
+    internal: bool = True,
+    occurred_at: Any = None,
+) -> Event:
+    """Write one event (or queue it, inside `deferred_events()`: its pk is then unset)."""
+    event = build_event(
+        verb,
+        subject=subject,
+        site=site,
+        organisation=organisation,
+        actor=actor,
+        actor_label=actor_label,
+        summary=summary,
+        data=data,
+        internal=internal,
+        occurred_at=occurred_at,
+    )
+    record_events([event])
+    return event
+
+
+def record_events(events: Sequence[Event]) -> None:
+    """Write built events in one INSERT, in order (or queue them, see `deferred_events`)."""
+    pending: list[Event] | None = getattr(_local, "pending", None)
+    if pending is not None:
+        pending.extend(events)
+    elif len(events) == 1:
+        events[0].save()
+    elif events:
+        Event.objects.bulk_create(events)
+
+
+@contextmanager
+def deferred_events() -> Iterator[None]:
+    """Queue the events recorded inside; write them in one INSERT at the end of the block.
+
+    Use it inside the transaction of the work it records, so the events commit or roll
+    back with it. An exception leaving the block drops its events. Blocks nest: an inner
+    block that fails drops only its own events, so code that catches an error after a
+    savepoint (and carries on) wraps that savepoint in a block of its own. Events are not
+    readable (nor have a pk) until the outermost block ends.
+    """
+    outer: list[Event] | None = getattr(_local, "pending", None)
+    mine: list[Event] = []
+    _local.pending = mine
+    try:
+        yield
+    finally:
+        _local.pending = outer
+    # Reached only when the block did not raise.
+    record_events(mine)
 
 
 def timeline(subject: models.Model) -> models.QuerySet[Event]:

@@ -178,6 +178,30 @@ def _insert_customer(
     actor_label: str = "",
 ) -> Customer:
     """Write an already validated customer, its normalised points and its first event."""
+    customer, _points = _insert_customer_with_points(
+        organisation,
+        name,
+        language,
+        preferred_channel,
+        points,
+        needs_review=needs_review,
+        actor=actor,
+        actor_label=actor_label,
+    )
+    return customer
+
+
+def _insert_customer_with_points(
+    organisation: Organisation,
+    name: str,
+    language: str,
+    preferred_channel: str,
+    points: Sequence[tuple[str, str]],
+    *,
+    needs_review: bool = False,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> tuple[Customer, list[ContactPoint]]:
     with transaction.atomic():
         customer = Customer.objects.create(
             organisation=organisation,
@@ -186,8 +210,7 @@ def _insert_customer(
             preferred_channel=preferred_channel,
             needs_review=needs_review,
         )
-        for kind, value in points:
-            _attach_contact_point(customer, kind, value)
+        rows = _add_first_contact_points(customer, points)
         record_event(
             "customer.created",
             subject=customer,
@@ -201,7 +224,28 @@ def _insert_customer(
                 "language": language,
             },
         )
-    return customer
+    return customer, rows
+
+
+def _add_first_contact_points(
+    customer: Customer, points: Sequence[tuple[str, str]]
+) -> list[ContactPoint]:
+    """The points of a customer created just now, as `_attach_contact_point` would add them
+    one by one (repeats skipped, the first of each kind primary), without asking the
+    database what a new customer cannot have yet."""
+    rows: dict[tuple[str, str], ContactPoint] = {}
+    for kind, value in points:
+        if (kind, value) not in rows:
+            rows[kind, value] = ContactPoint(
+                organisation_id=customer.organisation_id,
+                customer=customer,
+                kind=kind,
+                value=value,
+                is_primary=all(kind != other for other, _value in rows),
+            )
+    for row in rows.values():
+        row.save()
+    return list(rows.values())
 
 
 def _attach_contact_point(
@@ -625,19 +669,24 @@ def identify_customer(
 
     with transaction.atomic():
         _serialise_identification(organisation, value)
-        points = ContactPoint.objects.filter(
-            organisation=organisation,
-            kind__in=match_kinds,
-            value=value,
-            customer__merged_into__isnull=True,
+        # The matching points with their customers, in one query.
+        points = list(
+            ContactPoint.objects.filter(
+                organisation=organisation,
+                kind__in=match_kinds,
+                value=value,
+                customer__merged_into__isnull=True,
+            )
+            .select_related("customer__organisation")
+            .order_by("customer_id", "kind", "-is_primary", "pk")
         )
-        candidate_ids = set(points.values_list("customer_id", flat=True))
-        candidates = list(
-            Customer.objects.select_related("organisation")
-            .filter(pk__in=candidate_ids)
-            .order_by("pk")
-        )
+        by_customer = {point.customer_id: point.customer for point in points}
+        candidates = [by_customer[pk] for pk in sorted(by_customer)]
         if len(candidates) == 1:
+            exact = next((point for point in points if point.kind == kind), None)
+            if exact is not None:
+                # What the sender wrote from is already theirs: nothing to add.
+                return IdentifyResult(candidates[0], exact, created=False, ambiguous=False)
             return _known_sender(candidates[0], kind, value, channel)
         waiting = [candidate for candidate in candidates if candidate.needs_review]
         if waiting:
@@ -672,7 +721,7 @@ def _new_sender(
     name: str,
     candidates: list[Customer],
 ) -> IdentifyResult:
-    customer = _insert_customer(
+    customer, [point] = _insert_customer_with_points(
         organisation,
         name.strip()[:200] or value,
         "",
@@ -682,7 +731,6 @@ def _new_sender(
         needs_review=bool(candidates),
         actor_label=f"inbound:{channel}",
     )
-    point = customer.contact_points.get(kind=kind, value=value)
     if candidates:
         record_event(
             "customer.needs_review",

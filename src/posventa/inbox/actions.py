@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.core.events import record_event
+from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site, User
 from posventa.inbox import normalise
 from posventa.inbox.models import InboundChannel, InboundRaw, InboundSource, InboundStatus
@@ -192,7 +192,9 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
     if raw.status != InboundStatus.PENDING:
         return raw
     try:
-        with transaction.atomic():
+        # One transaction per message; its timeline events are written in one INSERT at
+        # the end (dropped with everything else if it fails).
+        with transaction.atomic(), deferred_events():
             outcome: Outcome = process(raw)
             _claim_result(raw, outcome)
             return raw

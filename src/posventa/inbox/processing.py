@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from posventa.cases import actions as case_actions
 from posventa.cases.models import Case, CaseStatus, Department
-from posventa.core.events import record_event
+from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site
 from posventa.customers.models import Customer
 from posventa.inbox import normalise, threading
@@ -71,7 +71,7 @@ def process(raw: InboundRaw) -> Outcome:
             )
         site = found.site
     customer, first_contact = identify(site, parsed)
-    case, opened = thread(raw, parsed, site, customer)
+    case, opened = thread(raw, parsed, site, customer, new_customer=first_contact)
     message = create_message(raw, parsed, case, customer)
     case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}", opened=opened)
     if opened:
@@ -85,7 +85,8 @@ def acknowledge(
     """Send the automatic acknowledgement; if the outbox refuses it (an address it cannot
     use), the case still stands and the reason is kept as a warning on the raw row."""
     try:
-        with transaction.atomic():
+        # The savepoint and the events' own block: a refusal drops what was recorded.
+        with transaction.atomic(), deferred_events():
             case_actions.send_acknowledgement(
                 case, message, language=customer_language(case), first_contact=first_contact
             )
@@ -152,15 +153,21 @@ def customer_language(case: Case) -> str:
 
 
 def thread(
-    raw: InboundRaw, parsed: InboundMessage, site: Site, customer: Customer
+    raw: InboundRaw,
+    parsed: InboundMessage,
+    site: Site,
+    customer: Customer,
+    *,
+    new_customer: bool = False,
 ) -> tuple[Case, bool]:
     """The case this message belongs to, reopened or newly opened as needed.
-    Returns (case, opened_now)."""
+    Returns (case, opened_now). `new_customer`: the customer record was created by this
+    message, so they have no case a topic could match."""
     received = raw.received_at
     department = parsed.department_hint or Department.SERVICE
     topic = threading.topic_for(parsed.channel, parsed.subject, department)
     match = threading.match_by_headers(site.organisation_id, parsed)
-    if match.case is None:
+    if match.case is None and not new_customer:
         match = threading.match_by_topic(
             customer.pk,
             parsed.channel,

@@ -217,6 +217,10 @@ def _enqueue(
         }
 
     with transaction.atomic():
+        if dedupe_key is None:
+            # Nothing to collide with: no savepoint for a race that cannot happen.
+            notification.save()
+            return _queued(notification)
         existing = _find_duplicate(dedupe_key)
         if existing is not None:
             return existing
@@ -228,9 +232,14 @@ def _enqueue(
             if existing is None:
                 raise
             return existing
-        _record_queued(notification)
-        if notification.status == NotificationStatus.PENDING:
-            transaction.on_commit(partial(schedule_delivery, notification.pk), robust=True)
+        return _queued(notification)
+
+
+def _queued(notification: Notification) -> Notification:
+    """Record the new row on its timeline and ask for delivery once the caller commits."""
+    _record_queued(notification)
+    if notification.status == NotificationStatus.PENDING:
+        transaction.on_commit(partial(schedule_delivery, notification.pk), robust=True)
     return notification
 
 
