@@ -310,6 +310,13 @@ def is_chase(case: Case, message: Message) -> bool:
     return previous is None or message.created_at - previous > burst
 
 
+def is_chase_before_filing(case: Case, channel: str) -> bool:
+    """Whether a customer message on `channel`, about to be filed on this already open
+    case, is a chase, when that needs no look at earlier messages (`is_chase`: any
+    channel but the chat-like ones). Lets the inbox store the flag with the message."""
+    return case.awaiting_reply_since is not None and channel not in BURST_CHANNELS
+
+
 def _note_repeat_contact(case: Case, message: Message) -> None:
     at = message.created_at
     changed: list[str] = []

@@ -202,7 +202,7 @@ def _insert_customer_with_points(
     actor: User | None = None,
     actor_label: str = "",
 ) -> tuple[Customer, list[ContactPoint]]:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # callers never recover from an error here
         customer = Customer.objects.create(
             organisation=organisation,
             display_name=name,
@@ -667,7 +667,9 @@ def identify_customer(
     value = normalise_contact(kind, address, region, field="address", strict=False)
     match_kinds = [ContactKind.EMAIL] if kind == ContactKind.EMAIL else list(PHONE_LIKE_KINDS)
 
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction: a database error here is
+    # never recovered from, it fails the caller's work (inbound processing quarantines).
+    with transaction.atomic(savepoint=False):
         _serialise_identification(organisation, value)
         # The matching points with their customers, in one query.
         points = list(
@@ -677,10 +679,12 @@ def identify_customer(
                 value=value,
                 customer__merged_into__isnull=True,
             )
-            .select_related("customer__organisation")
+            .select_related("customer")
             .order_by("customer_id", "kind", "-is_primary", "pk")
         )
         by_customer = {point.customer_id: point.customer for point in points}
+        for customer in by_customer.values():
+            customer.organisation = organisation  # the one we filtered on: no join for it
         candidates = [by_customer[pk] for pk in sorted(by_customer)]
         if len(candidates) == 1:
             exact = next((point for point in points if point.kind == kind), None)

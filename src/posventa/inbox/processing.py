@@ -72,7 +72,9 @@ def process(raw: InboundRaw) -> Outcome:
         site = found.site
     customer, first_contact = identify(site, parsed)
     case, opened = thread(raw, parsed, site, customer, new_customer=first_contact)
-    message = create_message(raw, parsed, case, customer)
+    # A chase known up front is stored with the message rather than updated after.
+    chase = not opened and case_actions.is_chase_before_filing(case, parsed.channel)
+    message = create_message(raw, parsed, case, customer, is_chase=chase)
     case_actions.receive_message(case, message, actor_label=f"inbound:{raw.channel}", opened=opened)
     if opened:
         acknowledge(case, message, parsed, first_contact=first_contact)
@@ -229,6 +231,7 @@ def create_message(
     customer: Customer | None,
     *,
     kind: str | None = None,
+    is_chase: bool = False,
 ) -> Message:
     html = nh3.clean(parsed.html) if parsed.html else ""
     text = parsed.text or (nh3.clean(parsed.html, tags=set()) if parsed.html else "")
@@ -242,6 +245,7 @@ def create_message(
         kind=kind,
         customer=customer,
         automatic=kind == MessageKind.AUTOMATIC_INBOUND,
+        is_chase=is_chase,
         from_address=parsed.from_address,
         to_address=parsed.to_address,
         subject=parsed.subject,
