@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from posventa.clocks.models import Clock, ClockState
 from posventa.core.demo import (
@@ -78,11 +79,11 @@ def test_it_has_clocks_in_every_state(world: DemoWorld) -> None:
     assert running.filter(due_at__lte=now).count() >= 4  # breached
     assert running.filter(warn_at__lte=now, due_at__gt=now).count() >= 2  # warned
     assert running.filter(warn_at__gt=now).count() >= 4  # on time
-    assert clocks.filter(state=ClockState.PAUSED).count() == 2
+    assert clocks.filter(state=ClockState.PAUSED).count() >= 2
     assert clocks.filter(state=ClockState.SATISFIED, breached_at__isnull=True).count() >= 20
     assert clocks.filter(state=ClockState.SATISFIED, breached_at__isnull=False).count() >= 3
     assert clocks.filter(state=ClockState.CANCELLED).count() >= 2
-    assert not clocks.filter(started_at__gt=now).exists()
+    assert not clocks.filter(started_at__gt=timezone.now()).exists()
 
 
 def test_closed_clocks_store_their_business_duration(world: DemoWorld) -> None:

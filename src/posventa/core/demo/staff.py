@@ -102,7 +102,7 @@ def create_organisation_and_sites(world: DemoWorld) -> None:
     world.sites["madrid"] = actions.create_site(
         organisation,
         name="Motorvía Madrid Norte",
-        slug="demo-madrid-norte",
+        slug="madrid-norte",
         timezone="Europe/Madrid",
         country="ES",
         subdivision="MD",
@@ -114,7 +114,7 @@ def create_organisation_and_sites(world: DemoWorld) -> None:
     world.sites["goteborg"] = actions.create_site(
         organisation,
         name="Motorvía Göteborg Hisingen",
-        slug="demo-goteborg-hisingen",
+        slug="goteborg-hisingen",
         timezone="Europe/Stockholm",
         country="SE",
         intervals=GOTEBORG_HOURS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from posventa.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
@@ -13,6 +14,9 @@ class Command(BaseCommand):
     help = "Load the invented demo dealer group (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A fresh data directory has no tables yet; migrating first makes `posventa demo`
+        # work on its own (a no-op when the schema is current).
+        call_command("migrate", interactive=False, verbosity=0)
         world = load_demo()
         if world is None:
             self.stdout.write("The demo dealer group is already loaded; nothing to do.")
