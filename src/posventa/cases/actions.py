@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -46,9 +47,10 @@ from posventa.cases.models import (
 )
 from posventa.clocks import actions as clocks
 from posventa.core.access import can_see_site
-from posventa.core.events import record_event
-from posventa.core.models import Site, Team, User
+from posventa.core.events import build_event, record_event, record_events
+from posventa.core.models import Event, Site, Team, User
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
+from posventa.outbox.actions import build_customer_notification, queued, send_to_customer
 from posventa.outbox.models import Notification, NotificationStatus
 
 if TYPE_CHECKING:
@@ -75,6 +77,8 @@ DEFAULT_REOPEN_DAYS = 14
 DEFAULT_ACK_QUIET_SECONDS = 600
 DEFAULT_CHAT_BURST_SECONDS = 120
 BURST_CHANNELS = frozenset({"portal_chat", "sms", "whatsapp"})
+# RFC 3834; the second stops Exchange/Outlook auto-responders answering ours (loops).
+AUTOMATIC_REPLY_HEADERS = {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
 PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -102,31 +106,48 @@ def next_reference(site: Site, at: dt.datetime) -> str:
     """Mint "MAD-2026-00042". Safe under concurrency: the counter row is incremented with
     one UPDATE … RETURNING that holds the row lock until our transaction commits
     (PostgreSQL); SQLite transactions take the write lock up front (settings: IMMEDIATE)."""
+    return next_references(site, [at])[0]
+
+
+def next_references(site: Site, moments: Sequence[dt.datetime]) -> list[str]:
+    """One reference per moment, in order, reserving each year's numbers in one UPDATE
+    (a year is the site's local year of the moment)."""
     prefix = reference_prefix(site)
-    year = at.astimezone(ZoneInfo(site.timezone)).year
-    number = _increment_sequence(prefix, year)
-    if number is None:
+    zone = ZoneInfo(site.timezone)
+    years = [at.astimezone(zone).year for at in moments]
+    numbers: dict[int, Iterator[int]] = {}
+    for year in dict.fromkeys(years):
+        count = years.count(year)
+        last = _reserve_numbers(prefix, year, count)
+        numbers[year] = iter(range(last - count + 1, last + 1))
+    return [f"{prefix}-{year}-{next(numbers[year]):05d}" for year in years]
+
+
+def _reserve_numbers(prefix: str, year: int, count: int) -> int:
+    """Take the next `count` numbers of a counter; returns the last one taken."""
+    last = _increment_sequence(prefix, year, count)
+    if last is None:
         try:
             with transaction.atomic():  # savepoint: a concurrent first case may win
-                CaseSequence.objects.create(prefix=prefix, year=year, last=1)
-            number = 1
+                CaseSequence.objects.create(prefix=prefix, year=year, last=count)
+            last = count
         except IntegrityError:
-            number = _increment_sequence(prefix, year)
-    if number is None:  # pragma: no cover - the row exists by now
+            last = _increment_sequence(prefix, year, count)
+    if last is None:  # pragma: no cover - the row exists by now
         raise RuntimeError(f"No case sequence for {prefix}-{year}")
-    return f"{prefix}-{year}-{number:05d}"
+    return last
 
 
-def _increment_sequence(prefix: str, year: int) -> int | None:
+def _increment_sequence(prefix: str, year: int, count: int = 1) -> int | None:
     table, last, prefix_column, year_column = (
         connection.ops.quote_name(name)
         for name in (CaseSequence._meta.db_table, "last", "prefix", "year")
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {last} = {last} + 1 "
+            f"UPDATE {table} SET {last} = {last} + %s "
             f"WHERE {prefix_column} = %s AND {year_column} = %s RETURNING {last}",
-            [prefix, year],
+            [count, prefix, year],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else None
@@ -158,6 +179,59 @@ def open_case(
     reply; `awaiting_reply_since` is the arrival of the customer message that opens the
     case, and then that message's reply clocks (INFO-WEB, INFO-WRITTEN, by `channel`) start
     here too, in the same batch (`receive_message(opened=True)` knows not to start them)."""
+    case = build_case(
+        site=site,
+        customer=customer,
+        channel=channel,
+        subject=subject,
+        department=department,
+        requested_reply_channel=requested_reply_channel,
+        topic=topic,
+        vehicle=vehicle,
+        owner=owner,
+        team=team,
+        priority=priority,
+        previous_case=previous_case,
+        opened_at=opened_at,
+        awaiting_reply_since=awaiting_reply_since,
+    )
+    with atomic():
+        case.reference = next_reference(site, case.opened_at)
+        case.save(force_insert=True)
+        for codes, started_at, started_by in new_case_clock_plan(case, actor=actor):
+            clocks.start_clocks(
+                codes,
+                subject=case,
+                site=case.site,
+                owner=case.owner,
+                started_at=started_at,
+                label=case.reference,
+                actor=started_by,
+            )
+        record_events([case_opened_event(case, actor=actor, actor_label=actor_label)])
+    return case
+
+
+def build_case(
+    *,
+    site: Site,
+    customer: Customer,
+    channel: str,
+    subject: str = "",
+    department: str = Department.SERVICE,
+    requested_reply_channel: str = "",
+    topic: str = "",
+    vehicle: Vehicle | None = None,
+    owner: User | None = None,
+    team: Team | None = None,
+    priority: int = Priority.NORMAL,
+    previous_case: Case | None = None,
+    opened_at: dt.datetime | None = None,
+    awaiting_reply_since: dt.datetime | None = None,
+) -> Case:
+    """The validated, unsaved case `open_case` inserts, without its reference yet (see
+    `next_references`). Callers opening many at once (`inbox.batch`) insert them, start
+    `new_case_clock_plan` and record `case_opened_event` for each."""
     _validate_choice("channel", channel, ReplyChannel.values)
     _validate_choice("department", department, Department.values)
     requested_reply_channel = requested_reply_channel or channel
@@ -166,70 +240,62 @@ def open_case(
         raise ValidationError({"customer": _("The customer belongs to another organisation.")})
     if owner is not None:
         _validate_owner(owner, site)
-    opened_at = opened_at or timezone.now()
-    with atomic():
-        case = Case.objects.create(
-            organisation_id=site.organisation_id,
-            site=site,
-            reference=next_reference(site, opened_at),
-            customer=customer,
-            vehicle=vehicle,
-            department=department,
-            subject=subject[:300],
-            channel=channel,
-            topic=topic[:300],
-            owner=owner,
-            team=team,
-            priority=priority,
-            requested_reply_channel=requested_reply_channel,
-            opened_at=opened_at,
-            previous_case=previous_case,
-            awaiting_reply_since=awaiting_reply_since,
-        )
-        _start_new_case_clocks(case, actor=actor, awaiting_reply_since=awaiting_reply_since)
-        record_event(
-            "case.opened",
-            subject=case,
-            site=site,
-            actor=actor,
-            actor_label=actor_label,
-            summary=subject,
-            occurred_at=opened_at,
-            internal=False,
-            data={
-                "reference": case.reference,
-                "channel": channel,
-                "previous_case": previous_case.reference if previous_case else None,
-            },
-        )
-    return case
+    return Case(
+        organisation_id=site.organisation_id,
+        site=site,
+        customer=customer,
+        vehicle=vehicle,
+        department=department,
+        subject=subject[:300],
+        channel=channel,
+        topic=topic[:300],
+        owner=owner,
+        team=team,
+        priority=priority,
+        requested_reply_channel=requested_reply_channel,
+        opened_at=opened_at or timezone.now(),
+        previous_case=previous_case,
+        awaiting_reply_since=awaiting_reply_since,
+    )
 
 
-def _start_new_case_clocks(
-    case: Case, *, actor: User | None, awaiting_reply_since: dt.datetime | None
-) -> None:
-    """INFO-COMPLETE, and the reply clocks when a customer message opens the case (they
-    belong to that message: no actor). A brand-new case has no clock yet, so they start
-    in one batch (`start_clocks`) when they share the instant and the actor."""
+def case_opened_event(case: Case, *, actor: User | None = None, actor_label: str = "") -> Event:
+    previous = case.previous_case
+    return build_event(
+        "case.opened",
+        subject=case,
+        site=case.site,
+        actor=actor,
+        actor_label=actor_label,
+        summary=case.subject,
+        occurred_at=case.opened_at,
+        internal=False,
+        data={
+            "reference": case.reference,
+            "channel": case.channel,
+            "previous_case": previous.reference if previous else None,
+        },
+    )
+
+
+def new_case_clock_plan(
+    case: Case, *, actor: User | None
+) -> list[tuple[list[str], dt.datetime, User | None]]:
+    """The clocks a new case starts, as (codes, started at, started by) batches:
+    INFO-COMPLETE, and the reply clocks when a customer message opens the case
+    (`awaiting_reply_since`; they belong to that message: no actor). They share one batch
+    when they share the instant and the actor."""
     batches: list[tuple[list[str], dt.datetime, User | None]] = [
         ([INFO_COMPLETE], case.opened_at, actor)
     ]
+    awaiting_reply_since = case.awaiting_reply_since
     if awaiting_reply_since is not None:
         codes = reply_clock_codes(case.channel)
         if codes and awaiting_reply_since == case.opened_at and actor is None:
             batches[0][0].extend(codes)
         elif codes:
             batches.append((codes, awaiting_reply_since, None))
-    for codes, started_at, started_by in batches:
-        clocks.start_clocks(
-            codes,
-            subject=case,
-            site=case.site,
-            owner=case.owner,
-            started_at=started_at,
-            label=case.reference,
-            actor=started_by,
-        )
+    return batches
 
 
 def reply_clock_codes(channel: str) -> list[str]:
@@ -261,22 +327,27 @@ def receive_message(
             start_reply_clocks(case, message.channel, at)
         # Otherwise open_case(awaiting_reply_since=...) started this message's reply clocks.
         if not opened:
-            record_event(
-                "case.message_received",
-                subject=case,
-                site=case.site,
-                actor_label=actor_label,
-                summary=message.subject or message.body_text[:200],
-                occurred_at=at,
-                internal=False,
-                data={
-                    "message": message.pk,
-                    "channel": message.channel,
-                    "is_chase": message.is_chase,
-                    "chase_count": case.chase_count,
-                },
-            )
+            record_events([message_received_event(case, message, actor_label=actor_label)])
     return case
+
+
+def message_received_event(case: Case, message: Message, *, actor_label: str) -> Event:
+    """A customer message filed on a case it did not open (`chase_count` as it now is)."""
+    return build_event(
+        "case.message_received",
+        subject=case,
+        site=case.site,
+        actor_label=actor_label,
+        summary=message.subject or message.body_text[:200],
+        occurred_at=message.created_at,
+        internal=False,
+        data={
+            "message": message.pk,
+            "channel": message.channel,
+            "is_chase": message.is_chase,
+            "chase_count": case.chase_count,
+        },
+    )
 
 
 def is_chase(case: Case, message: Message) -> bool:
@@ -586,8 +657,6 @@ def _effective_requested_channel(case: Case) -> str:
 
 
 def _send(case: Case, message: Message) -> Notification:
-    from posventa.outbox.actions import send_to_customer
-
     return send_to_customer(
         channel=message.channel,
         to_address=message.to_address,
@@ -599,9 +668,7 @@ def _send(case: Case, message: Message) -> Notification:
         in_reply_to=message.in_reply_to,
         references=message.references,
         from_address=case.site.email or None,
-        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"}
-        if message.automatic
-        else None,
+        headers=AUTOMATIC_REPLY_HEADERS if message.automatic else None,
     )
 
 
@@ -688,57 +755,104 @@ def send_acknowledgement(
     auto-responders can never talk to each other for long. `first_contact` (the customer
     record was created by this very message) skips that check: nothing was sent to them.
     """
+    built = build_acknowledgement(
+        case,
+        inbound,
+        language=language,
+        first_contact=first_contact,
+        recently_acknowledged=recently_acknowledged,
+    )
+    if built is None:
+        return None
+    message, notification = built
+    with atomic():
+        notification.save()
+        queued(notification)
+        message.notification = notification
+        message.save()
+        record_events([acknowledged_event(case, message)])
+    return message
+
+
+def recently_acknowledged(address: str, since: dt.datetime) -> bool:
+    return Message.objects.filter(
+        kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address=address, created_at__gte=since
+    ).exists()
+
+
+def ack_quiet_period() -> dt.timedelta:
+    return dt.timedelta(
+        seconds=getattr(settings, "POSVENTA_ACK_QUIET_SECONDS", DEFAULT_ACK_QUIET_SECONDS)
+    )
+
+
+def build_acknowledgement(
+    case: Case,
+    inbound: Message,
+    *,
+    language: str | None,
+    first_contact: bool,
+    recently_acknowledged: Callable[[str, dt.datetime], bool],
+) -> tuple[Message, Notification] | None:
+    """The unsaved acknowledgement and its outbox row, or None when none is due (see
+    `send_acknowledgement`). Save the notification, then the message with it. Raises
+    ValidationError when the outbox refuses the address."""
     from posventa.portal.links import portal_url
 
     channel, address = _ack_route(inbound)
     if not address:
         return None
-    quiet = dt.timedelta(
-        seconds=getattr(settings, "POSVENTA_ACK_QUIET_SECONDS", DEFAULT_ACK_QUIET_SECONDS)
-    )
     now = timezone.now()
-    if (
-        not first_contact
-        and Message.objects.filter(
-            kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address=address, created_at__gte=now - quiet
-        ).exists()
-    ):
+    if not first_contact and recently_acknowledged(address, now - ack_quiet_period()):
         return None
     customer = case.customer
     with translation.override(language or customer.language or "en"):
         subject, body = _ack_text(case, channel, portal_url(customer))
-    with atomic():
-        message = Message(
-            organisation_id=case.organisation_id,
-            case=case,
-            direction=Direction.OUTBOUND,
-            channel=channel,
-            kind=MessageKind.AUTO_ACKNOWLEDGEMENT,
-            customer=customer,
-            automatic=True,
-            to_address=address,
-            subject=subject,
-            body_text=body,
-            created_at=now,
-        )
-        if channel == "email" and inbound.channel == "email" and inbound.message_id:
-            message.in_reply_to = inbound.message_id
-            message.references = " ".join([*inbound.references.split(), inbound.message_id])
-        message.notification = _send(case, message)
-        message.message_id = message.notification.message_id
-        message.from_address = message.notification.from_address
-        message.save()
-        record_event(
-            "case.acknowledged",
-            subject=case,
-            site=case.site,
-            actor_label="system",
-            summary=subject,
-            occurred_at=now,
-            internal=False,
-            data={"message": message.pk, "channel": channel, "automatic": True},
-        )
-    return message
+    message = Message(
+        organisation_id=case.organisation_id,
+        case=case,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        kind=MessageKind.AUTO_ACKNOWLEDGEMENT,
+        customer=customer,
+        automatic=True,
+        to_address=address,
+        subject=subject,
+        body_text=body,
+        created_at=now,
+    )
+    if channel == "email" and inbound.channel == "email" and inbound.message_id:
+        message.in_reply_to = inbound.message_id
+        message.references = " ".join([*inbound.references.split(), inbound.message_id])
+    notification = build_customer_notification(
+        channel=message.channel,
+        to_address=message.to_address,
+        subject=message.subject,
+        body=message.body_text,
+        site=case.site,
+        related=case,
+        automatic=True,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+        from_address=case.site.email or None,
+        headers=AUTOMATIC_REPLY_HEADERS,
+    )
+    message.message_id = notification.message_id
+    message.from_address = notification.from_address
+    return message, notification
+
+
+def acknowledged_event(case: Case, message: Message) -> Event:
+    return build_event(
+        "case.acknowledged",
+        subject=case,
+        site=case.site,
+        actor_label="system",
+        summary=message.subject,
+        occurred_at=message.created_at,
+        internal=False,
+        data={"message": message.pk, "channel": message.channel, "automatic": True},
+    )
 
 
 def _ack_route(inbound: Message) -> tuple[str, str]:

@@ -163,6 +163,27 @@ def start_clocks(
     open clock of the same standard: use `start_clock` on a subject that may have one. The
     one-open-clock constraint still refuses a duplicate.
     """
+    new_clocks = build_clocks(
+        standard_codes, subject=subject, site=site, owner=owner, started_at=started_at, label=label
+    )
+    with transaction.atomic(savepoint=False):
+        Clock.objects.bulk_create(new_clocks)
+        record_events(clock_start_events(new_clocks, actor, subject=subject))
+    return new_clocks
+
+
+def build_clocks(
+    standard_codes: Sequence[str],
+    *,
+    subject: models.Model,
+    site: Site,
+    owner: User | None = None,
+    started_at: dt.datetime | None = None,
+    label: str = "",
+) -> list[Clock]:
+    """The unsaved clocks `start_clocks` inserts, deadlines planned. For callers that
+    insert the clocks of many subjects at once (`inbox.batch`): save them, then record
+    `clock_start_events`."""
     if subject is None or subject.pk is None:
         raise ValidationError({"subject": _("The subject must be saved before a clock starts.")})
     started_at = _aware_or_now(started_at, "started_at")
@@ -195,17 +216,20 @@ def start_clocks(
             clock.state = ClockState.CANCELLED
             clock.cancelled_at = started_at
         new_clocks.append(clock)
-    with transaction.atomic(savepoint=False):
-        Clock.objects.bulk_create(new_clocks)
-        record_events(
-            [
-                _started_event(clock, actor, subject=subject)
-                if clock.state == ClockState.RUNNING
-                else _skipped_event(clock, actor, subject=subject)
-                for clock in new_clocks
-            ]
-        )
     return new_clocks
+
+
+def clock_start_events(
+    new_clocks: Sequence[Clock], actor: User | None, *, subject: models.Model
+) -> list[Event]:
+    """The timeline events of clocks just started: "clock.started", or "clock.skipped"
+    for a standard switched off at the site."""
+    return [
+        _started_event(clock, actor, subject=subject)
+        if clock.state == ClockState.RUNNING
+        else _skipped_event(clock, actor, subject=subject)
+        for clock in new_clocks
+    ]
 
 
 def _started_event(

@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.core.events import record_event
+from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Organisation, User
 from posventa.customers.matching import (
     customer_event_filter,
@@ -202,50 +202,71 @@ def _insert_customer_with_points(
     actor: User | None = None,
     actor_label: str = "",
 ) -> tuple[Customer, list[ContactPoint]]:
+    customer, rows = build_new_customer(
+        organisation, name, language, preferred_channel, points, needs_review=needs_review
+    )
     with transaction.atomic(savepoint=False):  # callers never recover from an error here
-        customer = Customer.objects.create(
-            organisation=organisation,
-            display_name=name,
-            language=language,
-            preferred_channel=preferred_channel,
-            needs_review=needs_review,
-        )
-        rows = _add_first_contact_points(customer, points)
-        record_event(
-            "customer.created",
-            subject=customer,
-            organisation=organisation,
-            actor=actor,
-            actor_label=actor_label,
-            summary=name,
-            data={
-                "contact_points": [[kind, value] for kind, value in points],
-                "preferred_channel": preferred_channel,
-                "language": language,
-            },
+        customer.save()
+        for row in rows:
+            row.save()
+        record_events(
+            [customer_created_event(customer, points, actor=actor, actor_label=actor_label)]
         )
     return customer, rows
 
 
-def _add_first_contact_points(
-    customer: Customer, points: Sequence[tuple[str, str]]
-) -> list[ContactPoint]:
-    """The points of a customer created just now, as `_attach_contact_point` would add them
-    one by one (repeats skipped, the first of each kind primary), without asking the
-    database what a new customer cannot have yet."""
+def build_new_customer(
+    organisation: Organisation,
+    name: str,
+    language: str,
+    preferred_channel: str,
+    points: Sequence[tuple[str, str]],
+    *,
+    needs_review: bool = False,
+) -> tuple[Customer, list[ContactPoint]]:
+    """An unsaved customer and their first contact points, as `_attach_contact_point`
+    would add them one by one (repeats skipped, the first of each kind primary), without
+    asking the database what a new customer cannot have yet. Save the customer first."""
+    customer = Customer(
+        organisation=organisation,
+        display_name=name,
+        language=language,
+        preferred_channel=preferred_channel,
+        needs_review=needs_review,
+    )
     rows: dict[tuple[str, str], ContactPoint] = {}
     for kind, value in points:
         if (kind, value) not in rows:
             rows[kind, value] = ContactPoint(
-                organisation_id=customer.organisation_id,
+                organisation_id=organisation.pk,
                 customer=customer,
                 kind=kind,
                 value=value,
                 is_primary=all(kind != other for other, _value in rows),
             )
-    for row in rows.values():
-        row.save()
-    return list(rows.values())
+    return customer, list(rows.values())
+
+
+def customer_created_event(
+    customer: Customer,
+    points: Sequence[tuple[str, str]],
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> Event:
+    return build_event(
+        "customer.created",
+        subject=customer,
+        organisation=customer.organisation,
+        actor=actor,
+        actor_label=actor_label,
+        summary=customer.display_name,
+        data={
+            "contact_points": [[kind, value] for kind, value in points],
+            "preferred_channel": customer.preferred_channel,
+            "language": customer.language,
+        },
+    )
 
 
 def _attach_contact_point(

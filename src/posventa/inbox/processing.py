@@ -233,11 +233,29 @@ def create_message(
     kind: str | None = None,
     is_chase: bool = False,
 ) -> Message:
+    message = build_message(raw, parsed, case, customer, kind=kind, is_chase=is_chase)
+    message.save(force_insert=True)
+    if parsed.attachments:
+        store_attachments(message, parsed.attachments)
+    return message
+
+
+def build_message(
+    raw: InboundRaw,
+    parsed: InboundMessage,
+    case: Case,
+    customer: Customer | None,
+    *,
+    kind: str | None = None,
+    is_chase: bool = False,
+) -> Message:
+    """The unsaved inbound message (HTML sanitised); its attachments are stored once it
+    is saved (`store_attachments`)."""
     html = nh3.clean(parsed.html) if parsed.html else ""
     text = parsed.text or (nh3.clean(parsed.html, tags=set()) if parsed.html else "")
     if kind is None:
         kind = MessageKind.LETTER if parsed.channel == "letter" else MessageKind.CUSTOMER_MESSAGE
-    message = Message.objects.create(
+    return Message(
         organisation_id=case.organisation_id,
         case=case,
         direction=Direction.INBOUND,
@@ -260,9 +278,6 @@ def create_message(
         raw=raw,
         created_at=raw.received_at,
     )
-    if parsed.attachments:
-        store_attachments(message, parsed.attachments)
-    return message
 
 
 def store_attachments(message: Message, attachments: list[InboundAttachment]) -> None:

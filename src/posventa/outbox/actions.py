@@ -8,7 +8,7 @@ commits always leaves a row that some worker (or the sweep) will deliver.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from email.utils import make_msgid, parseaddr
 from functools import partial
 from typing import Any
@@ -22,8 +22,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.core.events import record_event
-from posventa.core.models import Site, User
+from posventa.core.events import build_event, record_event, record_events
+from posventa.core.models import Event, Site, User
 from posventa.outbox.delivery import schedule_delivery
 from posventa.outbox.models import Channel, Notification, NotificationStatus
 
@@ -90,13 +90,6 @@ def send_to_customer(
     record it for threading. `automatic` messages are marked Auto-Submitted (auto-replied
     when they answer a message, auto-generated otherwise) and never satisfy a reply clock.
     """
-    default_headers: dict[str, str] = {}
-    if automatic:
-        default_headers = {
-            "Auto-Submitted": "auto-replied" if in_reply_to else "auto-generated",
-            # Stops Exchange/Outlook auto-responders answering our automatic mail (loops).
-            "X-Auto-Response-Suppress": "All",
-        }
     return _enqueue(
         channel=channel,
         to_address=to_address,
@@ -106,12 +99,22 @@ def send_to_customer(
         related=related,
         automatic=automatic,
         dedupe_key=dedupe_key,
-        headers={**default_headers, **(headers or {})},
+        headers={**_automatic_headers(automatic, in_reply_to), **(headers or {})},
         in_reply_to=in_reply_to,
         references=references,
         html_body=html_body,
         from_address=from_address or (site.email if site and site.email else ""),
     )
+
+
+def _automatic_headers(automatic: bool, in_reply_to: str) -> dict[str, str]:
+    if not automatic:
+        return {}
+    return {
+        "Auto-Submitted": "auto-replied" if in_reply_to else "auto-generated",
+        # Stops Exchange/Outlook auto-responders answering our automatic mail (loops).
+        "X-Auto-Response-Suppress": "All",
+    }
 
 
 def retry_now(
@@ -166,6 +169,95 @@ def _enqueue(
     from_address: str = "",
     missing_address_is_dead: bool = False,
 ) -> Notification:
+    notification = build_notification(
+        channel=channel,
+        to_address=to_address,
+        subject=subject,
+        body=body,
+        site=site,
+        related=related,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+        headers=headers,
+        recipient=recipient,
+        in_reply_to=in_reply_to,
+        references=references,
+        html_body=html_body,
+        from_address=from_address,
+        missing_address_is_dead=missing_address_is_dead,
+    )
+    dedupe_key = notification.dedupe_key
+    with transaction.atomic():
+        if dedupe_key is None:
+            # Nothing to collide with: no savepoint for a race that cannot happen.
+            notification.save()
+            return queued(notification)
+        existing = _find_duplicate(dedupe_key)
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():  # savepoint: a concurrent twin may win the insert
+                notification.save()
+        except IntegrityError:
+            existing = _find_duplicate(dedupe_key)
+            if existing is None:
+                raise
+            return existing
+        return queued(notification)
+
+
+def build_customer_notification(
+    *,
+    channel: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    site: Site | None,
+    related: models.Model | None = None,
+    automatic: bool = False,
+    in_reply_to: str = "",
+    references: str = "",
+    from_address: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Notification:
+    """The unsaved row `send_to_customer` would queue (no dedupe key), validated, for
+    callers that queue many at once (`inbox.batch`): save them, record `queued_event` for
+    each, and `schedule_deliveries` once the transaction commits."""
+    return build_notification(
+        channel=channel,
+        to_address=to_address,
+        subject=subject,
+        body=body,
+        site=site,
+        related=related,
+        automatic=automatic,
+        dedupe_key=None,
+        headers={**_automatic_headers(automatic, in_reply_to), **(headers or {})},
+        in_reply_to=in_reply_to,
+        references=references,
+        from_address=from_address or (site.email if site and site.email else ""),
+    )
+
+
+def build_notification(
+    *,
+    channel: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    site: Site | None,
+    related: models.Model | None,
+    automatic: bool,
+    dedupe_key: str | None,
+    headers: Mapping[str, str],
+    recipient: User | None = None,
+    in_reply_to: str = "",
+    references: str = "",
+    html_body: str = "",
+    from_address: str = "",
+    missing_address_is_dead: bool = False,
+) -> Notification:
+    """A validated, unsaved outbox row; every problem is refused naming its argument."""
     subject = " ".join(str(subject or "").split())  # a line break in a subject breaks headers
     body = str(body or "")
     dedupe_key = dedupe_key or None
@@ -215,27 +307,18 @@ def _enqueue(
             "user": recipient,
             "channel": Channel(channel).label,
         }
+    return notification
 
+
+def schedule_deliveries(notification_ids: Sequence[int]) -> None:
+    """Put many new rows on the task queue in one transaction (one commit, not one each).
+    Like `schedule_delivery`, losing this is survivable: the sweep delivers due rows."""
     with transaction.atomic():
-        if dedupe_key is None:
-            # Nothing to collide with: no savepoint for a race that cannot happen.
-            notification.save()
-            return _queued(notification)
-        existing = _find_duplicate(dedupe_key)
-        if existing is not None:
-            return existing
-        try:
-            with transaction.atomic():  # savepoint: a concurrent twin may win the insert
-                notification.save()
-        except IntegrityError:
-            existing = _find_duplicate(dedupe_key)
-            if existing is None:
-                raise
-            return existing
-        return _queued(notification)
+        for notification_id in notification_ids:
+            schedule_delivery(notification_id)
 
 
-def _queued(notification: Notification) -> Notification:
+def queued(notification: Notification) -> Notification:
     """Record the new row on its timeline and ask for delivery once the caller commits."""
     _record_queued(notification)
     if notification.status == NotificationStatus.PENDING:
@@ -250,10 +333,15 @@ def _find_duplicate(dedupe_key: str | None) -> Notification | None:
 
 
 def _record_queued(notification: Notification) -> None:
+    record_events([queued_event(notification)])
+
+
+def queued_event(notification: Notification) -> Event:
+    """The event a new row writes on its own timeline: queued, or dead on arrival."""
     verb = "notification.queued"
     if notification.status == NotificationStatus.DEAD:
         verb = "notification.dead"
-    record_event(
+    return build_event(
         verb,
         subject=notification,
         site=notification.site,
