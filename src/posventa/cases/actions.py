@@ -331,8 +331,11 @@ def receive_message(
     return case
 
 
-def message_received_event(case: Case, message: Message, *, actor_label: str) -> Event:
-    """A customer message filed on a case it did not open (`chase_count` as it now is)."""
+def message_received_event(
+    case: Case, message: Message, *, actor_label: str, chase_count: int | None = None
+) -> Event:
+    """A customer message filed on a case it did not open. `chase_count`: the case's
+    count right after this message (default: as the case now has it)."""
     return build_event(
         "case.message_received",
         subject=case,
@@ -345,7 +348,7 @@ def message_received_event(case: Case, message: Message, *, actor_label: str) ->
             "message": message.pk,
             "channel": message.channel,
             "is_chase": message.is_chase,
-            "chase_count": case.chase_count,
+            "chase_count": case.chase_count if chase_count is None else chase_count,
         },
     )
 

@@ -781,12 +781,27 @@ def _serialise_identification(organisation: Organisation, value: str) -> None:
     On PostgreSQL a transaction-scoped advisory lock on (organisation, address) queues them;
     SQLite already runs write transactions one at a time (IMMEDIATE mode in settings).
     """
+    serialise_identifications(organisation.pk, [value])
+
+
+def serialise_identifications(organisation_id: int, values: Iterable[str]) -> None:
+    """`_serialise_identification` for many addresses in one statement (in key order, so
+    two batches sharing addresses cannot deadlock)."""
     if connection.vendor != "postgresql":
         return
-    digest = hashlib.blake2b(f"{organisation.pk}:{value}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
+    keys = sorted({_identification_key(organisation_id, value) for value in values})
+    if not keys:
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key ORDER BY key",
+            [keys],
+        )
+
+
+def _identification_key(organisation_id: int, value: str) -> int:
+    digest = hashlib.blake2b(f"{organisation_id}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def review_candidates(customer: Customer) -> list[Customer]:

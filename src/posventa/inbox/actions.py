@@ -60,6 +60,42 @@ def ingest(
     creates nothing. Same key but different bytes is a forged or colliding Message-ID: the
     new bytes are kept under a derived key and quarantined, never dropped.
     """
+    row = store_raw(
+        channel, raw, source=source, site=site, dedupe_key=dedupe_key, metadata=metadata
+    )
+    if row.status == InboundStatus.PENDING:
+        return process_inbound(row)
+    return row
+
+
+def store_raw(
+    channel: str,
+    raw: bytes,
+    *,
+    source: str,
+    site: Site | None = None,
+    dedupe_key: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> InboundRaw:
+    """The storing half of `ingest`: the raw row, committed, not processed yet."""
+    row = new_raw_row(
+        channel, raw, source=source, site=site, dedupe_key=dedupe_key, metadata=metadata
+    )
+    stored, _created = save_raw_row(row)
+    return stored
+
+
+def new_raw_row(
+    channel: str,
+    raw: bytes,
+    *,
+    source: str,
+    site: Site | None = None,
+    dedupe_key: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> InboundRaw:
+    """The unsaved raw row for what an adapter received (a large payload already written
+    to its file). Refuses an unknown channel or source, or a payload that is not bytes."""
     if channel not in InboundChannel.values:
         raise ValidationError({"channel": _("Unknown channel %(channel)r.") % {"channel": channel}})
     if source not in InboundSource.values:
@@ -69,23 +105,6 @@ def ingest(
     data = bytes(raw)
     metadata = _json_safe(metadata or {})
     sha = hashlib.sha256(data).hexdigest()
-    key = _dedupe_key(channel, data, dedupe_key, metadata)
-    row, _created = _store_raw(channel, data, sha, key, source=source, site=site, metadata=metadata)
-    if row.status == InboundStatus.PENDING:
-        return process_inbound(row)
-    return row
-
-
-def _store_raw(
-    channel: str,
-    data: bytes,
-    sha: str,
-    key: str,
-    *,
-    source: str,
-    site: Site | None,
-    metadata: dict[str, Any],
-) -> tuple[InboundRaw, bool]:
     row = InboundRaw(
         received_at=timezone.now(),
         channel=channel,
@@ -93,13 +112,20 @@ def _store_raw(
         site=site,
         size=len(data),
         sha256=sha,
-        dedupe_key=key,
+        dedupe_key=_dedupe_key(channel, data, dedupe_key, metadata),
         metadata=metadata,
     )
     if len(data) > inline_limit():
         row.raw_path = _write_raw_file(data, sha)
     else:
         row.raw = data
+    return row
+
+
+def save_raw_row(row: InboundRaw) -> tuple[InboundRaw, bool]:
+    """Insert a new raw row; for a redelivery, the row already stored. Returns (row,
+    created)."""
+    channel, sha, key = row.channel, row.sha256, row.dedupe_key
     # Insert first: a redelivery is the exception, so the common case costs one INSERT.
     for _attempt in range(3):
         try:
