@@ -1,11 +1,13 @@
 """End-to-end inbound throughput: raw e-mail → customer match → case → clocks → acknowledgement.
 
-Each message goes through `inbox.actions.ingest` exactly as an adapter calls it: the raw row
-is stored, then processed in one transaction (parse, identify the customer, thread, message,
-INFO-WEB / INFO-WRITTEN / INFO-COMPLETE clocks, timeline events, the automatic
-acknowledgement written to the outbox). Runs on SQLite (a temporary file database,
-migrated here) and then on PostgreSQL (DATABASE_URL, or
-postgres://postgres@127.0.0.1:5432/posventa_bench_ingest, dropped and re-created).
+The messages go through the ingest layer exactly as the adapters hand them over: in
+fetches of 200 through `inbox.batch.ingest_many` (the IMAP poller; raw rows stored in one
+commit, then processed a table at a time), and, as a second figure, one by one through
+`inbox.actions.ingest` (the SMTP listener, the HTTP endpoint). Either way every message is
+parsed, its customer identified, threaded, filed, given its INFO-WEB / INFO-WRITTEN /
+INFO-COMPLETE clocks and timeline events, and acknowledged through the outbox. Runs on
+SQLite (a temporary file database, migrated here) and then on PostgreSQL (DATABASE_URL,
+or postgres://postgres@127.0.0.1:5432/posventa_bench_ingest, dropped and re-created).
 
     python bench/ingest.py [--quick] [--sqlite-only] [--profile]
 
@@ -16,6 +18,7 @@ replies quoting the case reference, 5 % out-of-office answers (kept, no case).
 Each backend runs in a child process (Django settings are per process). The last line
 printed is one JSON object with the figures. `run_posventa(messages, site)` is the function
 to call from a comparison harness: it ingests the given raw e-mails and returns messages/s.
+"queries_per_message" counts the batched run.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 SEED = 20260402
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_bench_ingest"
+IMAP_FETCH = 200  # messages the IMAP poller hands to ingest_many at once (bench default)
 SUBJECTS = [
     "Revisión de los 30.000 km",
     "Ruido al frenar",
@@ -106,18 +110,30 @@ def generate_messages(count: int, seed: int = SEED) -> tuple[list[bytes], dict[s
 # --- the measured side --------------------------------------------------------------------
 
 
-def run_posventa(messages: list[bytes], site: Any) -> float:
-    """Ingest raw e-mails for `site` one by one, as the adapters do; returns messages/s."""
+def run_posventa(messages: list[bytes], site: Any, *, one_by_one: bool = False) -> float:
+    """Ingest raw e-mails for `site`; returns messages/s.
+
+    By default in fetches of `IMAP_FETCH` messages through `inbox.batch.ingest_many`, as
+    the IMAP poller hands them over; `one_by_one` calls `ingest` per message, as the SMTP
+    listener and the HTTP endpoint do."""
     from posventa.inbox.actions import ingest
+    from posventa.inbox.batch import InboundItem, ingest_many
 
     started = time.perf_counter()
-    for raw in messages:
-        ingest("email", raw, source="smtp", site=site)
+    if one_by_one:
+        for raw in messages:
+            ingest("email", raw, source="smtp", site=site)
+    else:
+        for start in range(0, len(messages), IMAP_FETCH):
+            fetch = messages[start : start + IMAP_FETCH]
+            ingest_many([InboundItem("email", raw, source="imap", site=site) for raw in fetch])
     elapsed = time.perf_counter() - started
     return len(messages) / elapsed if elapsed > 0 else float("inf")
 
 
-def _resolve_references(messages: list[bytes], year: int, offset: int) -> list[bytes]:
+def _resolve_references(
+    messages: list[bytes], year: int, offset: int, prefix: str = "BEN"
+) -> list[bytes]:
     """Fill "{reference:n}" with the reference the n-th new case will get, `offset` cases
     having been opened before."""
     resolved = []
@@ -126,27 +142,29 @@ def _resolve_references(messages: list[bytes], year: int, offset: int) -> list[b
         if marker >= 0:
             end = raw.index(b"}", marker)
             index = int(raw[marker + len(b"{reference:") : end])
-            reference = f"BEN-{year}-{offset + index + 1:05d}".encode()
+            reference = f"{prefix}-{year}-{offset + index + 1:05d}".encode()
             raw = raw[:marker] + reference + raw[end + 1 :]
         resolved.append(raw)
     return resolved
 
 
-def _bench_site() -> Any:
+def _bench_site(slug: str = "bench") -> Any:
+    """A dealer group of its own with one site; its case references start with the first
+    three letters of `slug`."""
     import datetime as dt
 
     from posventa.core import actions as core_actions
 
     hours = [(day, dt.time(8), dt.time(19)) for day in range(5)]
-    group = core_actions.create_organisation("Grupo Banco de Pruebas", "bench")
+    group = core_actions.create_organisation(f"Grupo Banco de Pruebas {slug}", slug)
     return core_actions.create_site(
         group,
         name="Taller Banco",
-        slug="bench",
+        slug=slug,
         timezone="Europe/Madrid",
         country="ES",
         intervals=hours,
-        email="taller@bench.example",
+        email=f"taller@{slug}.example",
     )
 
 
@@ -191,7 +209,7 @@ def child(backend: str, count: int, profile: bool) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     for status in InboundRaw.objects.values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
-    return {
+    figures = {
         "backend": backend,
         "vendor": connection.vendor,
         "messages": count,
@@ -202,6 +220,13 @@ def child(backend: str, count: int, profile: bool) -> dict[str, Any]:
         "cases": Case.objects.count(),
         "clocks": Clock.objects.count(),
     }
+    # The same traffic one message at a time (SMTP listener, HTTP endpoint), for another
+    # dealer group in the same database.
+    solo = _bench_site("solo")
+    alone = [raw.replace(b"<bench-", b"<solo-") for raw in generate_messages(count)[0]]
+    alone = _resolve_references(alone, timezone.now().year, offset=0, prefix="SOL")
+    figures["one_by_one_messages_per_second"] = round(run_posventa(alone, solo, one_by_one=True), 1)
+    return figures
 
 
 # --- orchestration ------------------------------------------------------------------------
@@ -268,8 +293,9 @@ def main() -> None:
             print(f"{result['backend']:>10}: failed: {result['error']}")
         else:
             print(
-                f"{result['backend']:>10}: {result['messages_per_second']:8.1f} msg/s  "
-                f"{result['queries_per_message']:5.1f} queries/msg  "
+                f"{result['backend']:>10}: {result['messages_per_second']:8.1f} msg/s in "
+                f"fetches of {IMAP_FETCH}, {result['one_by_one_messages_per_second']:.1f} one "
+                f"by one  {result['queries_per_message']:5.1f} queries/msg  "
                 f"({result['messages']} messages, {result['cases']} cases, "
                 f"{result['clocks']} clocks, statuses {result['raw_statuses']})"
             )

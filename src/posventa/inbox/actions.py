@@ -253,8 +253,9 @@ def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit
         .filter(status=InboundStatus.PENDING, received_at__lte=cutoff)
         .order_by("received_at", "pk")[:limit]
     )
-    for row in rows:
-        process_inbound(row)
+    from posventa.inbox.batch import process_many  # it builds on this module
+
+    process_many(rows)  # in arrival order, a chunk per transaction
     return len(rows)
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from posventa.core.models import Site
 from posventa.inbox.actions import ingest
+from posventa.inbox.batch import InboundItem
 from posventa.inbox.models import InboundRaw
 from posventa.inbox.normalise import email_message_id
 
@@ -46,5 +47,14 @@ def ingest_email(
     raw: bytes, *, source: str, site: Site | None, metadata: dict[str, Any] | None = None
 ) -> InboundRaw:
     return ingest(
+        "email", raw, source=source, site=site, dedupe_key=email_dedupe_key(raw), metadata=metadata
+    )
+
+
+def email_item(
+    raw: bytes, *, source: str, site: Site | None, metadata: dict[str, Any] | None = None
+) -> InboundItem:
+    """One e-mail for `inbox.batch.ingest_many`, keyed as `ingest_email` keys it."""
+    return InboundItem(
         "email", raw, source=source, site=site, dedupe_key=email_dedupe_key(raw), metadata=metadata
     )
