@@ -40,3 +40,22 @@ def _concrete_field(meta: Options[models.Model], name: str) -> models.Field[obje
     if not isinstance(field, models.Field) or not field.concrete:
         raise ValueError(f"{meta.label}.{name} is not a column")
     return field
+
+
+def insert_rows(rows: Sequence[models.Model]) -> None:
+    """INSERT new rows (all of one model) with one prepared statement; their primary keys
+    are not read back, so this is for rows nothing refers to (the event log)."""
+    if not rows:
+        return
+    meta = rows[0]._meta
+    columns = [field for field in meta.concrete_fields if field is not meta.pk]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"
+    params = [
+        [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in columns]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
