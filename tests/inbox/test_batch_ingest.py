@@ -334,3 +334,39 @@ def test_a_chunk_that_fails_as_a_whole_is_processed_one_by_one(
 
     assert [row.status for row in rows] == [InboundStatus.PROCESSED] * 4
     assert Case.objects.filter(site=site).count() == 2
+
+
+def test_a_chunk_asks_for_its_acknowledgements_to_be_delivered_with_one_task(
+    db: None, frozen_now: dt.datetime, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    site = _site("beta")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_many(_traffic(site)[:4])
+
+    [queued] = DBTaskResult.objects.all()
+    acknowledgements = Notification.objects.filter(site=site).order_by("pk")
+    assert queued.task_path == "posventa.outbox.tasks.deliver_notifications"
+    assert queued.args_kwargs == {"args": [[n.pk for n in acknowledgements]], "kwargs": {}}
+    assert len(acknowledgements) == 2  # two new cases, two customers
+
+
+def test_the_delivery_task_of_a_chunk_sends_every_acknowledgement(
+    db: None, frozen_now: dt.datetime, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    site = _site("beta")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_many(_traffic(site)[:4])
+
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ana.prueba@example.net",
+        "bruno@example.org",
+    ]
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}

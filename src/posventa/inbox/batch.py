@@ -41,7 +41,7 @@ from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus, Department,
 from posventa.clocks.actions import build_clocks, clock_start_events
 from posventa.clocks.catalogue import effective_policy, get_standard
 from posventa.clocks.models import OPEN_STATES, Clock
-from posventa.core.bulk import update_rows
+from posventa.core.bulk import insert_new, update_rows
 from posventa.core.events import deferred_events, record_events
 from posventa.core.models import Event, Site
 from posventa.customers.actions import (
@@ -127,7 +127,7 @@ def store_many(items: Sequence[InboundItem]) -> list[InboundRaw]:
             seen.add(key)
     try:
         with transaction.atomic():
-            InboundRaw.objects.bulk_create(first_of_key)
+            insert_new(first_of_key)
     except IntegrityError:
         # A concurrent adapter stored one of these keys meanwhile: one at a time, then.
         for row in first_of_key:
@@ -607,8 +607,8 @@ class _Segment:
 
     def _write_customers(self) -> None:
         created = [plan for plan in self.plans if plan.new_points is not None]
-        Customer.objects.bulk_create([plan.customer for plan in created if plan.customer])
-        ContactPoint.objects.bulk_create([p for plan in created for p in plan.new_points or []])
+        insert_new([plan.customer for plan in created if plan.customer])
+        insert_new([p for plan in created for p in plan.new_points or []])
 
     def _write_cases(self) -> None:
         opening = [(plan, plan.case) for plan in self.plans if plan.opens and plan.case]
@@ -620,7 +620,7 @@ class _Segment:
             references = case_actions.next_references(cases[0].site, moments)
             for case, reference in zip(cases, references, strict=True):
                 case.reference = reference
-        Case.objects.bulk_create([case for _plan, case in opening])
+        insert_new([case for _plan, case in opening])
         for plan, case in opening:
             for codes, started_at, _started_by in case_actions.new_case_clock_plan(
                 case, actor=None
@@ -635,13 +635,13 @@ class _Segment:
                         label=case.reference,
                     )
                 )
-        Clock.objects.bulk_create(
+        insert_new(
             [clock for plan, _case in opening for started in plan.clocks for clock in started]
         )
 
     def _write_messages(self) -> None:
         messages = [plan.message for plan in self.plans if plan.message is not None]
-        Message.objects.bulk_create(messages)
+        insert_new(messages)
         for plan in self.plans:
             if plan.message is not None and plan.parsed.attachments:
                 store_attachments(plan.message, plan.parsed.attachments)
@@ -652,10 +652,10 @@ class _Segment:
                 plan.ack = self._acknowledgement(plan)
         acks = [plan.ack for plan in self.plans if plan.ack is not None]
         notifications = [notification for _message, notification in acks]
-        Notification.objects.bulk_create(notifications)
+        insert_new(notifications)
         for message, notification in acks:
             message.notification = notification
-        Message.objects.bulk_create([message for message, _notification in acks])
+        insert_new([message for message, _notification in acks])
         return notifications
 
     def _acknowledgement(self, plan: _Plan) -> tuple[Message, Notification] | None:

@@ -26,6 +26,7 @@ from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
 from posventa.outbox.delivery import schedule_delivery
 from posventa.outbox.models import Channel, Notification, NotificationStatus
+from posventa.outbox.tasks import deliver_notifications
 
 SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 300
 DEDUPE_KEY_MAX_LENGTH = Notification._meta.get_field("dedupe_key").max_length or 200
@@ -311,11 +312,11 @@ def build_notification(
 
 
 def schedule_deliveries(notification_ids: Sequence[int]) -> None:
-    """Put many new rows on the task queue in one transaction (one commit, not one each).
-    Like `schedule_delivery`, losing this is survivable: the sweep delivers due rows."""
-    with transaction.atomic():
-        for notification_id in notification_ids:
-            schedule_delivery(notification_id)
+    """Put many new rows on the task queue as one task (one row in the queue, not one
+    each). Like `schedule_delivery`, losing this is survivable: the sweep delivers due
+    rows."""
+    if notification_ids:
+        deliver_notifications.enqueue(list(notification_ids))
 
 
 def queued(notification: Notification) -> Notification:

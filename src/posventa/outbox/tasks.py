@@ -12,3 +12,13 @@ def deliver_notification(notification_id: int) -> str:
     from posventa.outbox.delivery import deliver
 
     return deliver(notification_id)
+
+
+@task()
+def deliver_notifications(notification_ids: list[int]) -> list[str]:
+    """Deliver the rows a batch queued (a chunk of inbound mail's acknowledgements), one
+    task for all. Each row is claimed and retried on its own, exactly as by
+    `deliver_notification`."""
+    from posventa.outbox.delivery import deliver
+
+    return [deliver(notification_id) for notification_id in notification_ids]
