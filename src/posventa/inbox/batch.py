@@ -43,7 +43,7 @@ from posventa.clocks.catalogue import effective_policy, get_standard
 from posventa.clocks.models import OPEN_STATES, Clock
 from posventa.core.bulk import insert_new, update_rows
 from posventa.core.events import deferred_events, record_events
-from posventa.core.models import Event, Site
+from posventa.core.models import Event, Organisation, Site
 from posventa.customers.actions import (
     build_new_customer,
     customer_created_event,
@@ -242,6 +242,8 @@ class _Segment:
         self.plans: list[_Plan] = []
         self.now = timezone.now()
         self.sites: dict[tuple[str, str], Site | None] = {}
+        self.site_by_pk: dict[int, Site] = {}
+        self.organisations: dict[int, Organisation] = {}
         # What the database held (read once, below) and what this segment added.
         self.case_by_message_id: dict[tuple[int, str], Case] = {}
         self.case_by_reference: dict[tuple[int, str], Case] = {}
@@ -293,6 +295,8 @@ class _Segment:
                 site = self._site(raw, parsed)
                 if site is not None:
                     readable.append((raw, parsed, site))
+                    self.site_by_pk.setdefault(site.pk, site)
+                    self.organisations.setdefault(site.organisation_id, site.organisation)
         self._read_threads(readable)
         known = self._read_points(readable)
         self._read_open_cases(known)
@@ -314,9 +318,7 @@ class _Segment:
                 organisation_id__in=organisations, message_id__in=message_ids
             ).values_list("organisation_id", "message_id", "case_id")
             case_of_message = {(org, value): case_id for org, value, case_id in rows}
-        cases = Case.objects.select_related("site__organisation").filter(
-            organisation_id__in=organisations
-        )
+        cases = Case.objects.filter(organisation_id__in=organisations)
         by_pk: dict[int, Case] = {}
         if case_of_message:
             by_pk.update(cases.in_bulk(set(case_of_message.values())))
@@ -324,6 +326,7 @@ class _Segment:
             for case in cases.filter(reference__in=references):
                 by_pk[case.pk] = case
                 self.case_by_reference[case.organisation_id, case.reference] = case
+        self._attach_sites(by_pk.values())
         self.case_by_message_id = {
             key: by_pk[case_id] for key, case_id in case_of_message.items() if case_id in by_pk
         }
@@ -347,10 +350,12 @@ class _Segment:
                     value__in=values,
                     customer__merged_into__isnull=True,
                 )
-                .select_related("customer__organisation")
+                .select_related("customer")
                 .order_by("customer_id", "kind", "-is_primary", "pk")
             )
+            organisation = self.organisations[organisation_id]
             for point in points:
+                point.customer.organisation = organisation  # the one filtered on
                 group = _kind_group(point.kind)
                 self.points.setdefault((organisation_id, group, point.value), []).append(point)
                 known.add(point.customer_id)
@@ -359,15 +364,23 @@ class _Segment:
     def _read_open_cases(self, customers: set[int]) -> None:
         if not customers:
             return
-        cases = (
-            Case.objects.select_related("site__organisation")
-            .filter(customer_id__in=customers, status__in=ACTIVE_STATUSES)
-            .order_by("-opened_at", "-id")
-        )
-        found = list(cases)
+        cases = Case.objects.filter(customer_id__in=customers, status__in=ACTIVE_STATUSES)
+        found = list(cases.order_by("-opened_at", "-id"))
+        self._attach_sites(found)
         for case in found:
             self.open_cases.setdefault(case.customer_id, []).append(case)
         self._read_open_codes(found)
+
+    def _attach_sites(self, cases: Iterable[Case]) -> None:
+        """Give each case its site (organisation loaded) from one shared set of instances:
+        a chunk's cases belong to a handful of sites."""
+        cases = list(cases)
+        missing = {case.site_id for case in cases} - self.site_by_pk.keys()
+        if missing:
+            for site in Site.objects.select_related("organisation").filter(pk__in=missing):
+                self.site_by_pk[site.pk] = site
+        for case in cases:
+            case.site = self.site_by_pk[case.site_id]
 
     def _read_open_codes(self, cases: list[Case]) -> None:
         wanted = [case for case in cases if case.pk not in self.open_codes]
