@@ -63,11 +63,11 @@ from posventa.inbox.models import InboundRaw, InboundStatus, Message, MessageKin
 from posventa.inbox.normalise import InboundMessage, ParseError
 from posventa.inbox.processing import (
     IDENTIFY_CHANNEL,
+    attachment_rows,
     build_message,
     case_subject,
     customer_language,
     find_site,
-    store_attachments,
 )
 from posventa.outbox.actions import queued_event, schedule_deliveries
 from posventa.outbox.models import Notification, NotificationStatus
@@ -655,9 +655,14 @@ class _Segment:
     def _write_messages(self) -> None:
         messages = [plan.message for plan in self.plans if plan.message is not None]
         insert_new(messages)
-        for plan in self.plans:
-            if plan.message is not None and plan.parsed.attachments:
-                store_attachments(plan.message, plan.parsed.attachments)
+        insert_new(
+            [
+                row
+                for plan in self.plans
+                if plan.message is not None and plan.parsed.attachments
+                for row in attachment_rows(plan.message, plan.parsed.attachments)
+            ]
+        )
 
     def _write_acknowledgements(self) -> list[Notification]:
         for plan in self.plans:

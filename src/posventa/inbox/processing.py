@@ -281,6 +281,13 @@ def build_message(
 
 
 def store_attachments(message: Message, attachments: list[InboundAttachment]) -> None:
+    Attachment.objects.bulk_create(attachment_rows(message, attachments))
+
+
+def attachment_rows(message: Message, attachments: list[InboundAttachment]) -> list[Attachment]:
+    """The unsaved attachment rows of a saved message, their files already stored
+    (content-addressed, so the same file is stored once); one over the size limit is
+    recorded as refused, its bytes kept only in the raw message."""
     limit = max_attachment_bytes()
     rows = []
     for item in attachments:
@@ -310,7 +317,7 @@ def store_attachments(message: Message, attachments: list[InboundAttachment]) ->
         else:
             row.file.save(row.filename, ContentFile(item.data), save=False)
         rows.append(row)
-    Attachment.objects.bulk_create(rows)
+    return rows
 
 
 # --- automatic traffic --------------------------------------------------------------------
