@@ -132,7 +132,8 @@ def _traffic(site: Site) -> list[InboundItem]:
             html="<p>Hola <script>x()</script><b>taller</b></p>",
         ),
         mail(12, "Dora <dora@example.net>", f"Otra vez [{prefix}-2026-00001]"),  # an older case
-        mail(13, bruno, "Re: Revisión anual"),
+        mail(14, bruno, "Una cosa más", in_reply_to=f"<m4@{domain}>"),  # by header...
+        mail(13, bruno, "Re: Revisión anual"),  # ...and by topic: one case, counted twice
     ]
     return items
 

@@ -245,6 +245,7 @@ class _Segment:
         self.site_by_pk: dict[int, Site] = {}
         self.organisations: dict[int, Organisation] = {}
         # What the database held (read once, below) and what this segment added.
+        self.case_by_pk: dict[int, Case] = {}
         self.case_by_message_id: dict[tuple[int, str], Case] = {}
         self.case_by_reference: dict[tuple[int, str], Case] = {}
         self.open_cases: dict[int, list[Case]] = {}  # customer pk → active cases
@@ -321,12 +322,12 @@ class _Segment:
         cases = Case.objects.filter(organisation_id__in=organisations)
         by_pk: dict[int, Case] = {}
         if case_of_message:
-            by_pk.update(cases.in_bulk(set(case_of_message.values())))
+            found = cases.in_bulk(set(case_of_message.values()))
+            by_pk.update({pk: self._one_instance(case) for pk, case in found.items()})
         if references:
             for case in cases.filter(reference__in=references):
-                by_pk[case.pk] = case
+                case = by_pk[case.pk] = self._one_instance(case)
                 self.case_by_reference[case.organisation_id, case.reference] = case
-        self._attach_sites(by_pk.values())
         self.case_by_message_id = {
             key: by_pk[case_id] for key, case_id in case_of_message.items() if case_id in by_pk
         }
@@ -365,22 +366,23 @@ class _Segment:
         if not customers:
             return
         cases = Case.objects.filter(customer_id__in=customers, status__in=ACTIVE_STATUSES)
-        found = list(cases.order_by("-opened_at", "-id"))
-        self._attach_sites(found)
+        found = [self._one_instance(case) for case in cases.order_by("-opened_at", "-id")]
         for case in found:
             self.open_cases.setdefault(case.customer_id, []).append(case)
         self._read_open_codes(found)
 
-    def _attach_sites(self, cases: Iterable[Case]) -> None:
-        """Give each case its site (organisation loaded) from one shared set of instances:
-        a chunk's cases belong to a handful of sites."""
-        cases = list(cases)
-        missing = {case.site_id for case in cases} - self.site_by_pk.keys()
-        if missing:
-            for site in Site.objects.select_related("organisation").filter(pk__in=missing):
-                self.site_by_pk[site.pk] = site
-        for case in cases:
-            case.site = self.site_by_pk[case.site_id]
+    def _one_instance(self, case: Case) -> Case:
+        """The segment's one instance of this case: a case found both by a header and by
+        its topic must count both messages' chases. Its site (organisation loaded) comes
+        from one shared set of instances, a chunk's cases belonging to a handful of sites."""
+        if case.pk in self.case_by_pk:
+            return self.case_by_pk[case.pk]
+        if case.site_id not in self.site_by_pk:
+            site = Site.objects.select_related("organisation").get(pk=case.site_id)
+            self.site_by_pk[site.pk] = site
+        case.site = self.site_by_pk[case.site_id]
+        self.case_by_pk[case.pk] = case
+        return case
 
     def _read_open_codes(self, cases: list[Case]) -> None:
         wanted = [case for case in cases if case.pk not in self.open_codes]
