@@ -69,7 +69,8 @@ def reserve_keys(meta: Options[models.Model], count: int) -> list[int]:
     PostgreSQL: taken from the column's sequence. SQLite: the keys after the largest ever
     used (the AUTOINCREMENT counter), which only the transaction holding the write lock may
     reserve; Posventa's SQLite transactions take it when they begin (IMMEDIATE), and the
-    counter moves past the keys as the rows are inserted.
+    counter moves past the keys only as the rows are inserted, so insert them at once, before
+    anything else in the transaction inserts into the table (`insert_new` does).
     """
     assert meta.pk is not None
     table, column = meta.db_table, meta.pk.column

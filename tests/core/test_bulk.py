@@ -1,0 +1,110 @@
+"""`core.bulk`: many rows with one prepared statement, stored exactly as `save()` stores
+them, with primary keys that are never handed out twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from posventa.core.bulk import insert_new, insert_rows, reserve_keys, update_rows
+from posventa.core.models import Event, Organisation, Site
+from posventa.customers.models import ContactPoint, Customer
+from posventa.inbox.models import InboundRaw
+
+RECEIVED = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
+
+
+def _raw(number: int, site: Site | None = None) -> InboundRaw:
+    return InboundRaw(
+        received_at=RECEIVED + dt.timedelta(seconds=number),
+        channel="email",
+        source="imap",
+        site=site,
+        raw=b"Subject: hola\r\n\r\n\xf1",
+        size=17,
+        sha256=f"{number:064d}",
+        dedupe_key=f"<{number}@example.net>",
+        metadata={"uid": number, "envelope_to": ["taller@example.net"], "name": "Núñez"},
+    )
+
+
+def test_inserted_rows_read_back_as_save_would_have_stored_them(madrid: Site) -> None:
+    rows = [_raw(1, madrid), _raw(2)]
+    with transaction.atomic():
+        insert_new(rows)
+
+    first, second = (InboundRaw.objects.get(pk=row.pk) for row in rows)
+    assert first.received_at == RECEIVED + dt.timedelta(seconds=1) and first.site == madrid
+    assert first.metadata == {"uid": 1, "envelope_to": ["taller@example.net"], "name": "Núñez"}
+    assert bytes(first.raw) == b"Subject: hola\r\n\r\n\xf1"
+    assert first.status == "pending" and first.warnings == [] and first.attempts == 0
+    assert second.site is None and second.received_at == RECEIVED + dt.timedelta(seconds=2)
+    assert all(not row._state.adding for row in rows)
+
+
+def test_rows_can_point_at_rows_inserted_just_before(group: Organisation) -> None:
+    customer = Customer(organisation=group, display_name="Ana Prueba")
+    point = ContactPoint(organisation=group, customer=customer, kind="email", value="a@b.es")
+    with transaction.atomic():
+        insert_new([customer])
+        insert_new([point])
+
+    assert ContactPoint.objects.get(pk=point.pk).customer_id == customer.pk
+
+
+def test_an_unsaved_related_row_is_refused(group: Organisation) -> None:
+    customer = Customer(organisation=group, display_name="Nunca Guardado")
+    point = ContactPoint(organisation=group, customer=customer, kind="email", value="n@g.es")
+
+    with pytest.raises(ValueError, match="unsaved related object"), transaction.atomic():
+        insert_new([point])
+
+
+def test_reserved_keys_are_never_handed_out_again_even_after_a_delete(db: None) -> None:
+    with transaction.atomic():
+        insert_new([_raw(1), _raw(2)])
+    highest = InboundRaw.objects.order_by("-pk").values_list("pk", flat=True).first()
+    assert highest is not None
+    InboundRaw.objects.filter(pk=highest).delete()
+
+    with transaction.atomic():
+        keys = reserve_keys(InboundRaw._meta, 3)
+
+    assert keys == sorted(keys) and len(set(keys)) == 3
+    assert min(keys) > highest
+
+
+def test_update_rows_stores_each_rows_own_values(madrid: Site) -> None:
+    rows = [_raw(1), _raw(2)]
+    with transaction.atomic():
+        insert_new(rows)
+    rows[0].status, rows[0].warnings, rows[0].site = "processed", ["charset guessed"], madrid
+    rows[1].status, rows[1].processed_at = "ignored", RECEIVED
+
+    update_rows(rows, ["status", "warnings", "site", "processed_at"])
+
+    first, second = (InboundRaw.objects.get(pk=row.pk) for row in rows)
+    assert (first.status, first.warnings, first.site_id) == (
+        "processed",
+        ["charset guessed"],
+        madrid.pk,
+    )
+    assert (second.status, second.processed_at, second.site_id) == ("ignored", RECEIVED, None)
+
+
+def test_events_written_without_keys_keep_their_order(group: Organisation) -> None:
+    events = [
+        Event(occurred_at=RECEIVED, organisation=group, verb=f"test.{n}", data={"n": n})
+        for n in range(3)
+    ]
+
+    insert_rows(events)
+
+    stored = Event.objects.filter(organisation=group, verb__startswith="test.").order_by("id")
+    assert [(event.verb, event.data) for event in stored] == [
+        ("test.0", {"n": 0}),
+        ("test.1", {"n": 1}),
+        ("test.2", {"n": 2}),
+    ]
