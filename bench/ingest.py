@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 SEED = 20260402
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_bench_ingest"
-IMAP_FETCH = 200  # messages the IMAP poller hands to ingest_many at once (bench default)
+IMAP_FETCH = 200  # at most this many per FETCH, as the IMAP poller (adapters/imap.py)
 SUBJECTS = [
     "Revisión de los 30.000 km",
     "Ruido al frenar",

@@ -34,9 +34,10 @@ logger = logging.getLogger("posventa.inbox.imap")
 SEEN = b"\\Seen"
 ANY_KEYWORD = b"\\*"
 # Bodies fetched in one round trip, at most: a batch of small messages is one FETCH, a big
-# one is fetched alone so memory stays bounded by the message size limit.
+# one is fetched alone so memory stays bounded by the message size limit. Each FETCH is
+# then one `ingest_many` call, so a backlog is processed in chunks this size.
 BATCH_BYTES = 8 * 1024 * 1024
-BATCH_COUNT = 50
+BATCH_COUNT = 200
 REFUSED_KEYWORD = "$PosventaRefused"
 TIMEOUT_SECONDS = 60
 
