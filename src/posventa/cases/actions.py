@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -393,22 +393,28 @@ def is_chase_before_filing(case: Case, channel: str) -> bool:
 
 def _note_repeat_contact(case: Case, message: Message) -> None:
     at = message.created_at
-    changed: list[str] = []
     if case.awaiting_reply_since is not None:
         # The customer writes again before we answered. The reply clock keeps its anchor
         # on the oldest unanswered message (start_clock returns the open one).
         if not is_chase(case, message):
-            return _resume_if_waiting(case, at, changed)
+            return _resume_if_waiting(case, at, [])
         if not message.is_chase:
             message.is_chase = True
             message.save(update_fields=["is_chase"])
-        case.chase_count += 1
-        case.priority = min(case.priority + 1, Priority.URGENT)
-        changed += ["chase_count", "priority"]
-    else:
-        case.awaiting_reply_since = at
-        changed.append("awaiting_reply_since")
-    _resume_if_waiting(case, at, changed)
+    _resume_if_waiting(case, at, count_repeat_contact(case, message))
+
+
+def count_repeat_contact(case: Case, message: Message) -> list[str]:
+    """Apply a customer message that is a chase, or that follows our answer, to the case
+    in memory; returns the fields it changed. A chase (a message while one is still
+    unanswered) is counted and raises the priority; after our answer, the customer is
+    waiting on us again from this message."""
+    if case.awaiting_reply_since is None:
+        case.awaiting_reply_since = message.created_at
+        return ["awaiting_reply_since"]
+    case.chase_count += 1
+    case.priority = min(case.priority + 1, Priority.URGENT)
+    return ["chase_count", "priority"]
 
 
 def _resume_if_waiting(case: Case, at: dt.datetime, changed: list[str]) -> None:
@@ -778,9 +784,16 @@ def send_acknowledgement(
 
 
 def recently_acknowledged(address: str, since: dt.datetime) -> bool:
-    return Message.objects.filter(
-        kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address=address, created_at__gte=since
-    ).exists()
+    return bool(acknowledged_addresses([address], since))
+
+
+def acknowledged_addresses(addresses: Iterable[str], since: dt.datetime) -> set[str]:
+    """Which of `addresses` got an automatic acknowledgement at or after `since`."""
+    return set(
+        Message.objects.filter(
+            kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address__in=addresses, created_at__gte=since
+        ).values_list("to_address", flat=True)
+    )
 
 
 def ack_quiet_period() -> dt.timedelta:

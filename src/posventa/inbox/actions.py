@@ -60,29 +60,13 @@ def ingest(
     creates nothing. Same key but different bytes is a forged or colliding Message-ID: the
     new bytes are kept under a derived key and quarantined, never dropped.
     """
-    row = store_raw(
+    new_row = new_raw_row(
         channel, raw, source=source, site=site, dedupe_key=dedupe_key, metadata=metadata
     )
+    row, _created = save_raw_row(new_row)  # committed before any processing
     if row.status == InboundStatus.PENDING:
         return process_inbound(row)
     return row
-
-
-def store_raw(
-    channel: str,
-    raw: bytes,
-    *,
-    source: str,
-    site: Site | None = None,
-    dedupe_key: str = "",
-    metadata: dict[str, Any] | None = None,
-) -> InboundRaw:
-    """The storing half of `ingest`: the raw row, committed, not processed yet."""
-    row = new_raw_row(
-        channel, raw, source=source, site=site, dedupe_key=dedupe_key, metadata=metadata
-    )
-    stored, _created = save_raw_row(row)
-    return stored
 
 
 def new_raw_row(

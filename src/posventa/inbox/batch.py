@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from posventa.cases import actions as case_actions
-from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus, Department, Priority
+from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus
 from posventa.clocks.actions import build_clocks, clock_start_events
 from posventa.clocks.catalogue import effective_policy, get_standard
 from posventa.clocks.models import OPEN_STATES, Clock
@@ -59,15 +59,18 @@ from posventa.customers.models import (
 )
 from posventa.inbox import normalise, threading
 from posventa.inbox.actions import new_raw_row, process_inbound, save_raw_row
-from posventa.inbox.models import InboundRaw, InboundStatus, Message, MessageKind
+from posventa.inbox.models import InboundRaw, InboundStatus, Message
 from posventa.inbox.normalise import InboundMessage, ParseError
 from posventa.inbox.processing import (
-    IDENTIFY_CHANNEL,
     attachment_rows,
     build_message,
     case_subject,
     customer_language,
+    department_of,
     find_site,
+    identify_channel,
+    topic_of,
+    unanswered_automatic_reason,
 )
 from posventa.outbox.actions import queued_event, schedule_deliveries
 from posventa.outbox.models import Notification, NotificationStatus
@@ -403,13 +406,8 @@ class _Segment:
     ) -> None:
         addresses = {parsed.from_address for _raw, parsed, _site in readable if parsed.from_address}
         if addresses:
-            self.recently_acknowledged = set(
-                Message.objects.filter(
-                    kind=MessageKind.AUTO_ACKNOWLEDGEMENT,
-                    to_address__in=addresses,
-                    created_at__gte=self.now - case_actions.ack_quiet_period(),
-                ).values_list("to_address", flat=True)
-            )
+            since = self.now - case_actions.ack_quiet_period()
+            self.recently_acknowledged = case_actions.acknowledged_addresses(addresses, since)
 
     # --- planning one message ---------------------------------------------------------
 
@@ -442,12 +440,12 @@ class _Segment:
             parsed,
             site,
             status=InboundStatus.IGNORED,
-            reason=f"Automatic message ({parsed.auto_reason}); no case it answers.",
+            reason=unanswered_automatic_reason(parsed),
         )
 
     def _address(self, parsed: InboundMessage, site: Site) -> tuple[str, str] | None:
         """(contact kind, normalised address) of the sender, or None when unusable."""
-        kind = CHANNEL_CONTACT_KIND.get(_identify_channel(parsed))
+        kind = CHANNEL_CONTACT_KIND.get(identify_channel(parsed))
         if kind is None:
             return None
         try:
@@ -476,7 +474,7 @@ class _Segment:
         points = self.points.get(key, [])
         customers = {point.customer_id for point in points}
         if not customers:
-            channel = _identify_channel(parsed)
+            channel = identify_channel(parsed)
             name = parsed.from_name or parsed.from_address
             # They chose this channel to reach us: answer on it until they say otherwise.
             plan.customer, plan.new_points = build_new_customer(
@@ -495,7 +493,7 @@ class _Segment:
         """The active case this message joins, None for a new case (`processing.thread`)."""
         case = self._case_by_headers(site, parsed)
         if case is None and not new_customer:
-            topic = self._topic(parsed)
+            topic = topic_of(parsed)
             case = self._case_by_topic(customer, parsed.channel, topic)
             if case is None and parsed.channel in threading.ANY_OPEN_CASE_CHANNELS:
                 raise _Detour  # may answer a recently resolved case
@@ -518,10 +516,6 @@ class _Segment:
         if case is None and self.new_cases:
             raise _Detour  # perhaps one of ours, which has no reference until written
         return case
-
-    def _topic(self, parsed: InboundMessage) -> str:
-        department = parsed.department_hint or Department.SERVICE
-        return threading.topic_for(parsed.channel, parsed.subject, department)
 
     def _case_by_topic(self, customer: Customer, channel: str, topic: str) -> Case | None:
         """The newest active case of the customer on the channel with the topic; cases
@@ -547,9 +541,9 @@ class _Segment:
                 customer=plan.customer,
                 channel=parsed.channel,
                 subject=case_subject(parsed),
-                department=parsed.department_hint or Department.SERVICE,
+                department=department_of(parsed),
                 requested_reply_channel=parsed.requested_reply_channel or parsed.channel,
-                topic=self._topic(parsed),
+                topic=topic_of(parsed),
                 opened_at=received,
                 awaiting_reply_since=received,
             )
@@ -596,12 +590,9 @@ class _Segment:
             self.case_by_message_id[case.organisation_id, message.message_id] = case
 
     def _note_repeat_contact(self, case: Case, message: Message) -> None:
-        """`cases.actions._note_repeat_contact` for a follow-up planned here."""
-        if message.is_chase:
-            case.chase_count += 1
-            case.priority = min(case.priority + 1, Priority.URGENT)
-        else:
-            case.awaiting_reply_since = message.created_at
+        """`cases.actions._note_repeat_contact` for a follow-up planned here (never a chat
+        burst, never a waiting case: those take the detour)."""
+        case_actions.count_repeat_contact(case, message)
         if case.pk is not None:
             self.dirty_cases[case.pk] = case
 
@@ -748,8 +739,3 @@ class _Segment:
 def _kind_group(kind: str) -> str:
     """Phone and WhatsApp numbers match each other: it is the same number."""
     return "phone" if kind in PHONE_LIKE_KINDS else ContactKind(kind).value
-
-
-def _identify_channel(parsed: InboundMessage) -> str:
-    """The channel `identify_customer` matches the sender on (see `processing.identify`)."""
-    return IDENTIFY_CHANNEL.get(parsed.channel) or parsed.address_kind

@@ -128,7 +128,7 @@ def identify(site: Site, parsed: InboundMessage) -> tuple[Customer, bool]:
         if customer is None:
             raise ParseError(f"Customer #{parsed.customer_id} does not exist in this group.")
         return _survivor(customer), False
-    channel = IDENTIFY_CHANNEL.get(parsed.channel) or parsed.address_kind
+    channel = identify_channel(parsed)
     result = identify_customer(
         site.organisation,
         channel=channel,
@@ -137,6 +137,11 @@ def identify(site: Site, parsed: InboundMessage) -> tuple[Customer, bool]:
         region=site.country,
     )
     return result.customer, result.created and not result.ambiguous
+
+
+def identify_channel(parsed: InboundMessage) -> str:
+    """The channel `identify_customer` matches the sender on."""
+    return IDENTIFY_CHANNEL.get(parsed.channel) or parsed.address_kind
 
 
 def _survivor(customer: Customer) -> Customer:
@@ -166,8 +171,8 @@ def thread(
     Returns (case, opened_now). `new_customer`: the customer record was created by this
     message, so they have no case a topic could match."""
     received = raw.received_at
-    department = parsed.department_hint or Department.SERVICE
-    topic = threading.topic_for(parsed.channel, parsed.subject, department)
+    department = department_of(parsed)
+    topic = topic_of(parsed)
     match = threading.match_by_headers(site.organisation_id, parsed)
     if match.case is None and not new_customer:
         match = threading.match_by_topic(
@@ -207,6 +212,15 @@ def thread(
         awaiting_reply_since=received,
     )
     return case, True
+
+
+def department_of(parsed: InboundMessage) -> str:
+    return parsed.department_hint or Department.SERVICE
+
+
+def topic_of(parsed: InboundMessage) -> str:
+    """What a follow-up on the same channel must share to join an open case."""
+    return threading.topic_for(parsed.channel, parsed.subject, department_of(parsed))
 
 
 def _within_reopen_window(case: Case, at: dt.datetime) -> bool:
@@ -323,6 +337,10 @@ def attachment_rows(message: Message, attachments: list[InboundAttachment]) -> l
 # --- automatic traffic --------------------------------------------------------------------
 
 
+def unanswered_automatic_reason(parsed: InboundMessage) -> str:
+    return f"Automatic message ({parsed.auto_reason}); no case it answers."
+
+
 def file_automatic(raw: InboundRaw, parsed: InboundMessage, site: Site | None) -> Outcome:
     """Keep an out-of-office answer or a bounce; file it on the case it answers, if any.
     It is not a customer message: no case is opened or reopened, no clock moves."""
@@ -331,7 +349,7 @@ def file_automatic(raw: InboundRaw, parsed: InboundMessage, site: Site | None) -
     if case is None:
         return Outcome(
             InboundStatus.IGNORED,
-            reason=f"Automatic message ({parsed.auto_reason}); no case it answers.",
+            reason=unanswered_automatic_reason(parsed),
             site=site,
             warnings=parsed.warnings,
         )

@@ -54,7 +54,7 @@ def notify_user(
     channel = channel or (Channel.EMAIL if user.email or not user.phone else Channel.SMS)
     address = user.email if channel == Channel.EMAIL else user.phone
     headers = {"Auto-Submitted": "auto-generated"} if automatic else {}
-    return _enqueue(
+    notification = build_notification(
         channel=channel,
         to_address=address,
         subject=subject,
@@ -67,6 +67,7 @@ def notify_user(
         headers=headers,
         missing_address_is_dead=True,
     )
+    return _save_queued(notification)
 
 
 def send_to_customer(
@@ -91,7 +92,7 @@ def send_to_customer(
     record it for threading. `automatic` messages are marked Auto-Submitted (auto-replied
     when they answer a message, auto-generated otherwise) and never satisfy a reply clock.
     """
-    return _enqueue(
+    notification = build_customer_notification(
         channel=channel,
         to_address=to_address,
         subject=subject,
@@ -99,13 +100,14 @@ def send_to_customer(
         site=site,
         related=related,
         automatic=automatic,
-        dedupe_key=dedupe_key,
-        headers={**_automatic_headers(automatic, in_reply_to), **(headers or {})},
         in_reply_to=in_reply_to,
         references=references,
         html_body=html_body,
-        from_address=from_address or (site.email if site and site.email else ""),
+        dedupe_key=dedupe_key,
+        from_address=from_address,
+        headers=headers,
     )
+    return _save_queued(notification)
 
 
 def _automatic_headers(automatic: bool, in_reply_to: str) -> dict[str, str]:
@@ -152,41 +154,9 @@ def retry_now(
 # --- internals ------------------------------------------------------------------------
 
 
-def _enqueue(
-    *,
-    channel: str,
-    to_address: str,
-    subject: str,
-    body: str,
-    site: Site | None,
-    related: models.Model | None,
-    automatic: bool,
-    dedupe_key: str | None,
-    headers: Mapping[str, str],
-    recipient: User | None = None,
-    in_reply_to: str = "",
-    references: str = "",
-    html_body: str = "",
-    from_address: str = "",
-    missing_address_is_dead: bool = False,
-) -> Notification:
-    notification = build_notification(
-        channel=channel,
-        to_address=to_address,
-        subject=subject,
-        body=body,
-        site=site,
-        related=related,
-        automatic=automatic,
-        dedupe_key=dedupe_key,
-        headers=headers,
-        recipient=recipient,
-        in_reply_to=in_reply_to,
-        references=references,
-        html_body=html_body,
-        from_address=from_address,
-        missing_address_is_dead=missing_address_is_dead,
-    )
+def _save_queued(notification: Notification) -> Notification:
+    """Insert a built row and ask for its delivery; for a dedupe key already used, the
+    row stored first is returned instead and nothing is written."""
     dedupe_key = notification.dedupe_key
     with transaction.atomic():
         if dedupe_key is None:
@@ -218,12 +188,14 @@ def build_customer_notification(
     automatic: bool = False,
     in_reply_to: str = "",
     references: str = "",
+    html_body: str = "",
+    dedupe_key: str | None = None,
     from_address: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Notification:
-    """The unsaved row `send_to_customer` would queue (no dedupe key), validated, for
-    callers that queue many at once (`inbox.batch`): save them, record `queued_event` for
-    each, and `schedule_deliveries` once the transaction commits."""
+    """The validated, unsaved row `send_to_customer` queues. Callers that queue many at
+    once (`inbox.batch`) save them, record `queued_event` for each and
+    `schedule_deliveries` once the transaction commits."""
     return build_notification(
         channel=channel,
         to_address=to_address,
@@ -232,10 +204,11 @@ def build_customer_notification(
         site=site,
         related=related,
         automatic=automatic,
-        dedupe_key=None,
+        dedupe_key=dedupe_key,
         headers={**_automatic_headers(automatic, in_reply_to), **(headers or {})},
         in_reply_to=in_reply_to,
         references=references,
+        html_body=html_body,
         from_address=from_address or (site.email if site and site.email else ""),
     )
 
