@@ -4,14 +4,20 @@ them, with primary keys that are never handed out twice."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
-from posventa.core.bulk import insert_new, insert_rows, reserve_keys, update_rows
+from posventa.cases.models import Case, CaseStatus
+from posventa.clocks.models import Clock
+from posventa.core.bulk import _column_reader, insert_new, insert_rows, reserve_keys, update_rows
 from posventa.core.models import Event, Organisation, Site
 from posventa.customers.models import ContactPoint, Customer
-from posventa.inbox.models import InboundRaw
+from posventa.inbox.actions import ingest
+from posventa.inbox.models import InboundRaw, Message
+from posventa.outbox.models import Notification
+from tests.inbox.factories import email_bytes
 
 RECEIVED = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 
@@ -108,3 +114,58 @@ def test_events_written_without_keys_keep_their_order(group: Organisation) -> No
         ("test.1", {"n": 1}),
         ("test.2", {"n": 2}),
     ]
+
+
+def _as_the_orm_prepares_it(row: Any, field: Any) -> Any:
+    return field.get_db_prep_save(getattr(row, field.attname), connection)
+
+
+def _comparable(value: Any) -> Any:
+    """psycopg wraps bytes and JSON in adapters that compare by identity: their content."""
+    return getattr(value, "obj", value)
+
+
+def test_every_column_the_inbound_path_writes_is_prepared_as_the_orm_prepares_it(
+    madrid: Site,
+) -> None:
+    raw = ingest("email", email_bytes(subject="Ruido al frenar"), source="smtp", site=madrid)
+    assert raw.status == "processed", raw.reason
+    written = [
+        *InboundRaw.objects.all(),
+        *Customer.objects.all(),
+        *ContactPoint.objects.all(),
+        *Case.objects.all(),
+        *Clock.objects.all(),
+        *Message.objects.all(),
+        *Notification.objects.all(),
+        *Event.objects.all(),
+    ]
+    assert {type(row) for row in written} >= {Case, Clock, Message, Event, Notification}
+
+    for row in written:
+        for field in row._meta.concrete_fields:
+            read = _column_reader(field, pre_save=False)
+            prepared, expected = read(row), _as_the_orm_prepares_it(row, field)
+            assert type(prepared) is type(expected), (row, field.name)
+            assert _comparable(prepared) == _comparable(expected), (row, field.name)
+
+
+def test_values_off_the_shortcut_are_prepared_the_orm_way(madrid: Site) -> None:
+    clock = Clock.objects.model(
+        subject_id="7",
+        label=CaseStatus.OPEN,  # a str subclass
+        target_seconds="3600",  # a numeric string
+        target_overridden=1,  # an int for a boolean
+        started_at=RECEIVED.astimezone(dt.timezone(dt.timedelta(hours=-5))),
+    )
+    clock.site_id = ""  # an empty key is stored as NULL
+    meta = Clock._meta
+
+    for name in ["subject_id", "label", "target_seconds", "target_overridden", "started_at"]:
+        field = meta.get_field(name)
+        prepared, expected = (
+            _column_reader(field, pre_save=False)(clock),
+            (_as_the_orm_prepares_it(clock, field)),
+        )
+        assert type(prepared) is type(expected) and prepared == expected, name
+    assert _column_reader(meta.get_field("site"), pre_save=False)(clock) is None
