@@ -658,6 +658,12 @@ class IdentifyResult:
     candidates: list[Customer] = field(default_factory=list)
 
 
+def matching_kinds(kind: str) -> list[str]:
+    """The contact kinds a point of `kind` matches: phone and WhatsApp numbers match each
+    other (it is the same number); an e-mail address matches e-mail addresses."""
+    return [ContactKind.EMAIL] if kind == ContactKind.EMAIL else list(PHONE_LIKE_KINDS)
+
+
 def identify_customer(
     organisation: Organisation,
     *,
@@ -686,7 +692,7 @@ def identify_customer(
         )
     # strict=False: the carrier delivered this number, so it exists (see normalise_phone).
     value = normalise_contact(kind, address, region, field="address", strict=False)
-    match_kinds = [ContactKind.EMAIL] if kind == ContactKind.EMAIL else list(PHONE_LIKE_KINDS)
+    match_kinds = matching_kinds(kind)
 
     # No savepoint of its own inside a caller's transaction: a database error here is
     # never recovered from, it fails the caller's work (inbound processing quarantines).

@@ -137,7 +137,9 @@ def save_raw_row(row: InboundRaw) -> tuple[InboundRaw, bool]:
 def _existing(channel: str, key: str) -> InboundRaw | None:
     if not key:
         return None
-    return InboundRaw.objects.filter(channel=channel, dedupe_key=key).first()
+    # Excluding "" (the unique index's condition) lets SQLite use that index.
+    stored = InboundRaw.objects.filter(channel=channel, dedupe_key=key).exclude(dedupe_key="")
+    return stored.first()
 
 
 def _collision_reason(key: str, existing: InboundRaw) -> str:

@@ -47,6 +47,7 @@ from posventa.core.models import Event, Organisation, Site
 from posventa.customers.actions import (
     build_new_customer,
     customer_created_event,
+    matching_kinds,
     normalise_contact,
     serialise_identifications,
 )
@@ -145,10 +146,15 @@ def _stored_keys(rows: Iterable[InboundRaw]) -> set[tuple[str, str]]:
     keys = {(row.channel, row.dedupe_key) for row in rows if row.dedupe_key}
     if not keys:
         return set()
-    stored = InboundRaw.objects.filter(
-        channel__in={channel for channel, _key in keys},
-        dedupe_key__in={key for _channel, key in keys},
-    ).values_list("channel", "dedupe_key")
+    stored = (
+        InboundRaw.objects.filter(
+            channel__in={channel for channel, _key in keys},
+            dedupe_key__in={key for _channel, key in keys},
+        )
+        .exclude(dedupe_key="")  # the condition of the unique index, so SQLite uses it
+        .order_by()
+        .values_list("channel", "dedupe_key")
+    )
     return set(stored) & keys
 
 
@@ -318,8 +324,8 @@ class _Segment:
         references.discard("")
         case_of_message: dict[tuple[int, str], int] = {}
         if message_ids:
-            rows = Message.objects.filter(
-                organisation_id__in=organisations, message_id__in=message_ids
+            rows = threading.messages_with_ids(
+                message_ids, organisations=organisations
             ).values_list("organisation_id", "message_id", "case_id")
             case_of_message = {(org, value): case_id for org, value, case_id in rows}
         cases = Case.objects.filter(organisation_id__in=organisations)
@@ -338,19 +344,22 @@ class _Segment:
 
     def _read_points(self, readable: list[tuple[InboundRaw, InboundMessage, Site]]) -> set[int]:
         """The contact points matching each sender; returns the customers found."""
-        wanted: dict[int, set[str]] = {}
+        wanted: dict[int, tuple[set[str], set[str]]] = {}  # organisation → (kinds, values)
         for _raw, parsed, site in readable:
             if parsed.auto_submitted or parsed.customer_id is not None:
                 continue
             address = self._address(parsed, site)
             if address is not None:
-                wanted.setdefault(site.organisation_id, set()).add(address[1])
+                kinds, values = wanted.setdefault(site.organisation_id, (set(), set()))
+                kinds.update(matching_kinds(address[0]))
+                values.add(address[1])
         known: set[int] = set()
-        for organisation_id, values in wanted.items():
+        for organisation_id, (kinds, values) in wanted.items():
             serialise_identifications(organisation_id, values)
             points = (
                 ContactPoint.objects.filter(
                     organisation_id=organisation_id,
+                    kind__in=kinds,  # the lookup index is (organisation, kind, value)
                     value__in=values,
                     customer__merged_into__isnull=True,
                 )

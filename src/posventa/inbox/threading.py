@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus
+from posventa.core.models import Organisation
 from posventa.inbox.models import Message
 from posventa.inbox.normalise import InboundMessage
 
@@ -80,15 +82,32 @@ def reference_in(subject: str) -> str:
     return found.group(1) if found else ""
 
 
+def messages_with_ids(
+    message_ids: Iterable[str], *, organisations: Iterable[int] | None
+) -> QuerySet[Message]:
+    """Messages stored with one of these Message-IDs, in these organisations (None: in any).
+
+    Written so the partial index on (organisation, Message-ID) serves it on SQLite too:
+    the empty id is excluded as the index's condition says, and "any organisation" is
+    every organisation's key rather than no condition (which would scan the index)."""
+    if organisations is None:
+        organisations = Organisation.objects.values("pk")  # type: ignore[assignment]
+    return (
+        Message.objects.filter(organisation_id__in=organisations, message_id__in=message_ids)
+        .exclude(message_id="")
+        .order_by()
+    )
+
+
 def match_by_headers(organisation_id: int | None, parsed: InboundMessage) -> ThreadMatch:
     """Steps 1 and 2. `organisation_id` None searches every organisation (site unknown)."""
     candidates = [(parsed.in_reply_to, "in_reply_to")] if parsed.in_reply_to else []
     candidates += [(ref, "references") for ref in reversed(parsed.references)]
     if candidates:
         ids = [value for value, _ in candidates]
-        rows = Message.objects.filter(message_id__in=ids)
-        if organisation_id is not None:
-            rows = rows.filter(organisation_id=organisation_id)
+        rows = messages_with_ids(
+            ids, organisations=None if organisation_id is None else [organisation_id]
+        )
         case_by_id = {
             message_id: case_id for message_id, case_id in rows.values_list("message_id", "case_id")
         }
