@@ -7,6 +7,8 @@ Names and addresses are invented.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from posventa.inbox import normalise
 from posventa.inbox.normalise import InboundMessage, ParseError
@@ -328,3 +330,33 @@ def test_a_delivery_report_is_automatic() -> None:
 def test_an_automatic_message_without_a_sender_is_no_parse_error() -> None:
     message = parse(email(b"From: <>", TO, b"Auto-Submitted: auto-generated"))
     assert (message.from_address, message.auto_submitted) == ("", True)
+
+
+def _message_id_from_whole_message(raw: bytes) -> str:
+    headers = normalise.EMAIL_PARSER.parsebytes(raw, headersonly=True)
+    return normalise._first_message_id(str(headers.get("Message-ID") or ""))
+
+
+LINE_ENDS = st.sampled_from([b"\r\n", b"\n", b"\r"])
+HEADER_LINES = st.sampled_from(
+    [
+        b"Subject: hola",
+        b"Message-ID: <uno@example.net>",
+        b"Message-ID:\r\n <plegado@example.net>",
+        b"From: a@example.net",
+        b"X-Rara sin dos puntos",
+        b"Message-ID: <segundo@example.net>",
+        b" continuaci\xc3\xb3n",
+        b"",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=st.lists(st.tuples(HEADER_LINES, LINE_ENDS), max_size=12))
+def test_the_message_id_read_from_the_header_block_is_the_whole_messages(
+    lines: list[tuple[bytes, bytes]],
+) -> None:
+    raw = b"".join(line + end for line, end in lines) + b"Message-ID: <cuerpo@example.net>\r\n"
+
+    assert normalise.email_message_id(raw) == _message_id_from_whole_message(raw)

@@ -74,6 +74,10 @@ STAFF_SETTABLE_STATUSES = (
 WAITING_CUSTOMER_REASON = "waiting_customer"
 NOT_REQUESTED_CHANNEL = "not_requested_channel"
 DEFAULT_REOPEN_DAYS = 14
+# Read once, in their order (error messages list them): `.values` builds a new list each time.
+REPLY_CHANNELS = ReplyChannel.values
+DEPARTMENTS = Department.values
+DIRECTIONS = Direction.values
 DEFAULT_ACK_QUIET_SECONDS = 600
 DEFAULT_CHAT_BURST_SECONDS = 120
 BURST_CHANNELS = frozenset({"portal_chat", "sms", "whatsapp"})
@@ -232,10 +236,10 @@ def build_case(
     """The validated, unsaved case `open_case` inserts, without its reference yet (see
     `next_references`). Callers opening many at once (`inbox.batch`) insert them, start
     `new_case_clock_plan` and record `case_opened_event` for each."""
-    _validate_choice("channel", channel, ReplyChannel.values)
-    _validate_choice("department", department, Department.values)
+    _validate_choice("channel", channel, REPLY_CHANNELS)
+    _validate_choice("department", department, DEPARTMENTS)
     requested_reply_channel = requested_reply_channel or channel
-    _validate_choice("requested_reply_channel", requested_reply_channel, ReplyChannel.values)
+    _validate_choice("requested_reply_channel", requested_reply_channel, REPLY_CHANNELS)
     if customer.organisation_id != site.organisation_id:
         raise ValidationError({"customer": _("The customer belongs to another organisation.")})
     if owner is not None:
@@ -513,7 +517,7 @@ def reply(
     if case.status == CaseStatus.CLOSED:
         raise ValidationError({"status": _("The case is closed; a new contact opens a new case.")})
     channel = channel or case.requested_reply_channel
-    _validate_choice("channel", channel, ReplyChannel.values)
+    _validate_choice("channel", channel, REPLY_CHANNELS)
     if channel == ReplyChannel.PHONE:
         raise ValidationError({"channel": _("A phone answer is recorded with “log call”.")})
     if channel == ReplyChannel.WEB_FORM:
@@ -581,7 +585,7 @@ def log_call(
 ) -> Message:
     """Record a phone conversation with the customer. When the customer asked to be
     called, this is the reply that satisfies INFO-WEB; it always acknowledges."""
-    _validate_choice("direction", direction, Direction.values)
+    _validate_choice("direction", direction, DIRECTIONS)
     if not summary.strip():
         raise ValidationError({"summary": _("Say what was agreed on the call.")})
     _validate_owner(author, case.site, field="author")
@@ -950,7 +954,7 @@ def transfer_case(
     if to_owner is None and to_team is None and not to_department:
         raise ValidationError({"to_owner": _("Choose who or where the case goes to.")})
     if to_department:
-        _validate_choice("to_department", to_department, Department.values)
+        _validate_choice("to_department", to_department, DEPARTMENTS)
     if to_owner is not None:
         _validate_owner(to_owner, case.site, field="to_owner")
     if to_team is not None and to_team.site_id != case.site_id:

@@ -38,6 +38,9 @@ DEFAULT_INLINE_BYTES = 256 * 1024
 DEDUPE_KEY_MAX = 255
 FINAL_STATUSES = (InboundStatus.PROCESSED, InboundStatus.IGNORED)
 COLLISION_REASON = "Message-ID collision"
+# Read once: a Choices' `.values` builds a new list on every access.
+INBOUND_CHANNELS = frozenset(InboundChannel.values)
+INBOUND_SOURCES = frozenset(InboundSource.values)
 
 
 def inline_limit() -> int:
@@ -80,9 +83,9 @@ def new_raw_row(
 ) -> InboundRaw:
     """The unsaved raw row for what an adapter received (a large payload already written
     to its file). Refuses an unknown channel or source, or a payload that is not bytes."""
-    if channel not in InboundChannel.values:
+    if channel not in INBOUND_CHANNELS:
         raise ValidationError({"channel": _("Unknown channel %(channel)r.") % {"channel": channel}})
-    if source not in InboundSource.values:
+    if source not in INBOUND_SOURCES:
         raise ValidationError({"source": _("Unknown source %(source)r.") % {"source": source}})
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise ValidationError({"raw": _("The raw payload must be bytes.")})

@@ -712,10 +712,24 @@ PARSERS = {
 }
 
 
+# The first empty line: a line end straight after another (atomic groups, so the "\r" of
+# a "\r\n" is never taken for a line end of its own).
+HEADER_END_RE = re.compile(rb"(?>\r\n|\n|\r)(?>\r\n|\n|\r)")
+
+
+def header_block(raw: bytes) -> bytes:
+    """The bytes up to and including the first empty line: all the parser reads as headers
+    (it stops there, or earlier at a line that is not a header). Without an empty line, all
+    of it. Parsing headers only still walks every line of the body, which for a message
+    with attachments costs more than its headers."""
+    end = HEADER_END_RE.search(raw)
+    return raw if end is None else raw[: end.end()]
+
+
 def email_message_id(raw: bytes) -> str:
     """The Message-ID of raw e-mail bytes, reading headers only (cheap, never raises)."""
     try:
-        headers = EMAIL_PARSER.parsebytes(raw, headersonly=True)
+        headers = EMAIL_PARSER.parsebytes(header_block(raw), headersonly=True)
         return _first_message_id(str(headers.get("Message-ID") or ""))
     except Exception:
         return ""

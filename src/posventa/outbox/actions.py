@@ -32,6 +32,7 @@ SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 300
 DEDUPE_KEY_MAX_LENGTH = Notification._meta.get_field("dedupe_key").max_length or 200
 # Set only through the dedicated arguments, so threading cannot be broken by accident.
 THREADING_HEADERS = {"message-id", "in-reply-to", "references"}
+CHANNELS = Channel.values  # read once: `.values` builds a new list each time
 
 
 def notify_user(
@@ -346,10 +347,10 @@ def _validate(
 ) -> None:
     """Collect every problem at once, each under the name of the argument at fault."""
     errors: dict[str, str] = {}
-    if channel not in Channel.values:
+    if channel not in CHANNELS:
         errors["channel"] = _("Unknown channel %(channel)r; use one of %(choices)s.") % {
             "channel": channel,
-            "choices": ", ".join(Channel.values),
+            "choices": ", ".join(CHANNELS),
         }
     if len(subject) > SUBJECT_MAX_LENGTH:
         errors["subject"] = _("The subject is longer than %(max)d characters.") % {
