@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from posventa.cases.models import Case, CaseStatus
 from posventa.clocks.models import Clock
@@ -144,7 +144,7 @@ def test_every_column_the_inbound_path_writes_is_prepared_as_the_orm_prepares_it
 
     for row in written:
         for field in row._meta.concrete_fields:
-            read = _column_reader(field, pre_save=False)
+            read = _column_reader(field, connections[DEFAULT_DB_ALIAS], pre_save=False)
             prepared, expected = read(row), _as_the_orm_prepares_it(row, field)
             assert type(prepared) is type(expected), (row, field.name)
             assert _comparable(prepared) == _comparable(expected), (row, field.name)
@@ -164,8 +164,11 @@ def test_values_off_the_shortcut_are_prepared_the_orm_way(madrid: Site) -> None:
     for name in ["subject_id", "label", "target_seconds", "target_overridden", "started_at"]:
         field = meta.get_field(name)
         prepared, expected = (
-            _column_reader(field, pre_save=False)(clock),
+            _column_reader(field, connections[DEFAULT_DB_ALIAS], pre_save=False)(clock),
             (_as_the_orm_prepares_it(clock, field)),
         )
         assert type(prepared) is type(expected) and prepared == expected, name
-    assert _column_reader(meta.get_field("site"), pre_save=False)(clock) is None
+    assert (
+        _column_reader(meta.get_field("site"), connections[DEFAULT_DB_ALIAS], pre_save=False)(clock)
+        is None
+    )

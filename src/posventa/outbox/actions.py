@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from email.utils import make_msgid, parseaddr
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import phonenumbers
@@ -372,7 +372,7 @@ def _validate(
             errors[name] = _("Line breaks are not allowed in a header.")
     if from_address and channel == Channel.EMAIL:
         try:
-            validate_email(parseaddr(from_address)[1])
+            validate_email(_address_of(from_address))
         except ValidationError:
             errors["from_address"] = _("%(value)r is not a valid e-mail address.") % {
                 "value": from_address
@@ -423,10 +423,17 @@ def _normalise_phone(number: str, site: Site | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=1024)
+def _address_of(mailbox: str) -> str:
+    """The address of "Name <address>". Cached: a site sends everything from one mailbox,
+    and the stdlib's parser is slow enough to show in a chunk of acknowledgements."""
+    return parseaddr(mailbox)[1]
+
+
 def _message_id_domain(from_address: str) -> str:
     """The sender's domain, so our Message-IDs are ours and recognisable in replies."""
     for candidate in (from_address, settings.DEFAULT_FROM_EMAIL):
-        domain = parseaddr(candidate or "")[1].rpartition("@")[2].strip()
+        domain = _address_of(candidate or "").rpartition("@")[2].strip()
         if domain:
             return domain
     return "posventa.invalid"
