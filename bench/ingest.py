@@ -9,7 +9,10 @@ INFO-COMPLETE clocks and timeline events, and acknowledged through the outbox. R
 SQLite (a temporary file database, migrated here) and then on PostgreSQL (DATABASE_URL,
 or postgres://postgres@127.0.0.1:5432/posventa_bench_ingest, dropped and re-created).
 
-    python bench/ingest.py [--quick] [--sqlite-only] [--profile]
+    python bench/ingest.py [--quick] [--sqlite-only] [--profile] [--preload N]
+
+`--preload N` first ingests N messages from other customers (not timed), so the figures
+show the lookups on a database in use rather than an empty one.
 
 The message mix, drawn with a fixed seed: 60 % first messages from new customers, 25 %
 follow-ups by known customers on the same topic (threaded, recorded as chases), 10 %
@@ -168,7 +171,38 @@ def _bench_site(slug: str = "bench") -> Any:
     )
 
 
-def child(backend: str, count: int, profile: bool) -> dict[str, Any]:
+def _preloaded_messages(count: int) -> list[bytes]:
+    """`count` messages from other customers (the same mix), already in the database
+    before the measured run, so it shows what the lookups cost on a database in use."""
+    messages, _mix = generate_messages(count, seed=SEED + 1)
+    renamed = [
+        raw.replace(b"<bench-", b"<old-").replace(b"cliente", b"antiguo") for raw in messages
+    ]
+    # References point at the preloaded cases, which are opened first.
+    return _resolve_references(renamed, _year(), offset=0)
+
+
+def _new_cases_in(preload: int) -> int:
+    if not preload:
+        return 0
+    return generate_messages(preload, seed=SEED + 1)[1]["new"]
+
+
+def _year() -> int:
+    from django.utils import timezone
+
+    return timezone.now().year
+
+
+def _preload(site: Any, count: int) -> float:
+    if not count:
+        return 0.0
+    started = time.perf_counter()
+    run_posventa(_preloaded_messages(count), site)
+    return time.perf_counter() - started
+
+
+def child(backend: str, count: int, profile: bool, preload: int = 0) -> dict[str, Any]:
     """Runs inside the child process whose environment selects the database."""
     import django
 
@@ -179,10 +213,12 @@ def child(backend: str, count: int, profile: bool) -> dict[str, Any]:
 
     call_command("migrate", verbosity=0)
     site = _bench_site()
+    preload_seconds = _preload(site, preload)
     warmup = [_email(10_000_000 + i, "Calentamiento", 10_000_000 + i) for i in range(20)]
     run_posventa(warmup, site)
     messages, mix = generate_messages(count)
-    messages = _resolve_references(messages, timezone.now().year, offset=len(warmup))
+    offset = len(warmup) + _new_cases_in(preload)
+    messages = _resolve_references(messages, timezone.now().year, offset=offset)
 
     executed = [0]
 
@@ -213,6 +249,8 @@ def child(backend: str, count: int, profile: bool) -> dict[str, Any]:
         "backend": backend,
         "vendor": connection.vendor,
         "messages": count,
+        "preloaded_messages": preload,
+        "preload_seconds": round(preload_seconds, 1),
         "messages_per_second": round(rate, 1),
         "queries_per_message": round(executed[0] / count, 1),
         "mix": mix,
@@ -242,7 +280,9 @@ def _recreate_postgres(url: str) -> None:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def _run_child(backend: str, url: str, count: int, profile: bool, data_dir: str) -> dict[str, Any]:
+def _run_child(
+    backend: str, url: str, count: int, profile: bool, data_dir: str, preload: int = 0
+) -> dict[str, Any]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "posventa.settings",
@@ -252,6 +292,7 @@ def _run_child(backend: str, url: str, count: int, profile: bool, data_dir: str)
         "PYTHONPATH": str(ROOT / "src"),
     }
     command = [sys.executable, __file__, "--child", backend, "--count", str(count)]
+    command += ["--preload", str(preload)]
     if profile:
         command.append("--profile")
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -269,23 +310,33 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile to stderr")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help="messages per backend")
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="messages ingested (not timed) before the measured run, e.g. 50000",
+    )
     args = parser.parse_args()
     count = args.count or (300 if args.quick else 3000)
 
     if args.child:
-        print(json.dumps(child(args.child, count, args.profile)))
+        print(json.dumps(child(args.child, count, args.profile, args.preload)))
         return
 
     results = []
     with tempfile.TemporaryDirectory(prefix="posventa-bench-") as data_dir:
         sqlite_url = f"sqlite:///{Path(data_dir) / 'bench.sqlite3'}"
-        results.append(_run_child("sqlite", sqlite_url, count, args.profile, data_dir))
+        results.append(
+            _run_child("sqlite", sqlite_url, count, args.profile, data_dir, args.preload)
+        )
         if not args.sqlite_only:
             pg_url = os.environ.get("DATABASE_URL", "")
             pg_url = pg_url if pg_url.startswith("postgres") else DEFAULT_PG_URL
             try:
                 _recreate_postgres(pg_url)
-                results.append(_run_child("postgresql", pg_url, count, args.profile, data_dir))
+                results.append(
+                    _run_child("postgresql", pg_url, count, args.profile, data_dir, args.preload)
+                )
             except Exception as error:  # no server: report it, keep the SQLite figures
                 results.append({"backend": "postgresql", "error": str(error)})
     for result in results:
@@ -297,7 +348,8 @@ def main() -> None:
                 f"fetches of {IMAP_FETCH}, {result['one_by_one_messages_per_second']:.1f} one "
                 f"by one  {result['queries_per_message']:5.1f} queries/msg  "
                 f"({result['messages']} messages, {result['cases']} cases, "
-                f"{result['clocks']} clocks, statuses {result['raw_statuses']})"
+                f"{result['clocks']} clocks, statuses {result['raw_statuses']}, "
+                f"{result['preloaded_messages']} preloaded in {result['preload_seconds']} s)"
             )
     sqlite = next((r for r in results if r.get("backend") == "sqlite"), {})
     summary = {
