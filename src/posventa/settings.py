@@ -183,6 +183,11 @@ LOGGING = {
     },
 }
 
+# Parse-ahead (inbox/parse_ahead.py): processes parsing a fetch's e-mail on another core;
+# 0 turns it off. Unset: one when this process may use two cores or more.
+if os.environ.get("POSVENTA_PARSE_PROCESSES"):
+    POSVENTA_PARSE_PROCESSES = int(os.environ["POSVENTA_PARSE_PROCESSES"])
+
 # Safety nets run by every sweeper loop (see clocks.sweeper.Housekeeping).
 POSVENTA_HOUSEKEEPING_SECONDS = int(os.environ.get("POSVENTA_HOUSEKEEPING_SECONDS", "30"))
 POSVENTA_HOUSEKEEPING_JOBS = [

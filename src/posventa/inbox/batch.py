@@ -58,10 +58,11 @@ from posventa.customers.models import (
     ContactPoint,
     Customer,
 )
-from posventa.inbox import normalise, threading
+from posventa.inbox import normalise, parse_ahead, threading
 from posventa.inbox.actions import new_raw_row, process_inbound, save_raw_row
 from posventa.inbox.models import InboundRaw, InboundStatus, Message
 from posventa.inbox.normalise import InboundMessage, ParseError
+from posventa.inbox.parse_ahead import ParseAhead
 from posventa.inbox.processing import (
     attachment_rows,
     build_message,
@@ -102,8 +103,10 @@ def ingest_many(items: Sequence[InboundItem]) -> list[InboundRaw]:
     rows in the order of `items`, with their final status (a redelivery returns the row
     stored the first time). An unknown channel or source, or a payload that is not bytes,
     is refused before anything is stored."""
-    rows = store_many(items)
-    process_many(rows)
+    with parse_ahead.start(items) as ahead:  # another core parses while we store
+        rows = store_many(items)
+        ahead.match(rows)
+        process_many(rows, ahead)
     fresh = InboundRaw.objects.in_bulk([row.pk for row in rows])
     return [fresh[row.pk] for row in rows]
 
@@ -158,9 +161,10 @@ def _stored_keys(rows: Iterable[InboundRaw]) -> set[tuple[str, str]]:
     return set(stored) & keys
 
 
-def process_many(rows: Sequence[InboundRaw]) -> None:
+def process_many(rows: Sequence[InboundRaw], ahead: ParseAhead | None = None) -> None:
     """Process stored rows in order, a chunk per transaction. Rows that are not pending
-    (processed, ignored, quarantined, or taken by another worker) are left alone."""
+    (processed, ignored, quarantined, or taken by another worker) are left alone. `ahead`
+    holds what was parsed while the rows were stored (`ingest_many`)."""
     pending: list[InboundRaw] = []
     seen: set[int] = set()
     for row in rows:
@@ -172,7 +176,7 @@ def process_many(rows: Sequence[InboundRaw]) -> None:
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
         try:
-            _process_chunk(chunk)
+            _process_chunk(chunk, ahead)
         except Exception:
             logger.exception(
                 "An inbound chunk failed; processing its %d rows one by one", len(chunk)
@@ -185,12 +189,14 @@ def process_many(rows: Sequence[InboundRaw]) -> None:
                 process_inbound(row)  # in arrival order: a reply after what it answers
 
 
-def _process_chunk(chunk: list[InboundRaw]) -> None:
+def _process_chunk(chunk: list[InboundRaw], ahead: ParseAhead | None = None) -> None:
     notification_ids: list[int] = []
     with transaction.atomic(), deferred_events():
         rows = _claim(chunk)
         position = 0
-        parsed: dict[int, InboundMessage | ParseError] = {}
+        parsed: dict[int, InboundMessage | ParseError] = (
+            ahead.parsed(rows) if ahead is not None else {}
+        )
         while position < len(rows):
             segment = _Segment(rows[position:], parsed)
             planned = segment.plan()
