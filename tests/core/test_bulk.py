@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from posventa.cases.models import Case, CaseStatus
 from posventa.clocks.models import Clock
-from posventa.core.bulk import _column_reader, insert_new, insert_rows, reserve_keys, update_rows
+from posventa.core.bulk import RowPreparer, insert_new, insert_rows, reserve_keys, update_rows
 from posventa.core.models import Event, Organisation, Site
 from posventa.customers.models import ContactPoint, Customer
 from posventa.inbox.actions import ingest
@@ -120,6 +120,10 @@ def _as_the_orm_prepares_it(row: Any, field: Any) -> Any:
     return field.get_db_prep_save(getattr(row, field.attname), connection)
 
 
+def _prepared(row: Any, columns: list[Any]) -> list[Any]:
+    return RowPreparer(columns, connections[DEFAULT_DB_ALIAS], pre_save=False)(row)
+
+
 def _comparable(value: Any) -> Any:
     """psycopg wraps bytes and JSON in adapters that compare by identity: their content."""
     return getattr(value, "obj", value)
@@ -143,11 +147,12 @@ def test_every_column_the_inbound_path_writes_is_prepared_as_the_orm_prepares_it
     assert {type(row) for row in written} >= {Case, Clock, Message, Event, Notification}
 
     for row in written:
-        for field in row._meta.concrete_fields:
-            read = _column_reader(field, connections[DEFAULT_DB_ALIAS], pre_save=False)
-            prepared, expected = read(row), _as_the_orm_prepares_it(row, field)
-            assert type(prepared) is type(expected), (row, field.name)
-            assert _comparable(prepared) == _comparable(expected), (row, field.name)
+        columns = list(row._meta.concrete_fields)
+        prepared = _prepared(row, columns)
+        for field, value in zip(columns, prepared, strict=True):
+            expected = _as_the_orm_prepares_it(row, field)
+            assert type(value) is type(expected), (row, field.name)
+            assert _comparable(value) == _comparable(expected), (row, field.name)
 
 
 def test_values_off_the_shortcut_are_prepared_the_orm_way(madrid: Site) -> None:
@@ -161,14 +166,11 @@ def test_values_off_the_shortcut_are_prepared_the_orm_way(madrid: Site) -> None:
     clock.site_id = ""  # an empty key is stored as NULL
     meta = Clock._meta
 
-    for name in ["subject_id", "label", "target_seconds", "target_overridden", "started_at"]:
-        field = meta.get_field(name)
-        prepared, expected = (
-            _column_reader(field, connections[DEFAULT_DB_ALIAS], pre_save=False)(clock),
-            (_as_the_orm_prepares_it(clock, field)),
-        )
-        assert type(prepared) is type(expected) and prepared == expected, name
-    assert (
-        _column_reader(meta.get_field("site"), connections[DEFAULT_DB_ALIAS], pre_save=False)(clock)
-        is None
-    )
+    columns = [
+        meta.get_field(name)
+        for name in ["subject_id", "label", "target_seconds", "target_overridden", "started_at"]
+    ]
+    for field, value in zip(columns, _prepared(clock, columns), strict=True):
+        expected = _as_the_orm_prepares_it(clock, field)
+        assert type(value) is type(expected) and value == expected, field.name
+    assert _prepared(clock, [meta.get_field("site")]) == [None]

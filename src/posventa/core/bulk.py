@@ -12,7 +12,7 @@ as the ORM stores them. New rows get their primary keys reserved up front
 
 Preparing values the ORM's way costs a few microseconds per field (`to_python`, checks,
 the backend's adapter), which, over the two dozen columns of a clock row and thousands of
-rows, costs more than the INSERTs themselves. `_column_reader` therefore takes a shortcut
+rows, costs more than the INSERTs themselves. `RowPreparer` therefore takes a shortcut
 where it gives the same value: for Django's own plain field classes (exactly those classes,
 never a subclass that may prepare values its own way), a value that already has the
 column's Python type (`str` for text, `int` for an integer or a key to an integer key,
@@ -29,14 +29,14 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.options import Options
 
 Field = models.Field[Any, Any]
-ColumnReader = Callable[[models.Model], Any]
 
 
 # Exactly these classes (never a subclass): a value of the given type needs no preparing
-# but the backend's own adapter, which `_column_reader` still applies.
+# but the backend's own adapter, which `RowPreparer` still applies.
 _TEXT_FIELDS = {models.CharField, models.TextField, models.SlugField, models.EmailField}
 _AUTO_FIELDS = {models.AutoField, models.BigAutoField, models.SmallAutoField}
 _INTEGER_FIELDS = {
@@ -60,8 +60,8 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    readers = [_column_reader(field, _database(), pre_save=False) for field in columns]
-    params = [[read(row) for read in readers] + [row.pk] for row in rows]
+    prepare = RowPreparer(columns, _database(), pre_save=False)
+    params = [[*prepare(row), row.pk] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -136,8 +136,8 @@ def _insert(rows: Sequence[models.Model], columns: list[models.Field[object, obj
     names = ", ".join(quote(field.column) for field in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"
-    readers = [_column_reader(field, _database(), pre_save=True) for field in columns]
-    params = [[read(row) for read in readers] for row in rows]
+    prepare = RowPreparer(columns, _database(), pre_save=True)
+    params = [prepare(row) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -148,67 +148,112 @@ def _database() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _column_reader(field: Field, database: BaseDatabaseWrapper, *, pre_save: bool) -> ColumnReader:
-    """A function giving a row's database value for `field`: `get_db_prep_save` of the
-    value (`pre_save(add=True)`'s when `pre_save`), by the shortcut described above where
-    it applies."""
-    current = _value_getter(field, pre_save=pre_save)
-    prepare = field.get_db_prep_save
-    shortcut = _shortcut(field, database)
-    if shortcut is None:
-        return lambda row: prepare(current(row), database)
-    kind, adapt = shortcut
+class RowPreparer:
+    """Gives a row's database values for `columns`: `get_db_prep_save` of each value
+    (after `pre_save(add=True)` when `pre_save`), by the shortcut described above where it
+    applies. Built once per statement; the values of a row are read in one
+    `attrgetter` call and checked column by column in one loop, because a function call
+    per value is what this module exists to avoid."""
 
-    def read(row: models.Model) -> Any:
-        value = current(row)
-        if value is None:
-            return None
-        if type(value) is not kind or (kind is dt.datetime and _is_naive(value)):
-            return prepare(value, database)  # the ORM's way, warnings and all
-        return adapt(value)
+    def __init__(
+        self, columns: Sequence[Field], database: BaseDatabaseWrapper, *, pre_save: bool
+    ) -> None:
+        self.database = database
+        self.pre_savers = [field.pre_save for field in columns if pre_save and _fills(field)]
+        names = [field.attname for field in columns]
+        self.read = _attributes_getter(names)
+        # (position, type, adapter or None when the value is stored as it is, ORM's way)
+        self.shortcuts: list[tuple[int, type, Callable[[Any], Any] | None, Preparer]] = []
+        self.moments: list[tuple[int, Callable[[Any], Any], Preparer]] = []  # aware datetimes
+        self.orm_way: list[tuple[int, Preparer]] = []
+        for position, field in enumerate(columns):
+            prepare = field.get_db_prep_save
+            shortcut = _shortcut(field, database)
+            if type(field) is models.DateTimeField:
+                self.moments.append((position, database.ops.adapt_datetimefield_value, prepare))
+            elif shortcut is None:
+                self.orm_way.append((position, prepare))
+            else:
+                kind, adapt = shortcut
+                self.shortcuts.append((position, kind, adapt, prepare))
 
-    return read
+    def __call__(self, row: models.Model) -> list[Any]:
+        for pre_save in self.pre_savers:
+            pre_save(row, True)  # sets the attribute (auto_now and the like)
+        values = self.read(row)
+        database = self.database
+        for position, prepare in self.orm_way:
+            values[position] = prepare(values[position], database)
+        for position, kind, adapt, prepare in self.shortcuts:
+            value = values[position]
+            if value is None:
+                continue
+            if type(value) is not kind:
+                values[position] = prepare(value, database)  # the ORM's way
+            elif adapt is not None:
+                values[position] = adapt(value)
+        for position, adapt_moment, prepare in self.moments:
+            moment = values[position]
+            if moment is None:
+                continue
+            if type(moment) is dt.datetime and moment.tzinfo is not None:
+                values[position] = adapt_moment(moment)
+            else:
+                values[position] = prepare(moment, database)  # naive: the ORM warns
+        return values
+
+
+Preparer = Callable[[Any, BaseDatabaseWrapper], Any]
+
+
+def _attributes_getter(names: list[str]) -> Callable[[models.Model], list[Any]]:
+    if len(names) == 1:
+        (name,) = names
+        return lambda row: [getattr(row, name)]
+    many = operator.attrgetter(*names)
+    return lambda row: list(many(row))
+
+
+def _fills(field: Field) -> bool:
+    """Whether `pre_save(add=True)` may give something other than the attribute."""
+    if type(field).pre_save is models.Field.pre_save:
+        return False
+    if type(field).pre_save is models.DateField.pre_save:  # fills auto_now(_add) only
+        return bool(field.auto_now or field.auto_now_add)  # type: ignore[attr-defined]
+    return True
 
 
 def _shortcut(
     field: Field, database: BaseDatabaseWrapper
-) -> tuple[type, Callable[[Any], Any]] | None:
-    """(the Python type, the backend adapter) that prepare `field`'s values of that type
-    exactly as `get_db_prep_save` does; None where there is no such shortcut."""
+) -> tuple[type, Callable[[Any], Any] | None] | None:
+    """(the Python type, the backend adapter, None where it would return the value as
+    it is) that prepare `field`'s values of that type exactly as `get_db_prep_save`
+    does; None where there is no such shortcut."""
     ops = database.ops
     field_class = type(field)
     if field_class in _KEY_FIELDS:
         # A key is prepared by the key it points at; "" would be stored as NULL.
         target = field.target_field  # type: ignore[attr-defined]
-        return (int, ops.validate_autopk_value) if type(target) in _AUTO_FIELDS else None
+        return (int, _auto_key_adapter(ops)) if type(target) in _AUTO_FIELDS else None
     if field_class in _TEXT_FIELDS:
-        return str, _unchanged
+        return str, None
     if field_class is models.BooleanField:
-        return bool, _unchanged
+        return bool, None
     if field_class in _AUTO_FIELDS:
-        return int, ops.validate_autopk_value
+        return int, _auto_key_adapter(ops)
     if field_class in _INTEGER_FIELDS:
-        internal_type = field.get_internal_type()
-        return int, lambda value: ops.adapt_integerfield_value(value, internal_type)
-    if field_class is models.DateTimeField:
-        return dt.datetime, ops.adapt_datetimefield_value  # aware ones only, see `read`
-    return None
+        if _overrides(ops, "adapt_integerfield_value"):  # PostgreSQL: typed integers
+            internal_type = field.get_internal_type()
+            return int, lambda value: ops.adapt_integerfield_value(value, internal_type)
+        return int, None
+    return None  # (an aware datetime only needs the backend's adapter: see RowPreparer)
 
 
-def _unchanged(value: Any) -> Any:
-    return value
+def _auto_key_adapter(ops: BaseDatabaseOperations) -> Callable[[Any], Any] | None:
+    return ops.validate_autopk_value if _overrides(ops, "validate_autopk_value") else None
 
 
-def _is_naive(moment: Any) -> bool:
-    return moment.tzinfo is None
-
-
-def _value_getter(field: Field, *, pre_save: bool) -> ColumnReader:
-    """`field.pre_save(row, add=True)`, or just the attribute where that is all it does."""
-    plain_attribute = not pre_save or type(field).pre_save is models.Field.pre_save
-    date_pre_save = type(field).pre_save is models.DateField.pre_save
-    if date_pre_save and not (field.auto_now or field.auto_now_add):  # type: ignore[attr-defined]
-        plain_attribute = True  # DateField.pre_save only fills auto_now(_add) columns
-    if plain_attribute:
-        return operator.attrgetter(field.attname)
-    return lambda row: field.pre_save(row, add=True)
+def _overrides(ops: BaseDatabaseOperations, name: str) -> bool:
+    """Whether the backend adapts values its own way (the base class returns them as they
+    are)."""
+    return getattr(type(ops), name) is not getattr(BaseDatabaseOperations, name)

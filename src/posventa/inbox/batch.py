@@ -107,7 +107,8 @@ def ingest_many(items: Sequence[InboundItem]) -> list[InboundRaw]:
         rows = store_many(items)
         ahead.match(rows)
         process_many(rows, ahead)
-    fresh = InboundRaw.objects.in_bulk([row.pk for row in rows])
+    # Their final status; not their payloads again (read on access, if ever).
+    fresh = InboundRaw.objects.defer("raw").in_bulk([row.pk for row in rows])
     return [fresh[row.pk] for row in rows]
 
 
