@@ -144,18 +144,21 @@ class _Claims:
             return int(serial)
 
     def take_front(self, serial: int) -> int | None:
-        with self._locked():
-            front, back = self.counters[1], self.counters[2]
-            if self.counters[0] != serial or front >= back:
-                return None
-            self.counters[1] = front + 1
-            return int(front)
+        return self._take(serial, from_front=True)
 
     def take_back(self, serial: int) -> int | None:
+        return self._take(serial, from_front=False)
+
+    def _take(self, serial: int, *, from_front: bool) -> int | None:
+        """The next slice nobody has taken, from one end; None once the two sides met (or
+        the fetch was retired)."""
         with self._locked():
             front, back = self.counters[1], self.counters[2]
             if self.counters[0] != serial or front >= back:
                 return None
+            if from_front:
+                self.counters[1] = front + 1
+                return int(front)
             self.counters[2] = back - 1
             return int(back - 1)
 
