@@ -171,35 +171,21 @@ def _bench_site(slug: str = "bench") -> Any:
     )
 
 
-def _preloaded_messages(count: int) -> list[bytes]:
-    """`count` messages from other customers (the same mix), already in the database
-    before the measured run, so it shows what the lookups cost on a database in use."""
-    messages, _mix = generate_messages(count, seed=SEED + 1)
+def _preload(site: Any, count: int, year: int) -> tuple[float, int]:
+    """Ingest `count` messages from other customers (the same mix) before the measured
+    run, so it shows what the lookups cost on a database in use. Returns the seconds it
+    took and how many cases it opened (the measured run's references come after them)."""
+    if not count:
+        return 0.0, 0
+    messages, mix = generate_messages(count, seed=SEED + 1)
     renamed = [
         raw.replace(b"<bench-", b"<old-").replace(b"cliente", b"antiguo") for raw in messages
     ]
     # References point at the preloaded cases, which are opened first.
-    return _resolve_references(renamed, _year(), offset=0)
-
-
-def _new_cases_in(preload: int) -> int:
-    if not preload:
-        return 0
-    return generate_messages(preload, seed=SEED + 1)[1]["new"]
-
-
-def _year() -> int:
-    from django.utils import timezone
-
-    return timezone.now().year
-
-
-def _preload(site: Any, count: int) -> float:
-    if not count:
-        return 0.0
+    preloaded = _resolve_references(renamed, year, offset=0)
     started = time.perf_counter()
-    run_posventa(_preloaded_messages(count), site)
-    return time.perf_counter() - started
+    run_posventa(preloaded, site)
+    return time.perf_counter() - started, mix["new"]
 
 
 def child(backend: str, count: int, profile: bool, preload: int = 0) -> dict[str, Any]:
@@ -213,12 +199,12 @@ def child(backend: str, count: int, profile: bool, preload: int = 0) -> dict[str
 
     call_command("migrate", verbosity=0)
     site = _bench_site()
-    preload_seconds = _preload(site, preload)
+    year = timezone.now().year
+    preload_seconds, preloaded_cases = _preload(site, preload, year)
     warmup = [_email(10_000_000 + i, "Calentamiento", 10_000_000 + i) for i in range(20)]
     run_posventa(warmup, site)
     messages, mix = generate_messages(count)
-    offset = len(warmup) + _new_cases_in(preload)
-    messages = _resolve_references(messages, timezone.now().year, offset=offset)
+    messages = _resolve_references(messages, year, offset=preloaded_cases + len(warmup))
 
     executed = [0]
 

@@ -168,10 +168,9 @@ class RowPreparer:
         self.orm_way: list[tuple[int, Preparer]] = []
         for position, field in enumerate(columns):
             prepare = field.get_db_prep_save
-            shortcut = _shortcut(field, database)
             if type(field) is models.DateTimeField:
                 self.moments.append((position, database.ops.adapt_datetimefield_value, prepare))
-            elif shortcut is None:
+            elif (shortcut := _shortcut(field, database)) is None:
                 self.orm_way.append((position, prepare))
             else:
                 kind, adapt = shortcut
