@@ -83,7 +83,9 @@ class CaseSequence(models.Model):
 
 class Case(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cases")
+    # Site, owner and team are not indexed alone: case_site_status, case_owner_status and
+    # case_team_status start with them, and every write would maintain both.
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cases", db_index=False)
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="cases"
@@ -112,9 +114,15 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="owned_cases",
+        db_index=False,
     )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        db_index=False,
     )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.NORMAL

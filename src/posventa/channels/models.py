@@ -138,7 +138,10 @@ class WebhookCredential(models.Model):
     Kept in clear because checking an HMAC needs the key itself.
     """
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="webhook_credentials")
+    # Not indexed alone: an index or unique constraint below starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="webhook_credentials", db_index=False
+    )
     provider = models.CharField(
         _("provider"),
         max_length=16,

@@ -66,7 +66,10 @@ class Standard(models.Model):
 class SiteStandard(models.Model):
     """A site's override of one standard's target or calendar."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="standard_overrides")
+    # Not indexed alone: an index or unique constraint below starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="standard_overrides", db_index=False
+    )
     standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="+")
     target_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[validate_non_negative_seconds]
@@ -119,16 +122,22 @@ OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
 
 class Clock(models.Model):
     standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="clocks")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clocks")
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # Three keys are not indexed alone: the index named beside each starts with them.
+    site = models.ForeignKey(  # clock_report
+        Site, on_delete=models.PROTECT, related_name="clocks", db_index=False
+    )
+    subject_type = models.ForeignKey(  # clock_subject
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     subject_id = models.CharField(max_length=64)
     subject = GenericForeignKey("subject_type", "subject_id")
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # clock_owner_state
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="clocks",
+        db_index=False,
     )
     label = models.CharField(max_length=300, blank=True)
 

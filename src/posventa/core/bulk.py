@@ -16,8 +16,8 @@ rows, costs more than the INSERTs themselves. `RowPreparer` therefore takes a sh
 where it gives the same value: for Django's own plain field classes (exactly those classes,
 never a subclass that may prepare values its own way), a value that already has the
 column's Python type (`str` for text, `int` for an integer or a key to an integer key,
-`bool`, an aware `datetime`) needs only what `get_db_prep_save` ends with, the backend's
-adapter. Every other value and field goes the ORM's way.
+`bool`, a `dict` for JSON, an aware `datetime`) needs only what `get_db_prep_save` ends
+with, the backend's adapter. Every other value and field goes the ORM's way.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -164,12 +165,14 @@ class RowPreparer:
         self.read = _attributes_getter(names)
         # (position, type, adapter or None when the value is stored as it is, ORM's way)
         self.shortcuts: list[tuple[int, type, Callable[[Any], Any] | None, Preparer]] = []
-        self.moments: list[tuple[int, Callable[[Any], Any], Preparer]] = []  # aware datetimes
+        # Datetimes: an aware one needs only `adapt_moment` (None: stored as it is).
+        self.moments: list[tuple[int, Preparer]] = []
+        self.adapt_moment = _moment_adapter(database)
         self.orm_way: list[tuple[int, Preparer]] = []
         for position, field in enumerate(columns):
             prepare = field.get_db_prep_save
             if type(field) is models.DateTimeField:
-                self.moments.append((position, database.ops.adapt_datetimefield_value, prepare))
+                self.moments.append((position, prepare))
             elif (shortcut := _shortcut(field, database)) is None:
                 self.orm_way.append((position, prepare))
             else:
@@ -191,14 +194,15 @@ class RowPreparer:
                 values[position] = prepare(value, database)  # the ORM's way
             elif adapt is not None:
                 values[position] = adapt(value)
-        for position, adapt_moment, prepare in self.moments:
+        adapt_moment = self.adapt_moment
+        for position, prepare in self.moments:
             moment = values[position]
             if moment is None:
                 continue
-            if type(moment) is dt.datetime and moment.tzinfo is not None:
-                values[position] = adapt_moment(moment)
-            else:
+            if type(moment) is not dt.datetime or moment.tzinfo is None:
                 values[position] = prepare(moment, database)  # naive: the ORM warns
+            elif adapt_moment is not None:
+                values[position] = adapt_moment(moment)
         return values
 
 
@@ -238,6 +242,10 @@ def _shortcut(
         return str, None
     if field_class is models.BooleanField:
         return bool, None
+    if field_class is models.JSONField:
+        # What `get_db_prep_save` ends with for a plain dict (events carry one each).
+        encoder = field.encoder  # type: ignore[attr-defined]
+        return dict, lambda value: ops.adapt_json_value(value, encoder)
     if field_class in _AUTO_FIELDS:
         return int, _auto_key_adapter(ops)
     if field_class in _INTEGER_FIELDS:
@@ -246,6 +254,28 @@ def _shortcut(
             return int, lambda value: ops.adapt_integerfield_value(value, internal_type)
         return int, None
     return None  # (an aware datetime only needs the backend's adapter: see RowPreparer)
+
+
+def _moment_adapter(database: BaseDatabaseWrapper) -> Callable[[dt.datetime], Any] | None:
+    """What `adapt_datetimefield_value` does to an aware datetime, None where it returns
+    it as it is. Django's own PostgreSQL adapter does (psycopg sends it with its zone);
+    Django's own SQLite adapter gives the naive time in the connection's zone as text,
+    which is computed here without the per-call checks of settings and of awareness (the
+    caller only passes aware datetimes). Any other backend keeps its own adapter."""
+    adapter = type(database.ops).adapt_datetimefield_value
+    home = f"{adapter.__module__}.{adapter.__qualname__}"
+    if (
+        home
+        == "django.db.backends.postgresql.operations.DatabaseOperations.adapt_datetimefield_value"
+    ):
+        return None
+    if (
+        home == "django.db.backends.sqlite3.operations.DatabaseOperations.adapt_datetimefield_value"
+        and settings.USE_TZ
+    ):
+        zone = database.timezone
+        return lambda moment: str(moment.astimezone(zone).replace(tzinfo=None))
+    return database.ops.adapt_datetimefield_value
 
 
 def _auto_key_adapter(ops: BaseDatabaseOperations) -> Callable[[Any], Any] | None:

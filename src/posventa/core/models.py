@@ -132,7 +132,10 @@ class SiteClosure(models.Model):
 class HolidayOverride(models.Model):
     """A public holiday on which this site opens anyway (normal weekly hours apply)."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="holiday_overrides")
+    # Not indexed alone: an index or unique constraint below starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="holiday_overrides", db_index=False
+    )
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -157,8 +160,12 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A role a user holds at one site, or across the whole group when `site` is empty."""
 
+    # Not indexed alone: an index or unique constraint below starts with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
@@ -187,8 +194,12 @@ class Membership(models.Model):
 class Certification(models.Model):
     """A technician's training, matched against what a job requires (REPAIR-TECH)."""
 
+    # Not indexed alone: an index or unique constraint below starts with it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="certifications",
+        db_index=False,
     )
     code = models.SlugField(_("code"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
@@ -204,7 +215,8 @@ class Certification(models.Model):
 class Team(models.Model):
     """A queue of people at a site, e.g. the service reception or the parts desk."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="teams")
+    # Not indexed alone: an index or unique constraint below starts with it.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="teams", db_index=False)
     name = models.CharField(_("name"), max_length=100)
     department = models.CharField(_("department"), max_length=32, blank=True)
     lead = models.ForeignKey(
@@ -249,8 +261,9 @@ class Event(models.Model):
     # For actors that are not users: "system", "sweeper", "customer", an adapter name...
     actor_label = models.CharField(max_length=100, blank=True)
     verb = models.CharField(max_length=64, db_index=True)
+    # Not indexed alone: the (subject_type, subject_id, occurred_at) index starts with it.
     subject_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, related_name="+"
+        ContentType, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
     )
     subject_id = models.CharField(max_length=64, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")

@@ -54,8 +54,9 @@ PHONE_LIKE_KINDS = (ContactKind.PHONE, ContactKind.WHATSAPP)
 
 
 class Customer(models.Model):
+    # Not indexed alone: the (organisation, display_name) index starts with it.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="customers"
+        Organisation, on_delete=models.PROTECT, related_name="customers", db_index=False
     )
     display_name = models.CharField(_("name"), max_length=200)
     # Casefolded, without accents: "fernandez" and "FERNÁNDEZ" find "Fernández" on every
@@ -118,7 +119,10 @@ class ContactPoint(models.Model):
     writes for several drivers. Matching several customers is handled as ambiguity.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # Not indexed alone: contact_lookup starts with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contact_points")
     kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices)
     # E-mail lowercased; phone and WhatsApp in E.164.
@@ -172,7 +176,10 @@ class ConsentRecord(models.Model):
     the service. Marketing must check for an explicit grant instead.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="consents")
+    # Not indexed alone: an index or unique constraint below starts with it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="consents", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     granted = models.BooleanField(_("granted"))
     at = models.DateTimeField(_("at"), db_index=True)
@@ -203,8 +210,9 @@ class ConsentRecord(models.Model):
 
 
 class Vehicle(models.Model):
+    # Not indexed alone: an index or unique constraint below starts with it.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="vehicles"
+        Organisation, on_delete=models.PROTECT, related_name="vehicles", db_index=False
     )
     vin = models.CharField(_("VIN"), max_length=17)
     # What the check digit told us (see validation.VinCheck).
@@ -271,7 +279,10 @@ class VehicleOwnership(models.Model):
 
 
 class OdometerReading(models.Model):
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="odometer")
+    # Not indexed alone: an index or unique constraint below starts with it.
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, related_name="odometer", db_index=False
+    )
     km = models.PositiveIntegerField(_("kilometres"))
     read_at = models.DateTimeField(_("read at"))
     # "write-up", "customer", "telematics", "import"...

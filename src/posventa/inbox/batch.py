@@ -106,10 +106,13 @@ def ingest_many(items: Sequence[InboundItem]) -> list[InboundRaw]:
     with parse_ahead.start(items) as ahead:  # another core parses while we store
         rows = store_many(items)
         ahead.match(rows)
-        process_many(rows, ahead)
-    # Their final status; not their payloads again (read on access, if ever).
-    fresh = InboundRaw.objects.defer("raw").in_bulk([row.pk for row in rows])
-    return [fresh[row.pk] for row in rows]
+        final = process_many(rows, ahead)
+    # The rows this call processed are final as they are; the others (a redelivery, a row
+    # another worker took) are read again, without their payloads (read on access, if ever).
+    unknown = {row.pk for row in rows} - final.keys()
+    if unknown:
+        final.update(InboundRaw.objects.defer("raw").in_bulk(unknown))
+    return [final[row.pk] for row in rows]
 
 
 def store_many(items: Sequence[InboundItem]) -> list[InboundRaw]:
@@ -162,10 +165,14 @@ def _stored_keys(rows: Iterable[InboundRaw]) -> set[tuple[str, str]]:
     return set(stored) & keys
 
 
-def process_many(rows: Sequence[InboundRaw], ahead: ParseAhead | None = None) -> None:
+def process_many(
+    rows: Sequence[InboundRaw], ahead: ParseAhead | None = None
+) -> dict[int, InboundRaw]:
     """Process stored rows in order, a chunk per transaction. Rows that are not pending
     (processed, ignored, quarantined, or taken by another worker) are left alone. `ahead`
-    holds what was parsed while the rows were stored (`ingest_many`)."""
+    holds what was parsed while the rows were stored (`ingest_many`). Returns the rows it
+    processed, by primary key, as committed."""
+    final: dict[int, InboundRaw] = {}
     pending: list[InboundRaw] = []
     seen: set[int] = set()
     for row in rows:
@@ -177,7 +184,7 @@ def process_many(rows: Sequence[InboundRaw], ahead: ParseAhead | None = None) ->
     for start in range(0, len(pending), size):
         chunk = pending[start : start + size]
         try:
-            _process_chunk(chunk, ahead)
+            final.update(_process_chunk(chunk, ahead))
         except Exception:
             logger.exception(
                 "An inbound chunk failed; processing its %d rows one by one", len(chunk)
@@ -187,11 +194,18 @@ def process_many(rows: Sequence[InboundRaw], ahead: ParseAhead | None = None) ->
             ).select_related("site__organisation")
             arrival = {row.pk: position for position, row in enumerate(chunk)}
             for row in sorted(still_pending, key=lambda row: arrival[row.pk]):
-                process_inbound(row)  # in arrival order: a reply after what it answers
+                # In arrival order: a reply after what it answers.
+                final[row.pk] = process_inbound(row)
+    return final
 
 
-def _process_chunk(chunk: list[InboundRaw], ahead: ParseAhead | None = None) -> None:
+def _process_chunk(
+    chunk: list[InboundRaw], ahead: ParseAhead | None = None
+) -> dict[int, InboundRaw]:
+    """Process the chunk's rows still pending in one transaction; returns them by primary
+    key as committed."""
     notification_ids: list[int] = []
+    done: dict[int, InboundRaw] = {}
     with transaction.atomic(), deferred_events():
         rows = _claim(chunk)
         position = 0
@@ -202,12 +216,15 @@ def _process_chunk(chunk: list[InboundRaw], ahead: ParseAhead | None = None) -> 
             segment = _Segment(rows[position:], parsed)
             planned = segment.plan()
             notification_ids += segment.write()
+            done.update((plan.raw.pk, plan.raw) for plan in segment.plans)
             position += planned
             if position < len(rows):
-                process_inbound(rows[position])  # the detour: exactly as alone
+                detour = process_inbound(rows[position])  # exactly as alone
+                done[detour.pk] = detour
                 position += 1
         if notification_ids:
             transaction.on_commit(lambda: schedule_deliveries(notification_ids), robust=True)
+    return done
 
 
 def _claim(chunk: list[InboundRaw]) -> list[InboundRaw]:

@@ -133,7 +133,10 @@ class Message(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="messages"
     )
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="messages")
+    # Not indexed alone: message_case_time starts with it.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     channel = models.CharField(max_length=16, choices=MessageChannel.choices)
     kind = models.CharField(max_length=24, choices=MessageKind.choices)

@@ -75,8 +75,14 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
 
+    # Not indexed alone: outbox_related starts with it.
     related_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     related_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")
@@ -124,8 +130,9 @@ class AttemptOutcome(models.TextChoices):
 
 
 class DeliveryAttempt(models.Model):
+    # Not indexed alone: an index or unique constraint below starts with it.
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="delivery_attempts"
+        Notification, on_delete=models.CASCADE, related_name="delivery_attempts", db_index=False
     )
     number = models.PositiveIntegerField(_("attempt"))
     started_at = models.DateTimeField(_("started at"))
