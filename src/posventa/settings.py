@@ -187,6 +187,9 @@ LOGGING = {
 # 0 turns it off. Unset: one when this process may use two cores or more.
 if os.environ.get("POSVENTA_PARSE_PROCESSES"):
     POSVENTA_PARSE_PROCESSES = int(os.environ["POSVENTA_PARSE_PROCESSES"])
+# Threads writing attachment files ahead during batch ingestion (inbox/attachment_files.py);
+# 0 writes each file in the ingesting thread.
+POSVENTA_FILE_THREADS = int(os.environ.get("POSVENTA_FILE_THREADS", "4"))
 
 # Safety nets run by every sweeper loop (see clocks.sweeper.Housekeeping).
 POSVENTA_HOUSEKEEPING_SECONDS = int(os.environ.get("POSVENTA_HOUSEKEEPING_SECONDS", "30"))

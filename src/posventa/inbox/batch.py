@@ -60,6 +60,7 @@ from posventa.customers.models import (
 )
 from posventa.inbox import normalise, parse_ahead, threading
 from posventa.inbox.actions import new_raw_row, process_inbound, save_raw_row
+from posventa.inbox.attachment_files import AttachmentFiles
 from posventa.inbox.models import InboundRaw, InboundStatus, Message
 from posventa.inbox.normalise import InboundMessage, ParseError
 from posventa.inbox.parse_ahead import ParseAhead
@@ -71,6 +72,7 @@ from posventa.inbox.processing import (
     department_of,
     find_site,
     identify_channel,
+    max_attachment_bytes,
     topic_of,
     unanswered_automatic_reason,
 )
@@ -289,6 +291,9 @@ class _Segment:
         self.new_cases: list[Case] = []
         self.recently_acknowledged: set[str] = set()
         self.dirty_cases: dict[int, Case] = {}
+        # The planned messages' attachment files, written on threads while planning goes on.
+        self.files = AttachmentFiles()
+        self.attachment_limit = max_attachment_bytes()
 
     # --- reading ------------------------------------------------------------------------
 
@@ -621,6 +626,8 @@ class _Segment:
             plan.chase_count = case.chase_count
         if message.message_id:
             self.case_by_message_id[case.organisation_id, message.message_id] = case
+        if plan.parsed.attachments:
+            self.files.start(plan.parsed.attachments, self.attachment_limit)
 
     def _note_repeat_contact(self, case: Case, message: Message) -> None:
         """`cases.actions._note_repeat_contact` for a follow-up planned here (never a chat
@@ -686,7 +693,7 @@ class _Segment:
                 row
                 for plan in self.plans
                 if plan.message is not None and plan.parsed.attachments
-                for row in attachment_rows(plan.message, plan.parsed.attachments)
+                for row in attachment_rows(plan.message, plan.parsed.attachments, self.files)
             ]
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -212,6 +213,13 @@ class Message(models.Model):
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}/{filename}"
+
+
+def attachment_storage_name(sha256: str, filename: str) -> str:
+    """Where the file with this content is stored: `attachment_path` with the name made
+    valid for the storage, as `FileField` makes it."""
+    valid = default_storage.get_valid_name(filename) or "file"
+    return f"attachments/{sha256[:2]}/{sha256}/{valid}"
 
 
 class Attachment(models.Model):

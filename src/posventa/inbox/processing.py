@@ -9,14 +9,11 @@ of a new case. Automatic traffic stops after threading: it is filed on the case 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +22,8 @@ from posventa.cases.models import Case, CaseStatus, Department
 from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site
 from posventa.customers.models import Customer
-from posventa.inbox import normalise, threading
+from posventa.inbox import attachment_files, normalise, threading
+from posventa.inbox.attachment_files import AttachmentFiles
 from posventa.inbox.models import (
     Attachment,
     Direction,
@@ -33,7 +31,6 @@ from posventa.inbox.models import (
     InboundStatus,
     Message,
     MessageKind,
-    attachment_path,
 )
 from posventa.inbox.normalise import InboundAttachment, InboundMessage, ParseError
 
@@ -298,16 +295,20 @@ def store_attachments(message: Message, attachments: list[InboundAttachment]) ->
     Attachment.objects.bulk_create(attachment_rows(message, attachments))
 
 
-def attachment_rows(message: Message, attachments: list[InboundAttachment]) -> list[Attachment]:
+def attachment_rows(
+    message: Message, attachments: list[InboundAttachment], files: AttachmentFiles | None = None
+) -> list[Attachment]:
     """The unsaved attachment rows of a saved message, their files already stored
-    (content-addressed, so the same file is stored once); one over the size limit is
-    recorded as refused, its bytes kept only in the raw message."""
+    (content-addressed, so the same file is stored once; by `files` when the batch started
+    writing them ahead); one over the size limit is recorded as refused, its bytes kept
+    only in the raw message."""
+    files = files or AttachmentFiles()
     limit = max_attachment_bytes()
     rows = []
     for item in attachments:
         row = Attachment(
             message=message,
-            filename=item.filename or "attachment",
+            filename=attachment_files.filename(item),
             content_type=item.content_type[:255],
             size=item.size,
             url=item.url,
@@ -324,12 +325,8 @@ def attachment_rows(message: Message, attachments: list[InboundAttachment]) -> l
             )
             rows.append(row)
             continue
-        row.sha256 = hashlib.sha256(item.data).hexdigest()
-        name = attachment_path(row, default_storage.get_valid_name(row.filename) or "file")
-        if default_storage.exists(name):  # content-addressed: the same file is stored once
-            row.file.name = name
-        else:
-            row.file.save(row.filename, ContentFile(item.data), save=False)
+        row.sha256, _name = files.identity(item)
+        row.file.name = files.stored(item)
         rows.append(row)
     return rows
 
