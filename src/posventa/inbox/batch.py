@@ -42,6 +42,7 @@ from posventa.clocks.actions import build_clocks, clock_start_events
 from posventa.clocks.catalogue import effective_policy, get_standard
 from posventa.clocks.models import OPEN_STATES, Clock
 from posventa.core.bulk import insert_new, update_rows
+from posventa.core.collector import fewer_collections
 from posventa.core.events import deferred_events, record_events
 from posventa.core.models import Event, Organisation, Site
 from posventa.customers.actions import (
@@ -105,7 +106,8 @@ def ingest_many(items: Sequence[InboundItem]) -> list[InboundRaw]:
     rows in the order of `items`, with their final status (a redelivery returns the row
     stored the first time). An unknown channel or source, or a payload that is not bytes,
     is refused before anything is stored."""
-    with parse_ahead.start(items) as ahead:  # another core parses while we store
+    # Another core parses the messages while this one stores them (`parse_ahead`).
+    with fewer_collections(), parse_ahead.start(items) as ahead:
         rows = store_many(items)
         ahead.match(rows)
         final = process_many(rows, ahead)
@@ -174,6 +176,13 @@ def process_many(
     (processed, ignored, quarantined, or taken by another worker) are left alone. `ahead`
     holds what was parsed while the rows were stored (`ingest_many`). Returns the rows it
     processed, by primary key, as committed."""
+    with fewer_collections():
+        return _process_in_chunks(rows, ahead)
+
+
+def _process_in_chunks(
+    rows: Sequence[InboundRaw], ahead: ParseAhead | None
+) -> dict[int, InboundRaw]:
     final: dict[int, InboundRaw] = {}
     pending: list[InboundRaw] = []
     seen: set[int] = set()
