@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+
+from posventa.core.validators import is_email_address
 
 if TYPE_CHECKING:  # django-stubs is a development dependency only
     from django_stubs_ext import StrOrPromise
@@ -37,12 +38,10 @@ def normalise_email(value: str, *, field: str = "email") -> str:
     email = (value or "").strip().lower()
     if email.startswith("mailto:"):
         email = email.removeprefix("mailto:")
-    try:
-        validate_email(email)
-    except ValidationError as exc:
+    if not is_email_address(email):
         raise _error(
             field, _("'%(value)s' is not a valid e-mail address."), "invalid_email", value=value
-        ) from exc
+        )
     return email
 
 

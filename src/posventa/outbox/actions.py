@@ -17,13 +17,13 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
+from posventa.core.validators import is_email_address
 from posventa.outbox.delivery import schedule_delivery
 from posventa.outbox.models import Channel, Notification, NotificationStatus
 from posventa.outbox.tasks import deliver_notifications
@@ -370,13 +370,11 @@ def _validate(
     for name, value in (("in_reply_to", in_reply_to), ("references", references)):
         if "\r" in value or "\n" in value:
             errors[name] = _("Line breaks are not allowed in a header.")
-    if from_address and channel == Channel.EMAIL:
-        try:
-            validate_email(_address_of(from_address))
-        except ValidationError:
-            errors["from_address"] = _("%(value)r is not a valid e-mail address.") % {
-                "value": from_address
-            }
+    email_sender = bool(from_address) and channel == Channel.EMAIL
+    if email_sender and not is_email_address(_address_of(from_address)):
+        errors["from_address"] = _("%(value)r is not a valid e-mail address.") % {
+            "value": from_address
+        }
     if errors:
         raise ValidationError(errors)
 
@@ -397,12 +395,10 @@ def _header_problem(headers: Mapping[str, Any]) -> str:
 def _normalise_address(channel: str, address: str, site: Site | None) -> str:
     address = address.strip()
     if channel == Channel.EMAIL:
-        try:
-            validate_email(address)
-        except ValidationError as error:
+        if not is_email_address(address):
             raise ValidationError(
                 {"to_address": _("%(value)r is not a valid e-mail address.") % {"value": address}}
-            ) from error
+            )
         return address
     return _normalise_phone(address.removeprefix("whatsapp:"), site)
 
