@@ -180,16 +180,17 @@ def build_clocks(
     owner: User | None = None,
     started_at: dt.datetime | None = None,
     label: str = "",
+    escalation: EscalationPolicy | None = None,
 ) -> list[Clock]:
     """The unsaved clocks `start_clocks` inserts, deadlines planned. For callers that
     insert the clocks of many subjects at once (`inbox.batch`): save them, then record
-    `clock_start_events`."""
+    `clock_start_events`; they may pass the site's `escalation_policy`, read once."""
     if subject is None or subject.pk is None:
         raise ValidationError({"subject": _("The subject must be saved before a clock starts.")})
     started_at = _aware_or_now(started_at, "started_at")
     if owner is not None:
         _validate_owner(owner, site)
-    escalation = escalation_policy(site)
+    escalation = escalation or escalation_policy(site)
     subject_type = ContentType.objects.get_for_model(subject)
     new_clocks = []
     for code in dict.fromkeys(standard_codes):  # each standard once, in the order given

@@ -260,7 +260,8 @@ class Event(models.Model):
     )
     # For actors that are not users: "system", "sweeper", "customer", an adapter name...
     actor_label = models.CharField(max_length=100, blank=True)
-    verb = models.CharField(max_length=64, db_index=True)
+    # Not indexed: events are read by subject (and time), never by verb alone.
+    verb = models.CharField(max_length=64)
     # Not indexed alone: the (subject_type, subject_id, occurred_at) index starts with it.
     subject_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
