@@ -47,6 +47,7 @@ from posventa.cases.models import (
 )
 from posventa.clocks import actions as clocks
 from posventa.core.access import can_see_site
+from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, Team, User
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
@@ -244,7 +245,8 @@ def build_case(
         raise ValidationError({"customer": _("The customer belongs to another organisation.")})
     if owner is not None:
         _validate_owner(owner, site)
-    return Case(
+    return new_row(
+        Case,
         organisation_id=site.organisation_id,
         site=site,
         customer=customer,
@@ -828,7 +830,8 @@ def build_acknowledgement(
     customer = case.customer
     with translation.override(language or customer.language or "en"):
         subject, body = _ack_text(case, channel, portal_url(customer))
-    message = Message(
+    message = new_row(
+        Message,
         organisation_id=case.organisation_id,
         case=case,
         direction=Direction.OUTBOUND,

@@ -65,6 +65,7 @@ from posventa.clocks.models import (
     validate_warn_ratio,
 )
 from posventa.core.access import can_see_site
+from posventa.core.bulk import new_row
 from posventa.core.calendars import ALWAYS_OPEN, calendar_for_site
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
@@ -200,7 +201,8 @@ def build_clocks(
             target, calendar_kind = _initial_target(standard, policy, started_at, None, None)
         else:
             calendar_kind, target = policy.calendar_kind, policy.target_seconds or 0
-        clock = Clock(
+        clock = new_row(
+            Clock,
             standard=standard,
             site=site,
             subject_type=subject_type,

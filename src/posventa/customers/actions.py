@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Organisation, User
 from posventa.customers.matching import (
@@ -227,7 +228,8 @@ def build_new_customer(
     """An unsaved customer and their first contact points, as `_attach_contact_point`
     would add them one by one (repeats skipped, the first of each kind primary), without
     asking the database what a new customer cannot have yet. Save the customer first."""
-    customer = Customer(
+    customer = new_row(
+        Customer,
         organisation=organisation,
         display_name=name,
         language=language,
@@ -237,7 +239,8 @@ def build_new_customer(
     rows: dict[tuple[str, str], ContactPoint] = {}
     for kind, value in points:
         if (kind, value) not in rows:
-            rows[kind, value] = ContactPoint(
+            rows[kind, value] = new_row(
+                ContactPoint,
                 organisation_id=organisation.pk,
                 customer=customer,
                 kind=kind,

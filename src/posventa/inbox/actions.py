@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posventa.core.bulk import new_row
 from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site, User
 from posventa.inbox import normalise
@@ -92,7 +93,8 @@ def new_raw_row(
     data = bytes(raw)
     metadata = _json_safe(metadata or {})
     sha = hashlib.sha256(data).hexdigest()
-    row = InboundRaw(
+    row = new_row(
+        InboundRaw,
         received_at=timezone.now(),
         channel=channel,
         source=source,

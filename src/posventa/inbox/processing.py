@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from posventa.cases import actions as case_actions
 from posventa.cases.models import Case, CaseStatus, Department
+from posventa.core.bulk import new_row
 from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site
 from posventa.customers.models import Customer
@@ -266,7 +267,8 @@ def build_message(
     text = parsed.text or (nh3.clean(parsed.html, tags=set()) if parsed.html else "")
     if kind is None:
         kind = MessageKind.LETTER if parsed.channel == "letter" else MessageKind.CUSTOMER_MESSAGE
-    return Message(
+    return new_row(
+        Message,
         organisation_id=case.organisation_id,
         case=case,
         direction=Direction.INBOUND,
@@ -306,7 +308,8 @@ def attachment_rows(
     limit = max_attachment_bytes()
     rows = []
     for item in attachments:
-        row = Attachment(
+        row = new_row(
+            Attachment,
             message=message,
             filename=attachment_files.filename(item),
             content_type=item.content_type[:255],

@@ -21,6 +21,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
 from posventa.core.validators import is_email_address
@@ -253,7 +254,8 @@ def build_notification(
     address = "" if missing_address else _normalise_address(channel, to_address, site)
 
     now = timezone.now()
-    notification = Notification(
+    notification = new_row(
+        Notification,
         created_at=now,
         site=site,
         recipient=recipient,
