@@ -348,11 +348,19 @@ HEADER_LINES = st.sampled_from(
         b"Message-ID: <segundo@example.net>",
         b" continuaci\xc3\xb3n",
         b"",
+        b"message-id:<minusculas@example.net>",
+        b"Message-ID :<espacio@example.net>",
+        b"Message-ID:\r\n\t<tab@example.net> (comentario)",
+        b"\t<suelto@example.net>",
+        b"From remitente@example.net Mon Mar  2 08:00:00 2026",
+        b": sin nombre",
+        b"Subject: caf\xe9",
+        b"Message-ID:",
     ]
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(lines=st.lists(st.tuples(HEADER_LINES, LINE_ENDS), max_size=12))
 def test_the_message_id_read_from_the_header_block_is_the_whole_messages(
     lines: list[tuple[bytes, bytes]],

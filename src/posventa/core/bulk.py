@@ -309,7 +309,10 @@ def _shortcut(
     if field_class in _KEY_FIELDS:
         # A key is prepared by the key it points at; "" would be stored as NULL.
         target = field.target_field  # type: ignore[attr-defined]
-        return (int, _auto_key_adapter(ops)) if type(target) in _AUTO_FIELDS else None
+        if type(target) in _AUTO_FIELDS:
+            return int, _auto_key_adapter(ops)
+        # A key to a plain text key (a clock's standard, by its code) is that text.
+        return (str, None) if type(target) in _TEXT_FIELDS and target.primary_key else None
     if field_class in _TEXT_FIELDS:
         return str, None
     if field_class is models.BooleanField:
@@ -346,7 +349,13 @@ def _moment_adapter(database: BaseDatabaseWrapper) -> Callable[[dt.datetime], An
         and settings.USE_TZ
     ):
         zone = database.timezone
-        return lambda moment: str(moment.astimezone(zone).replace(tzinfo=None))
+
+        def naive_text(moment: dt.datetime) -> str:
+            if moment.tzinfo is not zone:
+                moment = moment.astimezone(zone)
+            return str(moment.replace(tzinfo=None))
+
+        return naive_text
     return database.ops.adapt_datetimefield_value
 
 
