@@ -27,7 +27,9 @@ run at least 10 times the rate at which django-helpdesk turns e-mails into ticke
    message per e-mail, an empty mailbox / every raw row processed, and every case with its
    open clocks.
 
-Both sides get the same 20 warm-up messages first (not counted). The last line printed is
+Both sides get the same 20 warm-up messages first (not counted); ours then starts its
+parse-ahead worker, as the IMAP poller does at start-up (`bench/ingest.py`'s
+`start_as_a_service`). The last line printed is
 one JSON object; "helpdesk" is null when helpdesk could not be installed or run.
 """
 
@@ -449,6 +451,7 @@ def ours_child(backend: str, manifest: dict[str, Any]) -> dict[str, Any]:
     folder = Path(manifest["folder"])
     site = ingest_bench._bench_site()
     ingest_bench.run_posventa([(folder / n).read_bytes() for n in manifest["warmup"]], site)
+    ingest_bench.start_as_a_service()
     inbound = Message.objects.filter(direction=Direction.INBOUND)
     warm = {
         "cases": Case.objects.count(),

@@ -301,3 +301,24 @@ def test_a_row_stored_earlier_with_other_metadata_is_parsed_from_its_own(
     assert [row.pk for row in rows[:10]] == [row.pk for row in earlier]
     assert set(ahead.index_of_row) == {row.pk for row in rows[10:]}
     assert [row.status for row in rows] == [InboundStatus.PROCESSED] * 60
+
+
+def test_prepare_starts_the_worker_for_the_first_fetch(settings: Any) -> None:
+    settings.POSVENTA_PARSE_PROCESSES = 1
+    parse_ahead.shutdown()
+
+    parse_ahead.prepare()
+
+    assert parse_ahead._pool is not None  # created, its worker starting
+    pid = parse_ahead.warm_up()
+    assert pid is not None and pid != os.getpid()
+    assert parse_ahead.ready_pool() is not None
+
+
+def test_prepare_does_nothing_when_parse_ahead_is_off(settings: Any) -> None:
+    settings.POSVENTA_PARSE_PROCESSES = 0
+    parse_ahead.shutdown()
+
+    parse_ahead.prepare()
+
+    assert parse_ahead._pool is None

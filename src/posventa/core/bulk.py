@@ -91,10 +91,10 @@ class _Blueprint:
     constants: dict[str, Any]  # attname → its default, the same value every time
     made: list[tuple[str, Callable[[], Any]]]  # attname → `get_default`, for a callable
     relations: frozenset[str]  # names of foreign keys, set through their descriptors
-    attnames: frozenset[str]
+    names: frozenset[str]  # every name `new_row` takes: attnames and foreign keys
 
     def accepts(self, values: dict[str, Any]) -> bool:
-        return all(name in self.attnames or name in self.relations for name in values)
+        return values.keys() <= self.names
 
 
 _blueprints: dict[type[models.Model], _Blueprint] = {}
@@ -113,13 +113,16 @@ def _blueprint(model: type[models.Model]) -> _Blueprint:
         constants=constants,
         made=made,
         relations=frozenset(field.name for field in fields if field.is_relation),
-        attnames=frozenset(field.attname for field in fields),
+        names=frozenset(field.attname for field in fields)
+        | frozenset(field.name for field in fields if field.is_relation),
     )
     _blueprints[model] = blueprint
     return blueprint
 
 
 def _has_init_receivers(model: type[models.Model]) -> bool:
+    if not signals.pre_init.receivers and not signals.post_init.receivers:
+        return False  # nothing listens to any model (as a rule): no need to ask per model
     return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
@@ -351,9 +354,9 @@ def _moment_adapter(database: BaseDatabaseWrapper) -> Callable[[dt.datetime], An
         zone = database.timezone
 
         def naive_text(moment: dt.datetime) -> str:
-            if moment.tzinfo is not zone:
-                moment = moment.astimezone(zone)
-            return str(moment.replace(tzinfo=None))
+            if moment.tzinfo is dt.UTC and zone is dt.UTC:
+                return str(moment)[:-6]  # without its "+00:00": no copy of the datetime
+            return str(moment.astimezone(zone).replace(tzinfo=None))
 
         return naive_text
     return database.ops.adapt_datetimefield_value

@@ -290,6 +290,17 @@ def discard(pool: _Pool) -> None:
     pool.executor.shutdown(wait=False, cancel_futures=True)
 
 
+def prepare() -> None:
+    """Start the worker now, without waiting for it: a long-running poller calls this at
+    start-up, so its first fetch (often the backlog of its downtime) finds the worker
+    ready instead of parsing everything itself while the worker starts."""
+    processes = configured_processes()
+    if processes == 0 or _disabled_reason:
+        return
+    with _pool_lock:
+        _current_pool(processes)
+
+
 def warm_up(timeout: float = WARM_UP_TIMEOUT) -> int | None:
     """Start the pool now and wait until its worker answers; returns the worker's PID, or
     None when parse-ahead is off or the worker did not start."""

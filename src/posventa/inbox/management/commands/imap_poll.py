@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from posventa.channels.models import ImapMailbox
+from posventa.inbox import parse_ahead
 from posventa.inbox.adapters.imap import poll_mailbox
 
 logger = logging.getLogger("posventa.inbox.imap")
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             raise SystemExit(2)
         stop = threading.Event()
         if not options["once"]:
+            parse_ahead.prepare()  # the second core is ready for the first large fetch
             # SIGTERM (systemd, docker stop) ends the loop between polls, never mid-message.
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_args: stop.set())
