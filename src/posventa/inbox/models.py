@@ -61,7 +61,9 @@ class InboundRaw(models.Model):
     raw = models.BinaryField(blank=True, default=b"")
     raw_path = models.CharField(max_length=300, blank=True)
     size = models.PositiveBigIntegerField(default=0)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    # Not indexed: nothing looks a row up by its hash (a redelivery is found by its dedupe
+    # key, then its hash compared), and a random 64-character key costs every insert.
+    sha256 = models.CharField(max_length=64)
     # Message-ID for e-mail, the provider's id (MessageSid...) otherwise. Empty = unknown.
     dedupe_key = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
