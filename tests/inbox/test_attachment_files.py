@@ -49,7 +49,7 @@ def _use_storage(settings: Any, backend: type[FileSystemStorage]) -> None:
     }
 
 
-def _emails(count: int, **kwargs: Any) -> list[InboundItem]:
+def _emails(site: Site, count: int) -> list[InboundItem]:
     return [
         InboundItem(
             "email",
@@ -57,9 +57,9 @@ def _emails(count: int, **kwargs: Any) -> list[InboundItem]:
                 from_=f"Cliente {n} <cliente{n}@example.net>",
                 subject=f"Golpe {n}",
                 attachments=[("golpe.jpg", "image/jpeg", PHOTO)],
-                **kwargs,
             ),
             source="imap",
+            site=site,
         )
         for n in range(count)
     ]
@@ -70,9 +70,7 @@ def test_a_file_several_messages_of_a_batch_carry_is_written_once_off_the_ingest
 ) -> None:
     _use_storage(settings, RecordingStorage)
     settings.POSVENTA_FILE_THREADS = 4
-    items = _emails(3)
-    for item in items:
-        item.site = madrid
+    items = _emails(madrid, 3)
 
     rows = ingest_many(items)
 
@@ -89,9 +87,7 @@ def test_without_threads_the_files_are_written_by_the_ingesting_thread(
 ) -> None:
     _use_storage(settings, RecordingStorage)
     settings.POSVENTA_FILE_THREADS = 0
-    items = _emails(2)
-    for item in items:
-        item.site = madrid
+    items = _emails(madrid, 2)
 
     ingest_many(items)
 
@@ -105,9 +101,7 @@ def test_a_file_that_cannot_be_written_quarantines_its_message_and_loses_nothing
 ) -> None:
     _use_storage(settings, FullDiskStorage)
     settings.POSVENTA_FILE_THREADS = 4
-    items = _emails(2)
-    for item in items:
-        item.site = madrid
+    items = _emails(madrid, 2)
 
     rows = ingest_many(items)
 

@@ -72,9 +72,6 @@ from posventa.core.models import Event, Site, User
 
 logger = logging.getLogger("posventa.clocks")
 
-DEFAULT_WARN_RATIO = Decimal("0.75")
-DEFAULT_SITE_MANAGER_AFTER = 4 * 3600
-
 
 # --- starting -------------------------------------------------------------------------
 
@@ -181,17 +178,16 @@ def build_clocks(
     owner: User | None = None,
     started_at: dt.datetime | None = None,
     label: str = "",
-    escalation: EscalationPolicy | None = None,
 ) -> list[Clock]:
     """The unsaved clocks `start_clocks` inserts, deadlines planned. For callers that
     insert the clocks of many subjects at once (`inbox.batch`): save them, then record
-    `clock_start_events`; they may pass the site's `escalation_policy`, read once."""
+    `clock_start_events`."""
     if subject is None or subject.pk is None:
         raise ValidationError({"subject": _("The subject must be saved before a clock starts.")})
     started_at = _aware_or_now(started_at, "started_at")
     if owner is not None:
         _validate_owner(owner, site)
-    escalation = escalation or escalation_policy(site)
+    escalation = escalation_policy(site)
     subject_type = ContentType.objects.get_for_model(subject)
     new_clocks = []
     for code in dict.fromkeys(standard_codes):  # each standard once, in the order given
@@ -729,12 +725,7 @@ def set_escalation_policy(
 def escalation_policy(site: Site) -> EscalationPolicy:
     """The site's ladder, or the defaults (unsaved) when it never set one. Cached per site
     (see `clocks.catalogue.site_policies`): treat it as read-only."""
-    policy = site_policies(site).escalation
-    return policy or EscalationPolicy(
-        site=site,
-        warn_at_ratio=DEFAULT_WARN_RATIO,
-        site_manager_after_seconds=DEFAULT_SITE_MANAGER_AFTER,
-    )
+    return site_policies(site).escalation
 
 
 # --- computing from history -----------------------------------------------------------

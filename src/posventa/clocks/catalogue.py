@@ -31,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -441,12 +442,17 @@ def effective_policy(site: Site, standard: Standard | str) -> Policy:
 #   another site (tests do this all the time).
 
 
+# The escalation ladder of a site that never set one.
+DEFAULT_WARN_RATIO = Decimal("0.75")
+DEFAULT_SITE_MANAGER_AFTER = 4 * 3600
+
+
 @dataclass(frozen=True)
 class SitePolicies:
     overrides: dict[str, SiteStandard]
     business_day_seconds: int
-    # None: the site never set one (clocks.actions.escalation_policy supplies defaults).
-    escalation: EscalationPolicy | None
+    # The site's own ladder, or the defaults (unsaved) when it never set one.
+    escalation: EscalationPolicy
 
 
 SiteKey = tuple[int, int, str, int]
@@ -469,7 +475,12 @@ def site_policies(site: Site) -> SitePolicies:
         policies = SitePolicies(
             overrides={row.standard_id: row for row in SiteStandard.objects.filter(site=site)},
             business_day_seconds=business_day_seconds(site),
-            escalation=EscalationPolicy.objects.filter(site=site).first(),
+            escalation=EscalationPolicy.objects.filter(site=site).first()
+            or EscalationPolicy(
+                site=site,
+                warn_at_ratio=DEFAULT_WARN_RATIO,
+                site_manager_after_seconds=DEFAULT_SITE_MANAGER_AFTER,
+            ),
         )
         with _cache_lock:
             for stale in [k for k in _site_policies if k[0] == site.pk]:

@@ -101,20 +101,20 @@ _blueprints: dict[type[models.Model], _Blueprint] = {}
 
 
 def _blueprint(model: type[models.Model]) -> _Blueprint:
+    fields = model._meta.concrete_fields
     constants: dict[str, Any] = {}
     made: list[tuple[str, Callable[[], Any]]] = []
-    for field in model._meta.concrete_fields:
+    for field in fields:
         if field.has_default() and callable(field.default):
             made.append((field.attname, field.get_default))
         else:  # a plain default, or None, or "" (`Field._get_default`)
             constants[field.attname] = field.get_default()
-    fields = model._meta.concrete_fields
+    relations = frozenset(field.name for field in fields if field.is_relation)
     blueprint = _Blueprint(
         constants=constants,
         made=made,
-        relations=frozenset(field.name for field in fields if field.is_relation),
-        names=frozenset(field.attname for field in fields)
-        | frozenset(field.name for field in fields if field.is_relation),
+        relations=relations,
+        names=frozenset(field.attname for field in fields) | relations,
     )
     _blueprints[model] = blueprint
     return blueprint

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from posventa.cases import actions as case_actions
 from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus
-from posventa.clocks.actions import build_clocks, clock_start_events, escalation_policy
+from posventa.clocks.actions import build_clocks, clock_start_events
 from posventa.clocks.catalogue import effective_policy, get_standard
 from posventa.clocks.models import OPEN_STATES, Clock
 from posventa.core.bulk import insert_new, update_rows
@@ -676,7 +676,6 @@ class _Segment:
             for case, reference in zip(cases, references, strict=True):
                 case.reference = reference
         insert_new([case for _plan, case in opening])
-        ladders = {site.pk: escalation_policy(site) for site in self.site_by_pk.values()}
         for plan, case in opening:
             for codes, started_at, _started_by in case_actions.new_case_clock_plan(
                 case, actor=None
@@ -689,7 +688,6 @@ class _Segment:
                         owner=case.owner,
                         started_at=started_at,
                         label=case.reference,
-                        escalation=ladders.get(case.site_id),
                     )
                 )
         insert_new(

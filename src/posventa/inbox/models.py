@@ -214,14 +214,17 @@ class Message(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"attachments/{instance.sha256[:2]}/{instance.sha256}/{filename}"
+    return _by_content(instance.sha256, filename)
 
 
 def attachment_storage_name(sha256: str, filename: str) -> str:
     """Where the file with this content is stored: `attachment_path` with the name made
     valid for the storage, as `FileField` makes it."""
-    valid = default_storage.get_valid_name(filename) or "file"
-    return f"attachments/{sha256[:2]}/{sha256}/{valid}"
+    return _by_content(sha256, default_storage.get_valid_name(filename) or "file")
+
+
+def _by_content(sha256: str, filename: str) -> str:
+    return f"attachments/{sha256[:2]}/{sha256}/{filename}"
 
 
 class Attachment(models.Model):
