@@ -50,6 +50,7 @@ from posventa.core.access import can_see_site
 from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, Team, User
+from posventa.customers import links as customer_links
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
 from posventa.outbox.actions import build_customer_notification, queued, send_to_customer
 from posventa.outbox.models import Notification, NotificationStatus
@@ -819,8 +820,6 @@ def build_acknowledgement(
     """The unsaved acknowledgement and its outbox row, or None when none is due (see
     `send_acknowledgement`). Save the notification, then the message with it. Raises
     ValidationError when the outbox refuses the address."""
-    from posventa.portal.links import portal_url
-
     channel, address = _ack_route(inbound)
     if not address:
         return None
@@ -829,7 +828,7 @@ def build_acknowledgement(
         return None
     customer = case.customer
     with translation.override(language or customer.language or "en"):
-        subject, body = _ack_text(case, channel, portal_url(customer))
+        subject, body = _ack_text(case, channel, customer_links.portal_url(customer))
     message = new_row(
         Message,
         organisation_id=case.organisation_id,
@@ -889,18 +888,32 @@ def _ack_route(inbound: Message) -> tuple[str, str]:
     return "", ""
 
 
-def _ack_text(case: Case, channel: str, link: str) -> tuple[str, str]:
+def _ack_text(case: Case, channel: str, link: str | None) -> tuple[str, str]:
     values = {
         "reference": case.reference,
         "site": case.site.name,
         "url": link,
         "name": case.customer.display_name or _("customer"),
     }
+    if channel != "email" and link is None:
+        return "", _("%(site)s: we have your message, case %(reference)s.") % values
     if channel != "email":
         return "", _(
             "%(site)s: we have your message, case %(reference)s. Follow it: %(url)s"
         ) % values
     subject = _("We have received your message [%(reference)s]") % values
+    if link is None:  # no portal installed: nothing to follow the case on
+        body = (
+            _(
+                "Hello %(name)s,\n\n"
+                "Thank you for contacting %(site)s. Your message is registered as case "
+                "%(reference)s; please quote this reference if you contact us again. A member of "
+                "our team will answer you personally.\n\n"
+                "This is an automatic message."
+            )
+            % values
+        )
+        return subject, body
     body = (
         _(
             "Hello %(name)s,\n\n"
