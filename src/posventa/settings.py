@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "posventa.reports",
     "posventa.portal",
     "posventa.api",
+    # Composes every app above (demo data, the all-in-one `run`): it comes last.
+    "posventa.demo",
 ]
 
 MIDDLEWARE = [

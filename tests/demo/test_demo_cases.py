@@ -1,4 +1,4 @@
-"""The demo group's customers, vehicles and cases (`posventa.cases.demo`)."""
+"""The demo group's customers, vehicles and cases (`posventa.demo.cases`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from posventa.cases.models import Case, CaseStatus, CaseTransfer
 from posventa.clocks.models import Clock, ClockState
-from posventa.core.demo import DEMO_PASSWORD, DemoWorld, load_demo
 from posventa.core.models import Event
 from posventa.customers.models import Customer, Vehicle
+from posventa.demo.loader import DEMO_PASSWORD, DemoWorld, load_demo
 from posventa.inbox.models import InboundRaw, InboundStatus, Message
 
 pytestmark = pytest.mark.django_db

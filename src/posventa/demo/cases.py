@@ -1,6 +1,6 @@
-"""Demo customers, vehicles and cases for the demo dealer group (see `core.demo`).
+"""Demo customers, vehicles and cases for the demo dealer group (see `posventa.demo.loader`).
 
-Called by `core.demo.load_demo` after the sites, staff and clock-only obligations exist.
+Called by `posventa.demo.loader.load_demo` after the sites, staff and clock-only obligations exist.
 Per site: six customers with e-mail and phone, five vehicles with odometer readings, and
 eight cases in several states. Customer messages come in through `inbox.actions.ingest`
 exactly as the channel adapters would deliver them (RFC 5322 e-mail bytes, web-form JSON,
@@ -26,11 +26,11 @@ from urllib.parse import urlencode
 
 from posventa.cases import actions as cases
 from posventa.cases.models import Case, CaseStatus, Department
-from posventa.core.demo.staff import DemoWorld
 from posventa.core.models import Role, Site
 from posventa.customers import actions as customers
 from posventa.customers.models import Customer, Vehicle
 from posventa.customers.validation import CHECK_DIGIT_MANDATORY_WMI_STARTS, vin_check_digit
+from posventa.demo.staff import DemoWorld
 from posventa.inbox import actions as inbox
 from posventa.inbox import threading
 from posventa.inbox.models import InboundRaw, InboundStatus, Message

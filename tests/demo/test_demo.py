@@ -11,14 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posventa.clocks.models import Clock, ClockState
-from posventa.core.demo import (
+from posventa.core.models import Certification, Event, Membership, Organisation, Role, Team, User
+from posventa.demo.loader import (
     DEMO_LOGINS,
     DEMO_ORGANISATION_SLUG,
     DEMO_PASSWORD,
     DemoWorld,
     load_demo,
 )
-from posventa.core.models import Certification, Event, Membership, Organisation, Role, Team, User
 
 pytestmark = pytest.mark.django_db
 

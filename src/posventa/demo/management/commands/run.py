@@ -26,8 +26,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from waitress.server import create_server
 
 from posventa.clocks.sweeper import run_forever
-from posventa.core.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_exists, load_demo
 from posventa.core.models import Organisation
+from posventa.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, demo_exists, load_demo
 
 logger = logging.getLogger("posventa.run")
 
