@@ -50,9 +50,9 @@ from posventa.cases.search import search_workspace
 from posventa.clocks.models import CalendarKind, Clock, ClockState
 from posventa.core.access import MANAGER_ROLES, visible_sites
 from posventa.core.events import timeline
+from posventa.core.formatting import describe_verb, format_duration
 from posventa.core.models import Event, Membership, Site, Team, User
 from posventa.inbox.models import Message
-from posventa.reports.formatting import describe_verb, format_duration
 
 PAGE_SIZE = 50
 # Below this many candidate cases a queue is ordered starting from its cases; above it,
