@@ -1,6 +1,7 @@
 """Every state change of a case: open, receive, reply, call, note, assign, transfer, wait,
-resolve, close, reopen. Each function writes the case's timeline event and applies the
-clock rules in one transaction. Views, the API, the CLI and the inbox call these.
+resolve, close, reopen, link a vehicle, set a team. Each function writes the case's
+timeline event and applies the clock rules in one transaction. Views, the API, the CLI and
+the inbox call these.
 
 Clock rules (DESIGN.md, "Clock semantics"):
 
@@ -1129,6 +1130,56 @@ def close_case(case: Case, *, actor: User | None) -> Case:
             actor=actor,
             occurred_at=now,
             internal=False,
+        )
+    return case
+
+
+# --- what the case is about: its vehicle and its team ------------------------------------
+
+
+def link_vehicle(case: Case, vehicle: Vehicle | None, *, actor: User | None) -> Case:
+    """Say which vehicle the case is about (None unlinks it). Refuses a vehicle of another
+    dealer group, or one that belongs to another customer: a case is about the customer's
+    own car, and a wrong link would put someone else's repair history in front of staff."""
+    if vehicle is not None:
+        if vehicle.organisation_id != case.organisation_id:
+            raise ValidationError({"vehicle": _("The vehicle belongs to another dealer group.")})
+        if vehicle.owner_id is not None and vehicle.owner_id != case.customer_id:
+            raise ValidationError({"vehicle": _("The vehicle belongs to another customer.")})
+    if (vehicle.pk if vehicle else None) == case.vehicle_id:
+        return case
+    with atomic():
+        case.vehicle = vehicle
+        case.save(update_fields=["vehicle", "updated_at"])
+        record_event(
+            "case.vehicle_linked",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            summary=str(vehicle) if vehicle is not None else "",
+            data={"vehicle": vehicle.pk if vehicle is not None else None},
+        )
+    return case
+
+
+def set_case_team(case: Case, team: Team | None, *, actor: User | None) -> Case:
+    """Put the case in a team's queue (None takes it out), keeping its owner. A transfer
+    (`transfer_case`) is for handing the case to someone else, with a note."""
+    if team is not None and team.site_id != case.site_id:
+        raise ValidationError({"team": _("The team works at another site.")})
+    if (team.pk if team else None) == case.team_id:
+        return case
+    with atomic():
+        previous = case.team_id
+        case.team = team
+        case.save(update_fields=["team", "updated_at"])
+        record_event(
+            "case.team_changed",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            summary=team.name if team is not None else "",
+            data={"from_team": previous, "to_team": team.pk if team is not None else None},
         )
     return case
 
