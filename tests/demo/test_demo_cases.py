@@ -40,7 +40,10 @@ def test_both_sites_have_customers_vehicles_and_cases(world: DemoWorld) -> None:
         # Every case's customer is one of the demo's invented ones.
         assert not site_cases.exclude(customer__organisation=organisation).exists()
     assert not Vehicle.objects.filter(organisation=organisation, owner__isnull=True).exists()
-    assert not InboundRaw.objects.exclude(status=InboundStatus.PROCESSED).exists()
+    # Everything came in cleanly but the one broken web form per site (test_demo_story).
+    unprocessed = InboundRaw.objects.exclude(status=InboundStatus.PROCESSED)
+    assert set(unprocessed.values_list("status", flat=True)) == {InboundStatus.QUARANTINED}
+    assert unprocessed.count() == len(world.sites)
 
 
 def test_cases_are_in_several_states(world: DemoWorld) -> None:
