@@ -493,6 +493,8 @@ CASE_VERBS = {
     "case.closed": gettext_lazy("Closed"),
     "case.reopened": gettext_lazy("Reopened"),
     "case.customer_merged": gettext_lazy("Customer records merged"),
+    "case.vehicle_linked": gettext_lazy("Vehicle linked"),
+    "case.team_changed": gettext_lazy("Team changed"),
     "clock.reassigned": gettext_lazy("Clock reassigned"),
 }
 
