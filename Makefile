@@ -23,8 +23,11 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Migrates, loads the demo dealership group once, and serves web + worker + sweeper.
-run: install
+# Migrates, loads the demo dealership group once, and serves web + worker + sweeper. The
+# port is checked first, before anything is installed: `make run PORT=8001` picks another.
+run:
+	@$(PYTHON) src/posventa/demo/ports.py $(HOST) $(PORT)
+	@$(MAKE) --no-print-directory install
 	$(BIN)/posventa run --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when we are allowed to.

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "posventa.reports",
     "posventa.portal",
     "posventa.api",
+    # Composes every app above (demo data, the all-in-one `run`): it comes last.
+    "posventa.demo",
 ]
 
 MIDDLEWARE = [
@@ -195,5 +197,5 @@ POSVENTA_FILE_THREADS = int(os.environ.get("POSVENTA_FILE_THREADS", "4"))
 POSVENTA_HOUSEKEEPING_SECONDS = int(os.environ.get("POSVENTA_HOUSEKEEPING_SECONDS", "30"))
 POSVENTA_HOUSEKEEPING_JOBS = [
     "posventa.outbox.delivery.deliver_pending",
-    "posventa.inbox.actions.process_pending",
+    "posventa.inbox.batch.process_pending",
 ]

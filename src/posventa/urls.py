@@ -19,3 +19,7 @@ urlpatterns = [
     path("portal/", include("posventa.portal.urls")),
     path("api/", include("posventa.api.urls")),
 ]
+
+# Django's own views render templates/403.html, 404.html and 500.html; a size limit gets
+# its own translated 413 page (see core/errors.py).
+handler400 = "posventa.core.errors.bad_request"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from posventa.core.demo import DEMO_PASSWORD, load_demo
 from posventa.core.models import Site, User
+from posventa.demo.loader import DEMO_PASSWORD, load_demo
 from tests.ui.helpers import make_clock
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run

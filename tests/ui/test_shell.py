@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from posventa.core.events import record_event
+from posventa.core.formatting import format_duration
 from posventa.core.models import Site, User
-from posventa.reports.formatting import format_duration
 from tests.conftest import make_user
 
 

@@ -1,6 +1,7 @@
 """Every state change of a case: open, receive, reply, call, note, assign, transfer, wait,
-resolve, close, reopen. Each function writes the case's timeline event and applies the
-clock rules in one transaction. Views, the API, the CLI and the inbox call these.
+resolve, close, reopen, link a vehicle, set a team. Each function writes the case's
+timeline event and applies the clock rules in one transaction. Views, the API, the CLI and
+the inbox call these.
 
 Clock rules (DESIGN.md, "Clock semantics"):
 
@@ -50,6 +51,7 @@ from posventa.core.access import can_see_site
 from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, Team, User
+from posventa.customers import links as customer_links
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
 from posventa.outbox.actions import build_customer_notification, queued, send_to_customer
 from posventa.outbox.models import Notification, NotificationStatus
@@ -819,8 +821,6 @@ def build_acknowledgement(
     """The unsaved acknowledgement and its outbox row, or None when none is due (see
     `send_acknowledgement`). Save the notification, then the message with it. Raises
     ValidationError when the outbox refuses the address."""
-    from posventa.portal.links import portal_url
-
     channel, address = _ack_route(inbound)
     if not address:
         return None
@@ -829,7 +829,7 @@ def build_acknowledgement(
         return None
     customer = case.customer
     with translation.override(language or customer.language or "en"):
-        subject, body = _ack_text(case, channel, portal_url(customer))
+        subject, body = _ack_text(case, channel, customer_links.portal_url(customer))
     message = new_row(
         Message,
         organisation_id=case.organisation_id,
@@ -889,18 +889,32 @@ def _ack_route(inbound: Message) -> tuple[str, str]:
     return "", ""
 
 
-def _ack_text(case: Case, channel: str, link: str) -> tuple[str, str]:
+def _ack_text(case: Case, channel: str, link: str | None) -> tuple[str, str]:
     values = {
         "reference": case.reference,
         "site": case.site.name,
         "url": link,
         "name": case.customer.display_name or _("customer"),
     }
+    if channel != "email" and link is None:
+        return "", _("%(site)s: we have your message, case %(reference)s.") % values
     if channel != "email":
         return "", _(
             "%(site)s: we have your message, case %(reference)s. Follow it: %(url)s"
         ) % values
     subject = _("We have received your message [%(reference)s]") % values
+    if link is None:  # no portal installed: nothing to follow the case on
+        body = (
+            _(
+                "Hello %(name)s,\n\n"
+                "Thank you for contacting %(site)s. Your message is registered as case "
+                "%(reference)s; please quote this reference if you contact us again. A member of "
+                "our team will answer you personally.\n\n"
+                "This is an automatic message."
+            )
+            % values
+        )
+        return subject, body
     body = (
         _(
             "Hello %(name)s,\n\n"
@@ -1116,6 +1130,56 @@ def close_case(case: Case, *, actor: User | None) -> Case:
             actor=actor,
             occurred_at=now,
             internal=False,
+        )
+    return case
+
+
+# --- what the case is about: its vehicle and its team ------------------------------------
+
+
+def link_vehicle(case: Case, vehicle: Vehicle | None, *, actor: User | None) -> Case:
+    """Say which vehicle the case is about (None unlinks it). Refuses a vehicle of another
+    dealer group, or one that belongs to another customer: a case is about the customer's
+    own car, and a wrong link would put someone else's repair history in front of staff."""
+    if vehicle is not None:
+        if vehicle.organisation_id != case.organisation_id:
+            raise ValidationError({"vehicle": _("The vehicle belongs to another dealer group.")})
+        if vehicle.owner_id is not None and vehicle.owner_id != case.customer_id:
+            raise ValidationError({"vehicle": _("The vehicle belongs to another customer.")})
+    if (vehicle.pk if vehicle else None) == case.vehicle_id:
+        return case
+    with atomic():
+        case.vehicle = vehicle
+        case.save(update_fields=["vehicle", "updated_at"])
+        record_event(
+            "case.vehicle_linked",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            summary=str(vehicle) if vehicle is not None else "",
+            data={"vehicle": vehicle.pk if vehicle is not None else None},
+        )
+    return case
+
+
+def set_case_team(case: Case, team: Team | None, *, actor: User | None) -> Case:
+    """Put the case in a team's queue (None takes it out), keeping its owner. A transfer
+    (`transfer_case`) is for handing the case to someone else, with a note."""
+    if team is not None and team.site_id != case.site_id:
+        raise ValidationError({"team": _("The team works at another site.")})
+    if (team.pk if team else None) == case.team_id:
+        return case
+    with atomic():
+        previous = case.team_id
+        case.team = team
+        case.save(update_fields=["team", "updated_at"])
+        record_event(
+            "case.team_changed",
+            subject=case,
+            site=case.site,
+            actor=actor,
+            summary=team.name if team is not None else "",
+            data={"from_team": previous, "to_team": team.pk if team is not None else None},
         )
     return case
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from posventa.cases.actions import repoint_customer
 from posventa.customers.models import Customer
 from posventa.customers.signals import customer_merged
 
@@ -15,6 +16,4 @@ def repoint_cases_on_merge(
     sender: Any, survivor: Customer, duplicate: Customer, **kwargs: Any
 ) -> None:
     # Sent inside the merge transaction: if this fails, the merge rolls back with it.
-    from posventa.cases.actions import repoint_customer
-
     repoint_customer(survivor, duplicate)

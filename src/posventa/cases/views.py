@@ -50,9 +50,9 @@ from posventa.cases.search import search_workspace
 from posventa.clocks.models import CalendarKind, Clock, ClockState
 from posventa.core.access import MANAGER_ROLES, visible_sites
 from posventa.core.events import timeline
+from posventa.core.formatting import describe_verb, format_duration
 from posventa.core.models import Event, Membership, Site, Team, User
 from posventa.inbox.models import Message
-from posventa.reports.formatting import describe_verb, format_duration
 
 PAGE_SIZE = 50
 # Below this many candidate cases a queue is ordered starting from its cases; above it,
@@ -493,6 +493,8 @@ CASE_VERBS = {
     "case.closed": gettext_lazy("Closed"),
     "case.reopened": gettext_lazy("Reopened"),
     "case.customer_merged": gettext_lazy("Customer records merged"),
+    "case.vehicle_linked": gettext_lazy("Vehicle linked"),
+    "case.team_changed": gettext_lazy("Team changed"),
     "clock.reassigned": gettext_lazy("Clock reassigned"),
 }
 

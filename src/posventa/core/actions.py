@@ -22,6 +22,7 @@ from posventa.core.models import (
     SiteClosure,
     User,
 )
+from posventa.core.signals import site_calendar_changed
 from posventa.core.validators import validate_country_code, validate_timezone_name
 
 IntervalSpec = tuple[int, dt.time, dt.time | None]
@@ -175,13 +176,11 @@ def open_on_holiday(
 
 
 def bump_calendar_version(site: Site) -> None:
-    """Invalidate cached calendars and re-plan open clocks (in the same transaction)."""
+    """Invalidate cached calendars and announce the change (in the same transaction), so
+    the clocks app re-plans the site's open clocks before it commits."""
     Site.objects.filter(pk=site.pk).update(calendar_version=F("calendar_version") + 1)
     site.refresh_from_db(fields=["calendar_version"])
-    # Imported here because clocks depends on core, not the other way round.
-    from posventa.clocks.actions import replan_site_clocks
-
-    replan_site_clocks(site)
+    site_calendar_changed.send(sender=Site, site=site)
 
 
 def grant_role(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -21,7 +22,10 @@ from posventa.businesstime import (
     Closure,
     WeeklyInterval,
 )
-from posventa.core.models import Site
+
+if TYPE_CHECKING:
+    # Only a type here: core.models validates a site's region with this module.
+    from posventa.core.models import Site
 
 CacheKey = tuple[int, int, str, str, str, str]
 _cache: dict[CacheKey, BusinessCalendar] = {}

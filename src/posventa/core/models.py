@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from posventa.core.calendars import validate_holiday_region
 from posventa.core.validators import validate_country_code, validate_timezone_name
 
 
@@ -76,8 +77,6 @@ class Site(models.Model):
 
     def clean(self) -> None:
         if self.subdivision:
-            from posventa.core.calendars import validate_holiday_region
-
             validate_holiday_region(self.country, self.subdivision)
 
 

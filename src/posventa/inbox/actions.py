@@ -14,7 +14,6 @@ See `inbox.normalise` for what each channel's adapter passes.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from pathlib import Path
@@ -32,6 +31,7 @@ from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site, User
 from posventa.inbox import normalise
 from posventa.inbox.models import InboundChannel, InboundRaw, InboundSource, InboundStatus
+from posventa.inbox.processing import Outcome, process
 
 logger = logging.getLogger("posventa.inbox")
 
@@ -91,7 +91,7 @@ def new_raw_row(
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise ValidationError({"raw": _("The raw payload must be bytes.")})
     data = bytes(raw)
-    metadata = _json_safe(metadata or {})
+    metadata = normalise.json_safe(metadata or {})
     sha = hashlib.sha256(data).hexdigest()
     row = new_row(
         InboundRaw,
@@ -182,21 +182,6 @@ def _write_raw_file(data: bytes, sha: str) -> str:
     return relative
 
 
-def _json_safe(value: Any) -> Any:
-    """Metadata goes into a JSON column: anything else becomes its text."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, str):
-        return normalise.scrub_text(value)
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, bytes):
-        return normalise.scrub_text(value.decode("utf-8", errors="replace"))
-    return normalise.scrub_text(str(value))
-
-
 def process_inbound(raw: InboundRaw) -> InboundRaw:
     """Turn a pending raw row into a case message. Idempotent; never raises for bad input.
 
@@ -204,8 +189,6 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
     `retry_quarantined`). Parse errors and unexpected exceptions alike quarantine the row
     with the reason; the latter are also logged with their traceback.
     """
-    from posventa.inbox.processing import Outcome, process
-
     if raw.status != InboundStatus.PENDING:
         return raw
     try:
@@ -230,24 +213,6 @@ def process_inbound(raw: InboundRaw) -> InboundRaw:
             logger.exception("Inbound #%s: the quarantine reason was refused", raw.pk)
             text = f"Unexpected error: {type(error).__name__}: {error}"
             return quarantine(raw, text.encode("ascii", "backslashreplace").decode("ascii"))
-
-
-def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 100) -> int:
-    """Process rows left pending (the process died between storing and processing).
-
-    For a periodic worker or the sweeper. Rows younger than `older_than` are left to the
-    request that stored them. Returns how many rows were looked at.
-    """
-    cutoff = timezone.now() - older_than
-    rows = list(
-        InboundRaw.objects.select_related("site__organisation")
-        .filter(status=InboundStatus.PENDING, received_at__lte=cutoff)
-        .order_by("received_at", "pk")[:limit]
-    )
-    from posventa.inbox.batch import process_many  # it builds on this module
-
-    process_many(rows)  # in arrival order, a chunk per transaction
-    return len(rows)
 
 
 class _AlreadyDone(Exception):

@@ -25,6 +25,7 @@ by one, so one bad message can never hold up the others.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -167,6 +168,23 @@ def _stored_keys(rows: Iterable[InboundRaw]) -> set[tuple[str, str]]:
         .values_list("channel", "dedupe_key")
     )
     return set(stored) & keys
+
+
+def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 100) -> int:
+    """Process rows left pending (the process died between storing and processing).
+
+    For a periodic worker or the sweeper (`POSVENTA_HOUSEKEEPING_JOBS`). Rows younger than
+    `older_than` are left to the request that stored them. Returns how many rows were
+    looked at.
+    """
+    cutoff = timezone.now() - older_than
+    rows = list(
+        InboundRaw.objects.select_related("site__organisation")
+        .filter(status=InboundStatus.PENDING, received_at__lte=cutoff)
+        .order_by("received_at", "pk")[:limit]
+    )
+    process_many(rows)  # in arrival order, a chunk per transaction
+    return len(rows)
 
 
 def process_many(

@@ -173,6 +173,21 @@ def scrub_text(value: str) -> str:
     return value.replace("\x00", "\ufffd") if "\x00" in value else value
 
 
+def json_safe(value: Any) -> Any:
+    """Metadata goes into a JSON column: anything else becomes its text."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, str):
+        return scrub_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, bytes):
+        return scrub_text(value.decode("utf-8", errors="replace"))
+    return scrub_text(str(value))
+
+
 def scrub(message: InboundMessage) -> InboundMessage:
     """Make every text of a parsed message storable as it is (the raw bytes keep the
     original)."""

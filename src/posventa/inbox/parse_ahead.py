@@ -499,10 +499,7 @@ def _is_bytes(value: object) -> bool:
 
 
 def _job(item: _Item) -> Job:
-    # Imported here: the worker imports this module and must not import Django's models.
-    from posventa.inbox.actions import _json_safe
-
-    return item.channel, bytes(item.raw), _json_safe(item.metadata or {})
+    return item.channel, bytes(item.raw), normalise.json_safe(item.metadata or {})
 
 
 def _holds(row: InboundRaw, job: Job) -> bool:

@@ -22,6 +22,7 @@ from posventa.cases.models import Case, CaseStatus, Department
 from posventa.core.bulk import new_row
 from posventa.core.events import deferred_events, record_event
 from posventa.core.models import Site
+from posventa.customers.actions import identify_customer
 from posventa.customers.models import Customer
 from posventa.inbox import attachment_files, normalise, threading
 from posventa.inbox.attachment_files import AttachmentFiles
@@ -117,8 +118,6 @@ def find_site(raw: InboundRaw, parsed: InboundMessage) -> Site | None:
 def identify(site: Site, parsed: InboundMessage) -> tuple[Customer, bool]:
     """The customer who wrote, and whether this message is the first we ever had from
     them (a customer record created just now, unambiguously)."""
-    from posventa.customers.actions import identify_customer
-
     if parsed.customer_id is not None:
         customer = Customer.objects.filter(
             pk=parsed.customer_id, organisation_id=site.organisation_id

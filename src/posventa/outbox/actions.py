@@ -25,9 +25,8 @@ from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
 from posventa.core.validators import is_email_address
-from posventa.outbox.delivery import schedule_delivery
 from posventa.outbox.models import Channel, Notification, NotificationStatus
-from posventa.outbox.tasks import deliver_notifications
+from posventa.outbox.tasks import deliver_notifications, schedule_delivery
 
 SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 300
 DEDUPE_KEY_MAX_LENGTH = Notification._meta.get_field("dedupe_key").max_length or 200

@@ -4,6 +4,9 @@ The claim is a compare-and-set on (status, attempts), so however many workers, s
 and "retry now" clicks race on one row, only one of them sends a given attempt. The send
 happens outside any transaction: a slow SMTP server never holds database locks.
 
+This module does the work and knows nothing of the task queue: `posventa.outbox.tasks`
+runs it and puts a row that is to be tried again back on the queue for its next attempt.
+
 A claimed row carries a lease in `next_attempt_at`. If the worker dies mid-send, the row
 becomes due again when the lease expires and the safety-net sweep retries it (at-least-once:
 the receiver can spot a duplicate e-mail by its unchanged Message-ID).
@@ -32,7 +35,6 @@ from posventa.outbox.models import (
     Notification,
     NotificationStatus,
 )
-from posventa.outbox.tasks import deliver_notification
 
 logger = logging.getLogger("posventa.outbox")
 
@@ -58,18 +60,6 @@ def sending_lease() -> dt.timedelta:
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
-
-
-def schedule_delivery(notification_id: int, run_after: dt.datetime | None = None) -> None:
-    """Put the row on the task queue. Losing this message is survivable: the sweep's
-    `deliver_due` picks up any row whose time has come."""
-    task = deliver_notification
-    if run_after is not None:
-        if not task.get_backend().supports_defer:
-            # e.g. the immediate backend: a deferred try is left to the sweep.
-            return
-        task = task.using(run_after=run_after)
-    task.enqueue(notification_id)
 
 
 def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str:
@@ -214,10 +204,6 @@ def record_failure(
             # Our lease expired and another worker took over; its result will count.
             return SKIPPED
         record_failure_event(notification, attempt, error, status, next_attempt_at, finished)
-        if next_attempt_at is not None:
-            transaction.on_commit(
-                lambda: schedule_delivery(notification.pk, next_attempt_at), robust=True
-            )
     return status
 
 

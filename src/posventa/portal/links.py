@@ -12,13 +12,11 @@ opens the surviving record.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
 
-if TYPE_CHECKING:
-    from posventa.customers.models import Customer
+from posventa.customers.models import Customer
 
 SALT = "posventa.portal.customer-link"
 DEFAULT_MAX_AGE = dt.timedelta(days=30)
@@ -46,8 +44,6 @@ def default_max_age() -> dt.timedelta:
 
 def customer_from_token(token: str, max_age: dt.timedelta | int | None = None) -> Customer | None:
     """The customer a token was issued for, or None when forged, expired or unknown."""
-    from posventa.customers.models import Customer
-
     try:
         value = _signer().unsign(
             token, max_age=max_age if max_age is not None else default_max_age()

@@ -9,8 +9,8 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 
 from posventa.core.events import timeline
+from posventa.core.formatting import describe_verb, format_duration
 from posventa.core.models import Event
-from posventa.reports.formatting import describe_verb, format_duration
 
 register = template.Library()
 

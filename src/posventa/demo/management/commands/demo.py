@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from posventa.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from posventa.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

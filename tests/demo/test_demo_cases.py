@@ -1,4 +1,4 @@
-"""The demo group's customers, vehicles and cases (`posventa.cases.demo`)."""
+"""The demo group's customers, vehicles and cases (`posventa.demo.cases`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from posventa.cases.models import Case, CaseStatus, CaseTransfer
 from posventa.clocks.models import Clock, ClockState
-from posventa.core.demo import DEMO_PASSWORD, DemoWorld, load_demo
 from posventa.core.models import Event
 from posventa.customers.models import Customer, Vehicle
+from posventa.demo.loader import DEMO_PASSWORD, DemoWorld, load_demo
 from posventa.inbox.models import InboundRaw, InboundStatus, Message
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,10 @@ def test_both_sites_have_customers_vehicles_and_cases(world: DemoWorld) -> None:
         # Every case's customer is one of the demo's invented ones.
         assert not site_cases.exclude(customer__organisation=organisation).exists()
     assert not Vehicle.objects.filter(organisation=organisation, owner__isnull=True).exists()
-    assert not InboundRaw.objects.exclude(status=InboundStatus.PROCESSED).exists()
+    # Everything came in cleanly but the one broken web form per site (test_demo_story).
+    unprocessed = InboundRaw.objects.exclude(status=InboundStatus.PROCESSED)
+    assert set(unprocessed.values_list("status", flat=True)) == {InboundStatus.QUARANTINED}
+    assert unprocessed.count() == len(world.sites)
 
 
 def test_cases_are_in_several_states(world: DemoWorld) -> None:

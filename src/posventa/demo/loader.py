@@ -6,24 +6,26 @@ obligations in every state, backdated so the waiting list and the compliance pag
 alive on first start. Everything goes through the actions layers, so the timelines and
 the audit log are the same as real use would leave.
 
-Other apps add their own demo data without touching this package: an installed app with a
-`demo` module exposing `contribute(world: DemoWorld) -> None` is called after the core
-steps, in INSTALLED_APPS order (customers and vehicles, cases...). All names are invented.
+Each app's demo data is a module of this package (`cases.py`: customers, vehicles and
+cases), called in `APP_STEPS` order after the core steps. A new app adds its module here
+and its step to the list: the demo sits above every app, so it imports them, never the
+other way round. All names are invented.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import random
+from collections.abc import Callable
 
-from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from posventa.core.demo.clocks import add_demo_clocks
-from posventa.core.demo.staff import (
+from posventa.core.models import Organisation
+from posventa.demo import cases
+from posventa.demo.clocks import add_demo_clocks
+from posventa.demo.staff import (
     DEMO_LOGINS,
     DEMO_ORGANISATION_SLUG,
     DEMO_PASSWORD,
@@ -32,7 +34,6 @@ from posventa.core.demo.staff import (
     create_staff,
     create_teams,
 )
-from posventa.core.models import Organisation
 
 __all__ = [
     "DEMO_LOGINS",
@@ -47,6 +48,9 @@ logger = logging.getLogger("posventa.demo")
 
 # Fixed so that every machine gets the same demo (and tests can count on it).
 DEMO_SEED = 4242
+
+# The apps' demo data, in order: each step may use what the earlier ones made.
+APP_STEPS: list[Callable[[DemoWorld], None]] = [cases.contribute]
 
 
 def demo_exists() -> bool:
@@ -63,25 +67,6 @@ def load_demo(*, now: dt.datetime | None = None) -> DemoWorld | None:
         create_staff(world)
         create_teams(world)
         add_demo_clocks(world)
-        for contribute in app_contributions():
-            contribute(world)
+        for step in APP_STEPS:
+            step(world)
     return world
-
-
-def app_contributions() -> list:  # type: ignore[type-arg]
-    """`contribute` functions of installed apps' `demo` modules (see the module docstring)."""
-    found = []
-    for config in apps.get_app_configs():
-        if config.name == "posventa.core":
-            continue
-        module_name = f"{config.name}.demo"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise  # the demo module exists but one of its imports is broken
-            continue
-        contribute = getattr(module, "contribute", None)
-        if callable(contribute):
-            found.append(contribute)
-    return found

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from posventa.cli import main
-from posventa.core.demo import DEMO_PASSWORD
+from posventa.demo.loader import DEMO_PASSWORD
 
 POSVENTA = Path(sys.executable).with_name("posventa")
 START_TIMEOUT = 120

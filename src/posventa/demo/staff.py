@@ -53,7 +53,7 @@ SITE_STAFF: dict[str, list[tuple[str, str, str, str]]] = {
         ("madrid-recambios", "Nerea", "Sanchís", Role.PARTS),
         ("madrid-jefa-equipo", "Rocío", "Valdeolmos", Role.TEAM_LEAD),
         ("madrid-jefe-taller", "Tomás", "Quirós", Role.SERVICE_MANAGER),
-        ("madrid-gerente", "Elena", "Arrizabalaga", Role.SITE_MANAGER),
+        ("madrid-gerente", "Almudena", "Arrizabalaga", Role.SITE_MANAGER),
     ],
     "goteborg": [
         ("demo-goteborg", "Maja", "Holmgren", Role.AGENT),
@@ -182,8 +182,9 @@ def create_teams(world: DemoWorld) -> None:
                     department=department,
                     lead=world.person(site_key, lead_role),
                 )
-                team.members.set(
-                    [user for role in member_roles for user in world.staff[(site_key, role)]]
-                )
+                members = [user for role in member_roles for user in world.staff[(site_key, role)]]
+                if name == "Service reception" and world.manager is not None:
+                    members.append(world.manager)  # the group's manager follows both receptions
+                team.members.set(members)
                 record_event("team.created", subject=team, site=site, summary=name)
             world.teams[(site_key, name)] = team

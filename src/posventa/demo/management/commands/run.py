@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -19,19 +20,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Worker
 from waitress.server import create_server
 
 from posventa.clocks.sweeper import run_forever
-from posventa.core.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_exists, load_demo
 from posventa.core.models import Organisation
+from posventa.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, demo_exists, load_demo
+from posventa.demo.ports import port_problem
 
 logger = logging.getLogger("posventa.run")
 
 RESTART_DELAY = 5.0
+# Listening on every interface: links name the machine instead.
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
 
 class BackgroundServices:
@@ -105,17 +109,23 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
+        problem = port_problem(host, port)
+        if problem is not None:
+            raise CommandError(problem)  # before migrating: nothing is done in vain
+        follow_the_served_address(host, port)
         self.stdout.write("Migrating the database...")
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_demo"] and not Organisation.objects.exists():
             self.stdout.write("Empty database: loading the demo dealer group...")
             load_demo()
-        server = create_server(
-            get_wsgi_application(),
-            host=options["host"],
-            port=options["port"],
-            threads=options["threads"],
-        )
+        try:
+            server = create_server(
+                get_wsgi_application(), host=host, port=port, threads=options["threads"]
+            )
+        except OSError as error:
+            # Taken while we migrated: say so as plainly as the check above would have.
+            raise CommandError(port_problem(host, port) or str(error)) from error
         background = BackgroundServices()
         background.start()
         self.announce(f"http://{options['host']}:{server.effective_port}/")  # type: ignore[union-attr]
@@ -140,6 +150,20 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {login.username:<15} {login.description}")
         self.stdout.write("Task worker and clock sweeper running. Press Ctrl-C to stop.")
         self.stdout.flush()
+
+
+def follow_the_served_address(host: str, port: int) -> None:
+    """Links in mails (portal links) and the accepted host names follow where we serve,
+    unless the environment sets them (`POSVENTA_SITE_URL`, `POSVENTA_ALLOWED_HOSTS`)."""
+    wildcard = host in WILDCARD_HOSTS
+    if "POSVENTA_SITE_URL" not in os.environ:
+        name = socket.getfqdn() if wildcard else host
+        name = f"[{name}]" if ":" in name else name
+        settings.SITE_URL = f"http://{name}:{port}"
+    if "POSVENTA_ALLOWED_HOSTS" not in os.environ:
+        names = [socket.getfqdn(), socket.gethostname()] if wildcard else [host]
+        extra = [name for name in names if name not in settings.ALLOWED_HOSTS]
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, *dict.fromkeys(extra)]
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,15 +1,18 @@
-"""Demo customers, vehicles and cases for the demo dealer group (see `core.demo`).
+"""Demo customers, vehicles and cases for the demo dealer group (see `posventa.demo.loader`).
 
-Called by `core.demo.load_demo` after the sites, staff and clock-only obligations exist.
-Per site: six customers with e-mail and phone, five vehicles with odometer readings, and
-eight cases in several states. Customer messages come in through `inbox.actions.ingest`
-exactly as the channel adapters would deliver them (RFC 5322 e-mail bytes, web-form JSON,
-Twilio form-encoded SMS); staff work goes through `cases.actions`.
+Called by `posventa.demo.loader.load_demo` after the sites, staff and clock-only obligations exist.
+Per site: six customers with e-mail and phone, six vehicles with odometer readings, and
+eight cases in several states, each about the customer's vehicle and in a team's queue
+(so "My teams" has work for the demo agents), plus one web-form submission that arrived
+broken and waits in quarantine with its reason. Customer messages come in through
+`inbox.actions` exactly as the channel adapters would deliver them (RFC 5322 e-mail bytes,
+web-form JSON, Twilio form-encoded SMS); staff work goes through `cases.actions`.
 
-Inbound messages are stamped with the time they are stored, so cases that came in through
-`ingest` start their clocks now. The one breached case per site (a customer chasing an
-unanswered e-mail) is opened with `open_case(opened_at=..., awaiting_reply_since=...)`,
-the supported way to backdate a case; the chase itself then arrives through `ingest`.
+Inbound messages are stamped with the time they are stored, so most cases start their
+clocks now. The one breached case per site (a customer chasing an unanswered e-mail) is
+the exception: its first e-mail is stored as having arrived two days ago (the raw row is
+built, given that arrival time, then stored and processed: the steps `ingest` takes), so
+the agent reads the customer's first question as well as the chase that followed it.
 
 All names, addresses, phone numbers, plates and VINs are invented (example.com/.se).
 """
@@ -26,13 +29,12 @@ from urllib.parse import urlencode
 
 from posventa.cases import actions as cases
 from posventa.cases.models import Case, CaseStatus, Department
-from posventa.core.demo.staff import DemoWorld
-from posventa.core.models import Role, Site
+from posventa.core.models import Role, Site, Team
 from posventa.customers import actions as customers
 from posventa.customers.models import Customer, Vehicle
 from posventa.customers.validation import CHECK_DIGIT_MANDATORY_WMI_STARTS, vin_check_digit
+from posventa.demo.staff import DemoWorld
 from posventa.inbox import actions as inbox
-from posventa.inbox import threading
 from posventa.inbox.models import InboundRaw, InboundStatus, Message
 
 DAY = dt.timedelta(days=1)
@@ -63,7 +65,7 @@ class SiteTexts:
 
     new_email: tuple[str, str]
     call_me: tuple[str, str]
-    chase_first: str
+    chase_first: tuple[str, str]
     chase_again: tuple[str, str]
     chase_note: str
     waiting: tuple[str, str]
@@ -113,6 +115,9 @@ VEHICLES: dict[str, list[DemoVehicle]] = {
             1, "VF1RJA00567234518", "7305 MFZ", "Renault", "Captur", D(2022, 6, 2), (9_800, 24_300)
         ),
         DemoVehicle(
+            2, "VF7SXHMZ6MT512384", "5127 LGR", "Citroën", "C3", D(2021, 1, 25), (20_300, 36_900)
+        ),
+        DemoVehicle(
             3,
             "WVWZZZAWZMU045127",
             "2190 LHB",
@@ -134,6 +139,9 @@ VEHICLES: dict[str, list[DemoVehicle]] = {
         ),
         DemoVehicle(
             1, "WVWZZZCDZPW018374", "MLS 08D", "Volkswagen", "Golf", D(2023, 2, 1), (6_400, 19_850)
+        ),
+        DemoVehicle(
+            2, "U5YH5819AML043215", "FTR 28A", "Kia", "Ceed SW", D(2021, 8, 16), (16_900, 33_200)
         ),
         DemoVehicle(
             3,
@@ -172,7 +180,12 @@ TEXTS = {
             "Desde hace una semana oigo un chasquido al girar a tope. ¿Me pueden llamar "
             "para explicarlo y pedir cita? Mejor por la mañana.",
         ),
-        chase_first="Cambio de neumáticos y alineado",
+        chase_first=(
+            "Cambio de neumáticos y alineado",
+            "Hola:\n\n¿Me pueden dar precio de cuatro neumáticos 195/55 R16 para el Polo, "
+            "con montaje y alineado? Tengo la ITV el mes que viene y quiero llevarlo "
+            "antes.\n\nGracias,\nFermín",
+        ),
         chase_again=(
             "Cambio de neumáticos y alineado",
             "Buenas:\n\nEscribí hace dos días para pedir precio de cuatro neumáticos y el "
@@ -198,7 +211,7 @@ TEXTS = {
         complaint_handover=(
             "Reclamación por manchas tras la revisión de ayer. La clienta tiene fotos y ya "
             "lo ha contado una vez: no volver a pedirle la historia. Propongo limpieza de "
-            "tapicería sin coste; necesita tu aprobación como jefe de taller."
+            "tapicería sin coste; necesita tu aprobación como jefe de servicio del grupo."
         ),
         resolved=(
             "Copia de la factura de mayo",
@@ -233,7 +246,11 @@ TEXTS = {
             "Det knackar från höger framhjul när jag kör över farthinder. Kan ni ringa mig "
             "och boka en tid? Helst efter lunch.",
         ),
-        chase_first="Vinterdäck och hjulinställning",
+        chase_first=(
+            "Vinterdäck och hjulinställning",
+            "Hej!\n\nVad kostar fyra vinterdäck 205/55 R16 till min Octavia, med montering "
+            "och hjulinställning? Jag vill byta innan det blir halt.\n\nMvh Hampus",
+        ),
         chase_again=(
             "Vinterdäck och hjulinställning",
             "Hej!\n\nJag skrev för två dagar sedan om pris på vinterdäck och "
@@ -259,7 +276,7 @@ TEXTS = {
         complaint_handover=(
             "Klagomål på fettfläckar efter gårdagens service. Kunden har bilder och har "
             "redan berättat allt en gång: be henne inte upprepa. Förslag: kostnadsfri "
-            "rengöring av klädseln, behöver ditt godkännande som servicechef."
+            "rengöring av klädseln, behöver ditt godkännande som koncernens servicechef."
         ),
         resolved=(
             "Kopia på fakturan från maj",
@@ -304,7 +321,8 @@ class _SiteDemo:
         self.language = "es" if site.country == "ES" else "sv"
         self.agent = world.person(site_key, Role.AGENT)
         self.advisor = world.person(site_key, Role.SERVICE_ADVISOR)
-        self.manager = world.person(site_key, Role.SERVICE_MANAGER)
+        assert world.manager is not None
+        self.group_manager = world.manager
         self.customers: list[Customer] = []
         self.vehicles: list[Vehicle] = []
         self.sequence = 0
@@ -313,35 +331,51 @@ class _SiteDemo:
         self.add_customers_and_vehicles()
         t = self.texts
         c = self.customers
-        # 1. A new e-mail inquiry nobody has picked up yet: INFO-WEB running.
-        self.email(c[0], *t.new_email)
+        reception = self.world.teams[(self.site_key, "Service reception")]
+        parts_desk = self.world.teams[(self.site_key, "Parts desk")]
+        # 1. A new e-mail inquiry nobody has picked up yet, in reception's queue.
+        self.file(self.email(c[0], *t.new_email), reception)
         # 2. A web form asking for a phone call, given to the service advisor.
         case = self.web_form(c[2], *t.call_me, preferred_channel="phone")
         cases.assign_case(case, self.advisor, actor=self.agent)
+        self.file(case, reception)
         # 3. A chase: an e-mail left unanswered for two days (breached), then a second one.
-        self.chase(c[3])
+        self.file(self.chase(c[3]), reception)
         # 4. Waiting on the customer: asked for photos, clocks paused.
         case = self.email(c[4], *t.waiting)
         cases.assign_case(case, self.agent, actor=self.agent)
+        self.file(case, reception)
         cases.reply(case, author=self.agent, body=t.waiting_reply)
         cases.set_case_status(case, CaseStatus.WAITING_CUSTOMER, actor=self.agent)
-        # 5. A complaint handed over to the service manager with a note.
+        # 5. A complaint handed over to the group's service manager with a note.
         case = self.web_form(c[0], *t.complaint, department=Department.COMPLAINTS)
         cases.assign_case(case, self.agent, actor=self.agent)
+        self.file(case, reception)
         cases.add_internal_note(case, author=self.agent, body=t.complaint_note)
         cases.transfer_case(
-            case, to_owner=self.manager, note=t.complaint_handover, actor=self.agent
+            case, to_owner=self.group_manager, note=t.complaint_handover, actor=self.agent
         )
         # 6. Answered and resolved.
-        self.answered(c[1], t.resolved, t.resolved_answer)
-        # 7. Answered, resolved and closed.
-        case = self.answered(c[1], t.closed, t.closed_answer)
+        self.answered(c[1], t.resolved, t.resolved_answer, reception)
+        # 7. A parts question, answered by the parts desk, resolved and closed.
+        case = self.answered(c[1], t.closed, t.closed_answer, parts_desk)
         cases.close_case(case, actor=self.agent)
         # 8. An SMS conversation: question, answer, and a follow-up question.
         case = self.sms(c[5], t.sms_first)
         cases.assign_case(case, self.agent, actor=self.agent)
+        self.file(case, reception)
         cases.reply(case, author=self.agent, body=t.sms_reply, channel="sms")
         self.sms(c[5], t.sms_again)
+        # 9. A web form that arrived cut off: kept raw, in quarantine with its reason.
+        self.broken_web_form()
+
+    def file(self, case: Case, team: Team) -> Case:
+        """What reception does with a new case: the customer's vehicle on it, a team's
+        queue for it."""
+        vehicle = next((v for v in self.vehicles if v.owner_id == case.customer_id), None)
+        if vehicle is not None:
+            cases.link_vehicle(case, vehicle, actor=self.agent)
+        return cases.set_case_team(case, team, actor=self.agent)
 
     # --- customers and vehicles ----------------------------------------------------------
 
@@ -388,17 +422,38 @@ class _SiteDemo:
         self.sequence += 1
         return f"demo-{self.site_key}-{kind}-{self.sequence}"
 
-    def email(self, customer: Customer, subject: str, body: str) -> Case:
+    def email(
+        self, customer: Customer, subject: str, body: str, *, arrived: dt.datetime | None = None
+    ) -> Case:
+        """A customer e-mail, received now or (`arrived`) stored as received back then."""
         message = EmailMessage()
         message["From"] = f"{customer.display_name} <{self._email_of(customer)}>"
         message["To"] = self.site.email
         message["Subject"] = subject
-        message["Date"] = format_datetime(self.world.now)
+        message["Date"] = format_datetime(arrived or self.world.now)
         message["Message-ID"] = f"<{self._next_id('mail')}@example.com>"
         message.set_content(body)
-        return self._case_of(
-            inbox.ingest("email", message.as_bytes(), source="imap", site=self.site)
+        if arrived is None:
+            raw = inbox.ingest("email", message.as_bytes(), source="imap", site=self.site)
+            return self._case_of(raw)
+        # ingest's own steps, with the arrival time of the past the demo tells about.
+        row = inbox.new_raw_row("email", message.as_bytes(), source="imap", site=self.site)
+        row.received_at = arrived
+        stored, _created = inbox.save_raw_row(row)
+        return self._case_of(inbox.process_inbound(stored))
+
+    def broken_web_form(self) -> None:
+        submission = self._next_id("form")
+        cut_off = f'{{"id": "{submission}", "name": "{self.customers[3].display_name}", "mess'
+        raw = inbox.ingest(
+            "web_form",
+            cut_off.encode("utf-8"),
+            source="webhook",
+            site=self.site,
+            dedupe_key=submission,
         )
+        if raw.status != InboundStatus.QUARANTINED:
+            raise RuntimeError(f"Demo inbound #{raw.pk} should be quarantined: {raw.status}")
 
     def web_form(
         self,
@@ -443,32 +498,24 @@ class _SiteDemo:
     def chase(self, customer: Customer) -> Case:
         """A first e-mail two days ago that nobody answered, then the customer's second.
 
-        `ingest` stamps a message with the time it arrives, so the first contact is
-        represented by the case it opened (`open_case` accepts the past arrival time,
-        starting INFO-WEB and INFO-WRITTEN then); the second e-mail comes in for real
-        and threads onto the case by its subject, as a chase.
+        The first e-mail opens the case back then, starting INFO-WEB and INFO-WRITTEN at
+        its arrival; the second comes in now and threads onto the case by its reference,
+        as a chase. The agent reads both: the question and the reminder.
         """
         subject, body = self.texts.chase_again
-        arrived = self.world.now - 2 * DAY
-        case = cases.open_case(
-            site=self.site,
-            customer=customer,
-            channel="email",
-            subject=self.texts.chase_first,
-            topic=threading.topic_for("email", self.texts.chase_first, Department.SERVICE),
-            opened_at=arrived,
-            awaiting_reply_since=arrived,
-            actor_label="inbound:email",
-        )
+        case = self.email(customer, *self.texts.chase_first, arrived=self.world.now - 2 * DAY)
         chased = self.email(customer, f"Re: {subject} [{case.reference}]", body)
         assert chased.pk == case.pk, "the chase did not thread onto its case"
         cases.assign_case(chased, self.agent, actor=self.agent)
         cases.add_internal_note(chased, author=self.agent, body=self.texts.chase_note)
         return chased
 
-    def answered(self, customer: Customer, question: tuple[str, str], answer: str) -> Case:
+    def answered(
+        self, customer: Customer, question: tuple[str, str], answer: str, team: Team
+    ) -> Case:
         case = self.email(customer, *question)
         cases.assign_case(case, self.agent, actor=self.agent)
+        self.file(case, team)
         reply = cases.reply(case, author=self.agent, body=answer)
         return cases.resolve_case(case, actor=self.agent, answer=reply)
 

@@ -17,8 +17,8 @@ from django.db import models
 
 from posventa.clocks import actions as clocks
 from posventa.clocks.models import OPEN_STATES, Clock
-from posventa.core.demo.staff import DemoWorld
 from posventa.core.models import Role, Site, User
+from posventa.demo.staff import DemoWorld
 
 MIN = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
