@@ -409,7 +409,10 @@ class ReplyIn(InputSchema):
         enum=choices(ReplyChannel.values, nullable=True),
     )
     subject: str | None = Field(
-        None, max_length=500, description="E-mail only; default 'Re: <subject> [ref]'."
+        # 300: the outbox's limit for a subject line, shorter than Message.subject.
+        None,
+        max_length=300,
+        description="E-mail only; default 'Re: <subject> [ref]'.",
     )
 
 
