@@ -449,13 +449,13 @@ def _checked_holidays(holidays: object) -> Container[dt.date]:
     day, not an instant. Containers that cannot be listed (a holidays.HolidayBase answers
     for any year; a wrapper may only answer `in`) are trusted: they are asked with dates.
     """
+    if isinstance(holidays, Iterator):
+        holidays = list(holidays)  # a generator would be used up by the first check
     if isinstance(holidays, str | bytes) or not isinstance(holidays, Container):
         raise CalendarError(
             f"Holidays must be a collection of datetime.date, not {type(holidays).__name__}.",
             field="holidays",
         )
-    if isinstance(holidays, Iterator):
-        holidays = list(holidays)  # a generator would be used up by the first check
     if not isinstance(holidays, list | tuple | set | frozenset):
         return holidays
     for value in holidays:
