@@ -6,6 +6,9 @@ minute to three business days, drawn with a fixed seed so runs are comparable.
 
     python bench/businesstime.py [--quick]
 
+Also one long addition (100,000 business-free days of duration from 2026; 10,000 with
+--quick) on a fresh calendar, cold caches, as a far-off deadline or a bad input would ask.
+
 The last line printed is a single JSON object with the figures.
 """
 
@@ -97,6 +100,12 @@ def main() -> None:
     add_seconds = best_of(repeats, lambda: time_add(cal, cases))
     between_seconds = best_of(repeats, lambda: time_between(cal, pairs))
 
+    long_days = 10_000 if args.quick else 100_000
+    long_calendar = madrid_calendar()
+    began = time.perf_counter()
+    long_calendar.add(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), dt.timedelta(days=long_days))
+    long_seconds = time.perf_counter() - began
+
     add_per_s = rate(n, add_seconds)
     between_per_s = rate(n, between_seconds)
     print(f"businesstime bench: {n} random cases, seed {SEED}, best of {repeats}")
@@ -104,10 +113,13 @@ def main() -> None:
     print(f"  first pass (cold caches): {rate(n, warm_up):,.0f} add/s")
     print(f"  add:     {add_per_s:,.0f} /s  ({add_seconds * 1e6 / n:.2f} us each)")
     print(f"  between: {between_per_s:,.0f} /s  ({between_seconds * 1e6 / n:.2f} us each)")
+    print(f"  one add of {long_days:,} days: {long_seconds:.2f} s")
     figures = {
         "bench": "businesstime",
         "add_per_s": round(add_per_s),
         "between_per_s": round(between_per_s),
+        "long_add_days": long_days,
+        "long_add_s": round(long_seconds, 3),
         "n": n,
         "quick": args.quick,
     }

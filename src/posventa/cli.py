@@ -20,7 +20,8 @@ from collections.abc import Sequence
 COMMANDS = {
     "run": "run",
     "sweep": "sweep",
-    "worker": "db_worker",
+    # db_worker with a heartbeat for /healthz (posventa.core.management.commands.worker).
+    "worker": "worker",
     "demo": "demo",
 }
 

@@ -199,3 +199,16 @@ POSVENTA_HOUSEKEEPING_JOBS = [
     "posventa.outbox.delivery.deliver_pending",
     "posventa.inbox.batch.process_pending",
 ]
+
+# /healthz: a background loop is stale when its last heartbeat is older than this factor
+# times the period it promised (POSVENTA_HEARTBEAT_SECONDS, or its loop interval if longer).
+POSVENTA_HEARTBEAT_SECONDS = float(os.environ.get("POSVENTA_HEARTBEAT_SECONDS", "10"))
+POSVENTA_HEALTHZ_STALE_FACTOR = float(os.environ.get("POSVENTA_HEALTHZ_STALE_FACTOR", "3"))
+# Fixed limits in seconds that override the factor, e.g. a sweeper run by cron every 5 min.
+POSVENTA_HEALTHZ_MAX_AGE = {
+    name: float(os.environ[f"POSVENTA_HEALTHZ_{name.upper()}_MAX_AGE"])
+    for name in ("worker", "sweeper")
+    if os.environ.get(f"POSVENTA_HEALTHZ_{name.upper()}_MAX_AGE")
+}
+# Which database alias /healthz checks.
+POSVENTA_HEALTHZ_DATABASE = "default"

@@ -8,6 +8,7 @@ group looks exactly like one that does not exist.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+logger = logging.getLogger(__name__)
 
 # Where ninja says a value came from; not part of the field name a client knows.
 REQUEST_PARTS = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -85,3 +88,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
         return respond(request, [(None, str(error))], error.status_code)  # type: ignore[no-any-return]
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
+        # A bug, not bad input: logged with its traceback like Django's own 500s, and still
+        # answered in the one error shape so a client never has to parse an HTML page.
+        logger.error("Internal error in %s %s", request.method, request.path, exc_info=error)
+        message = _("Internal error; it has been logged.")
+        return respond(request, [(None, message)], 500)  # type: ignore[no-any-return]

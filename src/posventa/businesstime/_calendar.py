@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from posventa.businesstime._inputs import (
@@ -34,6 +34,16 @@ HORIZON_DAYS = 3 * 366
 _MAX_CACHED_DAYS = 16_384
 _MAX_CACHED_WEEKS = 4_096
 _WEEK = 7
+# The last local day whose intervals can be built (building a day needs the next midnight).
+_LAST_ORDINAL = dt.date.max.toordinal() - 1
+# What clock changes can add to open time, for the bound `add` checks before walking: a
+# fold (clocks going back) repeats at most the size of the change. Two folds a year is
+# as many as any zone has had (double summer time); today's rules have at most one.
+_FOLDS_PER_YEAR = 2
+# No zone's offset moves by more than 26 hours (UTC-12 to UTC+14); a few such one-off
+# changes (a zone moving its standard offset) are allowed on top.
+_MAX_FOLD = dt.timedelta(hours=26)
+_ONE_OFF_CHANGES = 4
 
 Pair = tuple[dt.datetime, dt.datetime]
 # One weekly opening, ready to place on a date: (opens, days after the date it closes, closes).
@@ -74,9 +84,13 @@ class BusinessCalendar:
     ) -> None:
         self._zone = _load_zone(timezone)
         self._weekly = _weekly_slots(intervals)
-        self._holidays = holidays
+        self._holidays = _checked_holidays(holidays)
         self._closure_firsts, self._closure_lasts = _closure_ranges(closures)
         self._never_open = not any(self._weekly)
+        # Open time of each weekday and of a week with no holiday, closure or clock change:
+        # their wall-clock sums.
+        self._day_nominal = tuple(_nominal_day(slots) for slots in self._weekly)
+        self._plain_week = sum(self._day_nominal, ZERO)
         self._days: dict[int, _Day] = {}
         self._weeks: dict[int, dt.timedelta] = {}
         self._holiday_years: dict[int, frozenset[dt.date]] = {}
@@ -104,6 +118,7 @@ class BusinessCalendar:
             return moment
         if self._never_open:
             raise _no_hours_error()
+        self._refuse_beyond_max(moment, duration)
         try:
             return self._add(moment, duration)
         except OverflowError as error:
@@ -139,6 +154,27 @@ class BusinessCalendar:
         """The open intervals of one local day, as (opens, closes) UTC instants."""
         return self._day(day.toordinal()).intervals
 
+    def _refuse_beyond_max(self, moment: dt.datetime, duration: dt.timedelta) -> None:
+        """Refuse at once a duration that cannot elapse before the year 9999 ends.
+
+        The bound is safe (never refuses a result that exists): from the start's local day
+        to the last one there are at most `weeks` weeks, none with more open time than its
+        wall-clock hours plus what clock changes can add (_MAX_FOLD per fold). Holidays and
+        closures only remove time. A duration under the bound but still too long is found
+        by walking, which skips plain weeks arithmetically.
+        """
+        try:
+            first = moment.astimezone(self._zone).toordinal()
+        except OverflowError as error:
+            raise _beyond_max_error() from error
+        days_left = max(_LAST_ORDINAL - first + 1, 0)
+        weeks = days_left // _WEEK + 2
+        years = days_left // 365 + 2
+        fold = _seasonal_change(self._zone, dt.date.fromordinal(first).year)
+        extra = years * _FOLDS_PER_YEAR * fold + _ONE_OFF_CHANGES * _MAX_FOLD
+        if duration > weeks * self._plain_week + extra:
+            raise _beyond_max_error()
+
     # -- walking the timeline ----------------------------------------------------------
 
     def _add(self, moment: dt.datetime, remaining: dt.timedelta) -> dt.datetime:
@@ -161,7 +197,11 @@ class BusinessCalendar:
         while True:
             # Ordinal 1 (0001-01-01) was a Monday: whole weeks can be skipped from Mondays.
             if ordinal % _WEEK == 1:
-                week = self._week_total(ordinal)
+                # A week without a clock change is counted by arithmetic alone, without
+                # building its days: a duration of centuries then costs microseconds a week.
+                week = self._steady_week_total(ordinal)
+                if week is None:
+                    week = self._week_total(ordinal)
                 if remaining > week:
                     remaining -= week
                     ordinal += _WEEK
@@ -197,6 +237,46 @@ class BusinessCalendar:
                 total += self._day(ordinal).total
                 ordinal += 1
         return total + _overlap(last_day.intervals, last_day.start, high)
+
+    def _steady_week_total(self, monday: int) -> dt.timedelta | None:
+        """The open time of the week from local day `monday` when no clock change falls
+        in it (its wall-clock hours less those of its holidays and closed days), without
+        building its days; None for a week with a clock change, which is built day by day.
+
+        A clock change shows as different UTC offsets at two of the week's eight midnights
+        (no zone changes its clocks and back within one day)."""
+        if not self._skip_steady_weeks or monday + _WEEK > _LAST_ORDINAL:
+            return None
+        zone = self._zone
+        first = dt.date.fromordinal(monday)
+        offset = dt.datetime.combine(first, MIDNIGHT, tzinfo=zone).utcoffset()
+        for day in range(1, _WEEK + 1):
+            midnight = dt.datetime.combine(dt.date.fromordinal(monday + day), MIDNIGHT, zone)
+            if midnight.utcoffset() != offset:
+                return None
+        index = bisect.bisect_right(self._closure_firsts, monday + _WEEK - 1) - 1
+        closures_near = index >= 0 and self._closure_lasts[index] >= monday
+        holidays = self._holiday_year(first.year)
+        last_year = dt.date.fromordinal(monday + _WEEK - 1).year
+        if last_year != first.year:
+            holidays = holidays | self._holiday_year(last_year)
+        total = self._plain_week
+        if not (holidays or closures_near):
+            return total
+        for weekday in range(_WEEK):
+            ordinal = monday + weekday
+            if dt.date.fromordinal(ordinal) in holidays or (
+                closures_near and self._in_closure(ordinal)
+            ):
+                total -= self._day_nominal[weekday]
+        return total
+
+    def _in_closure(self, ordinal: int) -> bool:
+        index = bisect.bisect_right(self._closure_firsts, ordinal) - 1
+        return index >= 0 and ordinal <= self._closure_lasts[index]
+
+    # Switched off only by the tests, to compare the skip with the day-by-day walk.
+    _skip_steady_weeks = True
 
     def _first_opening_from(self, ordinal: int) -> dt.datetime:
         for offset in range(HORIZON_DAYS + 1):
@@ -257,10 +337,7 @@ class BusinessCalendar:
         return _Day(start, end, tuple(pairs))
 
     def _closed_all_day(self, date: dt.date, ordinal: int) -> bool:
-        index = bisect.bisect_right(self._closure_firsts, ordinal) - 1
-        if index >= 0 and ordinal <= self._closure_lasts[index]:
-            return True
-        return date in self._holiday_year(date.year)
+        return self._in_closure(ordinal) or date in self._holiday_year(date.year)
 
     def _holiday_year(self, year: int) -> frozenset[dt.date]:
         # Asking a holidays.HolidayBase is slow-ish and may expand years under a lock-free
@@ -363,6 +440,64 @@ def _append_merged(pairs: list[Pair], opens: dt.datetime, closes: dt.datetime) -
         pairs.append((opens, closes))
 
 
+def _checked_holidays(holidays: object) -> Container[dt.date]:
+    """The holidays, refusing any listed value that is not a `datetime.date`.
+
+    Text such as "2026-12-25" is never equal to a date, so it used to be ignored without a
+    word (and Christmas stayed open). A `datetime` is refused too, although it is a date
+    subclass: it never equals the date it falls on either, and a holiday is a whole local
+    day, not an instant. Containers that cannot be listed (a holidays.HolidayBase answers
+    for any year; a wrapper may only answer `in`) are trusted: they are asked with dates.
+    """
+    if isinstance(holidays, Iterator):
+        holidays = list(holidays)  # a generator would be used up by the first check
+    if isinstance(holidays, str | bytes) or not isinstance(holidays, Container):
+        raise CalendarError(
+            f"Holidays must be a collection of datetime.date, not {type(holidays).__name__}.",
+            field="holidays",
+        )
+    if not isinstance(holidays, list | tuple | set | frozenset):
+        return holidays
+    for value in holidays:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            hint = (
+                "pass its .date(): a holiday is a whole local day"
+                if isinstance(value, dt.datetime)
+                else "pass datetime.date values, e.g. datetime.date(2026, 12, 25)"
+            )
+            raise CalendarError(
+                f"Holiday {value!r} is not a datetime.date; {hint}.", field="holidays"
+            )
+    return frozenset(holidays)
+
+
+def _seasonal_change(zone: ZoneInfo, year: int) -> dt.timedelta:
+    """How far the zone's clocks move with the seasons, from monthly samples of the start's
+    year and of 2100 (today's rules, which run to 9999); at least 2 hours for a zone that
+    changes at all, to cover a past double summer time. Zero for UTC and fixed zones."""
+    offsets = {
+        dt.datetime(sample, month, 15, tzinfo=zone).utcoffset()
+        for sample in {year, max(year, 2100)}
+        for month in range(1, 13)
+    }
+    known = [offset for offset in offsets if offset is not None]
+    if len(known) < 2:
+        return ZERO
+    return max(max(known) - min(known), dt.timedelta(hours=2))
+
+
+def _nominal_day(slots: tuple[_Slot, ...]) -> dt.timedelta:
+    total = 0
+    for opens_at, closing_offset, closes_at in slots:
+        closes_us = DAY_US if closing_offset else _clock_us(closes_at)
+        total += closes_us - _clock_us(opens_at)
+    return dt.timedelta(microseconds=total)
+
+
+def _clock_us(value: dt.time) -> int:
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+
+
 def _holidays_in_year(holidays: Container[dt.date], year: int) -> Iterable[dt.date]:
     day = dt.date(year, 1, 1)
     one = dt.timedelta(days=1)
@@ -457,6 +592,14 @@ def _no_hours_error() -> CalendarError:
     return CalendarError(
         "The calendar has no opening hours at all, so no business time can ever elapse.",
         field="intervals",
+    )
+
+
+def _beyond_max_error() -> CalendarError:
+    return CalendarError(
+        "The result lies beyond the supported dates (year 9999): the calendar does not have "
+        "that much open time left.",
+        field="duration",
     )
 
 

@@ -55,6 +55,7 @@ from posventa.clocks.actions import (
     subject_stand_in,
 )
 from posventa.clocks.models import Clock, ClockState, EscalationLevel, EscalationPolicy
+from posventa.core import heartbeat
 from posventa.core.access import users_with_role
 from posventa.core.models import Role, Site, User
 from posventa.outbox.actions import notify_user
@@ -541,6 +542,7 @@ def run_forever(stop: threading.Event, *, interval: float = 2.0, batch_size: int
     all-in-one `posventa run`) or as the `sweep` management command."""
     logger.info("Sweeper started (interval %ss, batch %s)", interval, batch_size)
     housekeeping = Housekeeping()
+    alive = heartbeat.Throttled(heartbeat.SWEEPER, every=sweeper_beat_period(interval))
     while not stop.is_set():
         started = time.monotonic()
         try:
@@ -548,6 +550,8 @@ def run_forever(stop: threading.Event, *, interval: float = 2.0, batch_size: int
             stats = sweep(batch_size=batch_size)
             if stats.claimed:
                 logger.info("Escalated %s steps on %s clocks", stats.steps, stats.claimed)
+            # Only a pass that worked counts: a sweeper that keeps failing shows as stale.
+            alive()
         except Exception:
             # The database may be restarting; keep the loop alive and try again.
             logger.exception("Sweep failed; retrying in %ss", interval)
@@ -555,6 +559,11 @@ def run_forever(stop: threading.Event, *, interval: float = 2.0, batch_size: int
         stop.wait(max(interval - (time.monotonic() - started), 0.0))
     close_old_connections()
     logger.info("Sweeper stopped")
+
+
+def sweeper_beat_period(interval: float) -> float:
+    """How often a sweeper looping every `interval` seconds records its heartbeat."""
+    return max(interval, heartbeat.heartbeat_seconds())
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -288,3 +288,19 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The event log is append-only.")
+
+
+class Heartbeat(models.Model):
+    """The last time a background loop (the task worker, the sweeper) proved it was alive.
+
+    One row per loop name, overwritten in place (an upsert), so the table never grows and
+    /healthz reads it with one query. `every_s` is how often the loop promised to beat, so
+    a monitor can tell late from stale without knowing how each process was started.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    beat_at = models.DateTimeField()
+    every_s = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -4,5 +4,6 @@ from posventa.core import views
 
 app_name = "core"
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("me/language/", views.set_my_language, name="set_language"),
 ]

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
+from posventa.core import heartbeat
 from posventa.core.models import User
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For a load balancer or a monitor: 200 when the database answers and the task worker
+    and the sweeper beat recently, 503 otherwise, with which check failed. No login, no
+    personal data, one query (see posventa.core.heartbeat)."""
+    status, body = heartbeat.report()
+    return JsonResponse(body, status=status)
 
 
 @require_POST

@@ -6,17 +6,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
 
 from posventa.api import lookups
 from posventa.api.auth import Scope, scope
-from posventa.api.routers.common import ERRORS, LIST_ERRORS
+from posventa.api.pagination import BoundedLimitOffset
+from posventa.api.routers.common import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
 from posventa.api.schemas import (
     CaseDetailOut,
+    CaseFilters,
     CaseIn,
     CaseOut,
     MessageOut,
+    Reference,
     ReplyIn,
     ReplyOut,
     StatusIn,
@@ -30,13 +33,6 @@ from posventa.inbox.models import Message
 
 router = Router(tags=["cases"])
 INFO_WEB = actions.INFO_WEB
-
-
-class CaseFilters(Schema):
-    status: str | None = None
-    site: str | None = None
-    owner: str | None = None
-    department: str | None = None
 
 
 def _filtered(reach: Scope, filters: CaseFilters) -> QuerySet[Case]:
@@ -86,21 +82,21 @@ def _detail(case: Case) -> Case:
 
 
 @router.get("/cases", response={200: list[CaseOut], **LIST_ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffset)
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> QuerySet[Case]:
     """Cases at the sites in reach, newest first. Filters: `status`, `site` (slug),
     `owner` (user id, `me` or `none`) and `department`."""
     return _filtered(scope(request), filters).order_by("-opened_at", "-id")
 
 
-@router.get("/cases/{reference}", response={200: CaseDetailOut, **ERRORS})
-def get_case(request: HttpRequest, reference: str) -> Case:
+@router.get("/cases/{reference}", response={200: CaseDetailOut, **READ_ERRORS})
+def get_case(request: HttpRequest, reference: Reference) -> Case:
     """One case by its reference, with the clocks still running or paused on it."""
     _reach, case = _case(request, reference)
     return _detail(case)
 
 
-@router.post("/cases", response={201: CaseDetailOut, **ERRORS})
+@router.post("/cases", response={201: CaseDetailOut, **CREATE_ERRORS})
 def open_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     """Open a case for a customer (a walk-in, a phone call). Starts INFO-COMPLETE."""
     reach = scope(request)
@@ -123,8 +119,8 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Status[Case]:
     return Status(201, _detail(case))
 
 
-@router.post("/cases/{reference}/transfer", response={200: CaseDetailOut, **ERRORS})
-def transfer_case(request: HttpRequest, reference: str, payload: TransferIn) -> Case:
+@router.post("/cases/{reference}/transfer", response={200: CaseDetailOut, **WRITE_ERRORS})
+def transfer_case(request: HttpRequest, reference: Reference, payload: TransferIn) -> Case:
     """Hand the case to a person, a team or a department, with a handover note. Its
     clocks follow the new owner."""
     reach, case = _case(request, reference)
@@ -145,8 +141,8 @@ def transfer_case(request: HttpRequest, reference: str, payload: TransferIn) -> 
     return _detail(case)
 
 
-@router.post("/cases/{reference}/status", response={200: CaseDetailOut, **ERRORS})
-def set_status(request: HttpRequest, reference: str, payload: StatusIn) -> Case:
+@router.post("/cases/{reference}/status", response={200: CaseDetailOut, **WRITE_ERRORS})
+def set_status(request: HttpRequest, reference: Reference, payload: StatusIn) -> Case:
     """Move between open, waiting on the customer (pauses the reply clocks) and waiting on
     a third party (does not: the customer still waits on us)."""
     reach, case = _case(request, reference)
@@ -154,8 +150,8 @@ def set_status(request: HttpRequest, reference: str, payload: StatusIn) -> Case:
     return _detail(case)
 
 
-@router.get("/cases/{reference}/messages", response={200: list[MessageOut], **ERRORS})
-def list_messages(request: HttpRequest, reference: str) -> QuerySet[Message]:
+@router.get("/cases/{reference}/messages", response={200: list[MessageOut], **READ_ERRORS})
+def list_messages(request: HttpRequest, reference: Reference) -> QuerySet[Message]:
     """Every message of the case, oldest first: the customer's, our replies, automatic
     ones (`automatic`), calls and internal notes (`kind`)."""
     _reach, case = _case(request, reference)
@@ -166,8 +162,10 @@ def list_messages(request: HttpRequest, reference: str) -> QuerySet[Message]:
     )
 
 
-@router.post("/cases/{reference}/replies", response={201: ReplyOut, **ERRORS})
-def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status[dict[str, object]]:
+@router.post("/cases/{reference}/replies", response={201: ReplyOut, **WRITE_ERRORS})
+def reply(
+    request: HttpRequest, reference: Reference, payload: ReplyIn
+) -> Status[dict[str, object]]:
     """Send a human reply to the customer, by default on the channel they asked for.
     `satisfied_info_web` tells whether it met the INFO-WEB clock that was running."""
     reach, case = _case(request, reference)

@@ -4,12 +4,20 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from posventa.api import lookups
 from posventa.api.auth import scope
-from posventa.api.routers.common import ERRORS, LIST_ERRORS
-from posventa.api.schemas import ContactPointIn, ContactPointOut, CustomerIn, CustomerOut
+from posventa.api.pagination import BoundedLimitOffset
+from posventa.api.routers.common import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS, WRITE_ERRORS
+from posventa.api.schemas import (
+    ContactPointIn,
+    ContactPointOut,
+    CustomerId,
+    CustomerIn,
+    CustomerOut,
+    SearchText,
+)
 from posventa.customers import actions
 from posventa.customers.matching import search_customers
 from posventa.customers.models import ContactPoint, Customer
@@ -22,8 +30,8 @@ def _with_points(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 
 
 @router.get("/customers", response={200: list[CustomerOut], **LIST_ERRORS})
-@paginate(LimitOffsetPagination)
-def list_customers(request: HttpRequest, q: str = "") -> QuerySet[Customer]:
+@paginate(BoundedLimitOffset)
+def list_customers(request: HttpRequest, q: SearchText = "") -> QuerySet[Customer]:
     """Unmerged customers of the groups in reach. `q` matches a name, e-mail address, phone
     number (national or international), number plate or VIN (whole or its end)."""
     # search_customers scopes by the groups of the sites it is given: the token's reach.
@@ -31,13 +39,13 @@ def list_customers(request: HttpRequest, q: str = "") -> QuerySet[Customer]:
     return _with_points(found).order_by("display_name", "pk")
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
-def get_customer(request: HttpRequest, customer_id: int) -> Customer:
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **READ_ERRORS})
+def get_customer(request: HttpRequest, customer_id: CustomerId) -> Customer:
     """One customer. A merged customer is returned as it is, with `merged_into` set."""
     return get_object_or_404(_with_points(scope(request).customers()), pk=customer_id)
 
 
-@router.post("/customers", response={201: CustomerOut, **ERRORS})
+@router.post("/customers", response={201: CustomerOut, **CREATE_ERRORS})
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     """Create a customer with contact points; every bad field is reported at once."""
     reach = scope(request)
@@ -54,9 +62,11 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
     return Status(201, customer)
 
 
-@router.post("/customers/{customer_id}/contact-points", response={201: ContactPointOut, **ERRORS})
+@router.post(
+    "/customers/{customer_id}/contact-points", response={201: ContactPointOut, **WRITE_ERRORS}
+)
 def add_contact_point(
-    request: HttpRequest, customer_id: int, payload: ContactPointIn
+    request: HttpRequest, customer_id: CustomerId, payload: ContactPointIn
 ) -> Status[ContactPoint]:
     """Add an e-mail address, phone or WhatsApp number. Adding one the customer already has
     returns the existing point."""

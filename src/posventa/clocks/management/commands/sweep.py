@@ -14,7 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from posventa.clocks.sweeper import run_forever, sweep
+from posventa.clocks.sweeper import run_forever, sweep, sweeper_beat_period
+from posventa.core.heartbeat import SWEEPER, beat
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             raise SystemExit(2)
         if options["once"]:
             stats = sweep(batch_size=batch)
+            # A sweeper run from cron shows in /healthz too; set
+            # POSVENTA_HEALTHZ_MAX_AGE["sweeper"] to the cron period plus some slack.
+            beat(SWEEPER, every=sweeper_beat_period(options["interval"]))
             self.stdout.write(f"Escalated {stats.steps} steps on {stats.claimed} clocks.")
             return
         stop = threading.Event()
