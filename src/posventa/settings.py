@@ -150,7 +150,7 @@ EMAIL_HOST_PASSWORD = os.environ.get("POSVENTA_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("POSVENTA_EMAIL_TLS", False)
 EMAIL_BACKEND = os.environ.get(
     "POSVENTA_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
+    "posventa.outbox.smtp.EmailBackend"  # Django's, plus SMTPUTF8 for "josé@ejemplo.es"
     if EMAIL_HOST
     else "django.core.mail.backends.filebased.EmailBackend",
 )
