@@ -157,6 +157,12 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
 DEFAULT_FROM_EMAIL = os.environ.get("POSVENTA_FROM_EMAIL", "service@posventa.invalid")
 
+# Inbound SMTP listener (inbox/adapters/smtp.py): STARTTLS with this PEM certificate and
+# key (both or neither); REQUIRE_TLS refuses MAIL before STARTTLS.
+POSVENTA_SMTP_TLS_CERT = os.environ.get("POSVENTA_SMTP_TLS_CERT", "")
+POSVENTA_SMTP_TLS_KEY = os.environ.get("POSVENTA_SMTP_TLS_KEY", "")
+POSVENTA_SMTP_REQUIRE_TLS = env_bool("POSVENTA_SMTP_REQUIRE_TLS", False)
+
 # SMS / WhatsApp provider: "file" writes JSON lines (demo, tests); "twilio" posts to a
 # Twilio-compatible REST API at POSVENTA_SMS_API_URL.
 SMS_BACKEND = os.environ.get("POSVENTA_SMS_BACKEND", "file")
