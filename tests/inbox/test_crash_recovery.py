@@ -59,7 +59,9 @@ def test_a_backlog_of_500_rows_is_recovered_in_one_run_as_one_by_one_processing_
     backlog = _pending(together)
     clock(LATER)
 
-    looked_at = process_pending()
+    # A budget no loaded test machine exhausts: this test is about draining, not speed
+    # (the next one is about the budget; bench/recover_pending.py measures the speed).
+    looked_at = process_pending(budget=dt.timedelta(minutes=10))
 
     assert backlog >= 500 and looked_at == backlog
     assert _pending(together) == 0

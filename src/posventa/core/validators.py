@@ -70,9 +70,15 @@ def _ascii_shape(value: str) -> str:
     local, at, domain = value.rpartition("@")
     if local.isascii():
         return value
-    if any(not char.isascii() and unicodedata.category(char)[0] in "CZ" for char in local):
+    if any(_unfit(char) for char in local):
         return ""  # refused
     return "".join(char if char.isascii() else "a" for char in local) + at + domain
+
+
+def _unfit(char: str) -> bool:
+    """A non-ASCII character no address holds: invisible, a control character, or the
+    replacement character (what a NUL or an undecodable byte became)."""
+    return not char.isascii() and (char == "\ufffd" or unicodedata.category(char)[0] in "CZ")
 
 
 @functools.lru_cache(maxsize=8192)
