@@ -152,12 +152,18 @@ EMAIL_HOST_PASSWORD = os.environ.get("POSVENTA_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("POSVENTA_EMAIL_TLS", False)
 EMAIL_BACKEND = os.environ.get(
     "POSVENTA_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
+    "posventa.outbox.smtp.EmailBackend"  # Django's, plus SMTPUTF8 for "josé@ejemplo.es"
     if EMAIL_HOST
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
 DEFAULT_FROM_EMAIL = os.environ.get("POSVENTA_FROM_EMAIL", "service@posventa.invalid")
+
+# Inbound SMTP listener (inbox/adapters/smtp.py): STARTTLS with this PEM certificate and
+# key (both or neither); REQUIRE_TLS refuses MAIL before STARTTLS.
+POSVENTA_SMTP_TLS_CERT = os.environ.get("POSVENTA_SMTP_TLS_CERT", "")
+POSVENTA_SMTP_TLS_KEY = os.environ.get("POSVENTA_SMTP_TLS_KEY", "")
+POSVENTA_SMTP_REQUIRE_TLS = env_bool("POSVENTA_SMTP_REQUIRE_TLS", False)
 
 # SMS / WhatsApp provider: "file" writes JSON lines (demo, tests); "twilio" posts to a
 # Twilio-compatible REST API at POSVENTA_SMS_API_URL.
@@ -197,7 +203,7 @@ POSVENTA_FILE_THREADS = int(os.environ.get("POSVENTA_FILE_THREADS", "4"))
 POSVENTA_HOUSEKEEPING_SECONDS = int(os.environ.get("POSVENTA_HOUSEKEEPING_SECONDS", "30"))
 POSVENTA_HOUSEKEEPING_JOBS = [
     "posventa.outbox.delivery.deliver_pending",
-    "posventa.inbox.batch.process_pending",
+    "posventa.inbox.recovery.process_pending",
 ]
 
 # /healthz: a background loop is stale when its last heartbeat is older than this factor

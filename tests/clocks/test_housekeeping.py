@@ -34,7 +34,7 @@ def strand_inbound_row(site: Site) -> InboundRaw:
 def test_housekeeping_processes_an_inbound_row_a_crash_left_pending(
     madrid: Site, settings: SettingsWrapper
 ) -> None:
-    settings.POSVENTA_HOUSEKEEPING_JOBS = ["posventa.inbox.batch.process_pending"]
+    settings.POSVENTA_HOUSEKEEPING_JOBS = ["posventa.inbox.recovery.process_pending"]
     stranded = strand_inbound_row(madrid)
     Housekeeping().run_if_due()
     stranded.refresh_from_db()
@@ -63,7 +63,7 @@ def test_housekeeping_delivers_a_notification_whose_task_was_lost(
 def test_housekeeping_waits_its_interval_between_runs(
     madrid: Site, settings: SettingsWrapper
 ) -> None:
-    settings.POSVENTA_HOUSEKEEPING_JOBS = ["posventa.inbox.batch.process_pending"]
+    settings.POSVENTA_HOUSEKEEPING_JOBS = ["posventa.inbox.recovery.process_pending"]
     settings.POSVENTA_HOUSEKEEPING_SECONDS = 3600
     housekeeping = Housekeeping()
     housekeeping.run_if_due()
@@ -77,7 +77,7 @@ def test_housekeeping_waits_its_interval_between_runs(
 def test_a_failing_job_does_not_stop_the_others(madrid: Site, settings: SettingsWrapper) -> None:
     settings.POSVENTA_HOUSEKEEPING_JOBS = [
         "posventa.core.validators.validate_timezone_name",  # raises: called without argument
-        "posventa.inbox.batch.process_pending",
+        "posventa.inbox.recovery.process_pending",
     ]
     stranded = strand_inbound_row(madrid)
     Housekeeping().run_if_due()

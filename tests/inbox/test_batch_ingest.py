@@ -36,7 +36,7 @@ from tests.inbox.factories import email_bytes, form_body, twilio_body
 # A Tuesday morning in Madrid: inside business hours, so every deadline is computed.
 FROZEN = dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
 URL_RE = re.compile(r"https?://\S+")
-REFERENCE_RE = re.compile(r"\b[A-Z]{3}-(\d{4}-\d{5})\b")
+REFERENCE_RE = re.compile(r"\b[A-Za-z]{3}-(\d{4}-\d{5})\b")
 
 
 @pytest.fixture
@@ -62,6 +62,7 @@ def _traffic(site: Site) -> list[InboundItem]:
     """One morning's inbound traffic for `site` (its own addresses and references)."""
     domain = f"{site.slug}.example"
     prefix = site.slug[:3].upper()
+    other = "BET" if prefix == "ALF" else "ALF"  # the other group of the comparison
 
     def mail(number: int, from_: str, subject: str, **kwargs: Any) -> InboundItem:
         raw = email_bytes(
@@ -134,6 +135,22 @@ def _traffic(site: Site) -> list[InboundItem]:
         mail(12, "Dora <dora@example.net>", f"Otra vez [{prefix}-2026-00001]"),  # an older case
         mail(14, bruno, "Una cosa más", in_reply_to=f"<m4@{domain}>"),  # by header...
         mail(13, bruno, "Re: Revisión anual"),  # ...and by topic: one case, counted twice
+        # References as customers quote them (`threading.quoted_references`):
+        mail(15, "Hugo <hugo@example.net>", f"Mi caso {prefix}-2026-00002"),  # bare, subject
+        mail(
+            16,
+            "Iris <iris@example.net>",
+            "Una duda",
+            body=f"Hola,\nmi referencia es {prefix.lower()}-2026-00002.\nGracias",
+        ),  # in the body's first lines
+        mail(
+            17,
+            "Juan <juan@example.net>",
+            "Pregunta nueva",
+            body=f"Otra cosa.\n\n> Su caso {prefix}-2026-00001 está registrado.",
+        ),  # only quoted: a new case
+        mail(18, "Kai <kai@example.net>", "Factura XYZ-2026-00001"),  # no such site
+        mail(19, "Lola <lola@example.net>", f"Caso {other}-2026-00001"),  # another group's
     ]
     return items
 
@@ -215,8 +232,8 @@ def _case_snapshot(case: Case) -> tuple[Any, ...]:
     return (
         _clean(case.reference),
         case.customer.display_name,
-        case.subject,
-        case.topic,
+        _clean(case.subject),
+        _clean(case.topic),
         case.channel,
         case.department,
         case.status,
@@ -291,6 +308,9 @@ def test_the_traffic_covers_planned_messages_and_every_detour(
     assert chased.chase_count == 2 and chased.status == CaseStatus.NEW
     assert rows[6].message is not None and rows[6].message.case.reference == "BET-2026-00002"
     assert rows[9].message is not None and rows[9].message.case == rows[8].message.case  # type: ignore[union-attr]
+    cases = [row.message.case.reference for row in rows[20:25] if row.message is not None]
+    assert cases[:2] == ["BET-2026-00002"] * 2  # quoted bare in the subject, in the body
+    assert len(set(cases[2:])) == 3 and "BET-2026-00002" not in cases[2:]  # new cases
 
 
 def test_a_chunk_costs_a_few_statements_per_table_not_per_message(

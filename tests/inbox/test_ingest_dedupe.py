@@ -87,7 +87,7 @@ def test_a_row_left_pending_by_a_crash_is_processed_later(madrid: Site) -> None:
 
     from django.utils import timezone
 
-    from posventa.inbox.batch import process_pending
+    from posventa.inbox.recovery import process_pending
 
     data = email_bytes(message_id="<crashed@example.net>")
     stranded = InboundRaw.objects.create(

@@ -11,6 +11,7 @@ planner rightly prefers sequential scans of the test's tiny tables, so it proves
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -101,3 +102,25 @@ def test_a_reply_to_an_unknown_site_is_looked_up_through_the_thread_index(
 
     assert first.status == "processed"
     assert _scans(selects) == []
+
+
+def test_recovering_a_backlog_reads_the_pending_rows_through_their_own_index(
+    madrid: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.utils import timezone
+
+    from posventa.inbox.batch import store_many
+    from posventa.inbox.recovery import process_pending
+
+    store_many(_traffic(madrid))
+    later = timezone.now() + dt.timedelta(minutes=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+
+    selects = _selects_run_by(process_pending)
+
+    pages = [sql for sql in selects if '"inbox_inboundraw"."status" = ' in sql and "LIMIT" in sql]
+    assert pages and _scans(selects) == []
+    with connection.cursor() as cursor:
+        for sql in pages:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, selects[sql])
+            assert any("inbound_pending" in row[3] for row in cursor.fetchall()), sql

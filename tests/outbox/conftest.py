@@ -3,6 +3,7 @@ an SMS file in a temporary directory, and a switch to run tasks immediately."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -49,12 +50,13 @@ class SmtpInbox:
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
-def smtp_inbox(settings: Any) -> Iterator[SmtpInbox]:
+@contextlib.contextmanager
+def serve_smtp(settings: Any, *, smtputf8: bool) -> Iterator[SmtpInbox]:
+    """A loopback SMTP server the outbox delivers to through the production backend."""
     inbox = SmtpInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), enable_SMTPUTF8=smtputf8)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "posventa.outbox.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_HOST_USER = ""
@@ -64,6 +66,20 @@ def smtp_inbox(settings: Any) -> Iterator[SmtpInbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox(settings: Any) -> Iterator[SmtpInbox]:
+    """A server offering SMTPUTF8 (RFC 6531), as today's mail servers do."""
+    with serve_smtp(settings, smtputf8=True) as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def ascii_only_smtp_inbox(settings: Any) -> Iterator[SmtpInbox]:
+    """An older server that does not offer SMTPUTF8."""
+    with serve_smtp(settings, smtputf8=False) as inbox:
+        yield inbox
 
 
 @dataclass

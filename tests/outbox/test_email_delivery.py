@@ -141,7 +141,7 @@ def test_a_greylisted_recipient_is_retried_after_a_minute(
 
 
 def test_an_unreachable_smtp_server_is_a_temporary_failure(madrid: Site, settings: Any) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "posventa.outbox.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()  # nothing listens there
     notification = acknowledgement(madrid)

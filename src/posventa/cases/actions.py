@@ -919,8 +919,8 @@ def _ack_text(case: Case, channel: str, link: str | None) -> tuple[str, str]:
         _(
             "Hello %(name)s,\n\n"
             "Thank you for contacting %(site)s. Your message is registered as case "
-            "%(reference)s; please quote this reference if you contact us again. A member of "
-            "our team will answer you personally.\n\n"
+            "%(reference)s; please keep this reference in the subject if you write to us again. "
+            "A member of our team will answer you personally.\n\n"
             "You can follow your case here: %(url)s\n\n"
             "This is an automatic message."
         )

@@ -19,7 +19,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from posventa.core.validators import is_email_address
+from posventa.core.validators import canonical_email_address, is_email_address
 
 if TYPE_CHECKING:  # django-stubs is a development dependency only
     from django_stubs_ext import StrOrPromise
@@ -33,11 +33,14 @@ def _error(field: str, message: StrOrPromise, code: str, **params: object) -> Va
 
 
 def normalise_email(value: str, *, field: str = "email") -> str:
-    """Lowercase and strip. Mail providers treat the local part case-insensitively in
-    practice, and matching "Ana@X.es" to "ana@x.es" matters more than the RFC's letter."""
-    email = (value or "").strip().lower()
-    if email.startswith("mailto:"):
-        email = email.removeprefix("mailto:")
+    """The stored form of an address (`core.validators.canonical_email_address`): the
+    domain lowercased and in Unicode, an ASCII local part lowercased (mail providers treat
+    it case-insensitively in practice, and matching "Ana@X.es" to "ana@x.es" matters more
+    than the RFC's letter), an internationalised one ("josé@ejemplo.es") kept as written."""
+    email = (value or "").strip()
+    if email[:7].lower() == "mailto:":
+        email = email[7:]
+    email = canonical_email_address(email)
     if not is_email_address(email):
         raise _error(
             field, _("'%(value)s' is not a valid e-mail address."), "invalid_email", value=value

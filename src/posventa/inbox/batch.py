@@ -25,7 +25,6 @@ by one, so one bad message can never hold up the others.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -168,23 +167,6 @@ def _stored_keys(rows: Iterable[InboundRaw]) -> set[tuple[str, str]]:
         .values_list("channel", "dedupe_key")
     )
     return set(stored) & keys
-
-
-def process_pending(*, older_than: dt.timedelta = dt.timedelta(minutes=1), limit: int = 100) -> int:
-    """Process rows left pending (the process died between storing and processing).
-
-    For a periodic worker or the sweeper (`POSVENTA_HOUSEKEEPING_JOBS`). Rows younger than
-    `older_than` are left to the request that stored them. Returns how many rows were
-    looked at.
-    """
-    cutoff = timezone.now() - older_than
-    rows = list(
-        InboundRaw.objects.select_related("site__organisation")
-        .filter(status=InboundStatus.PENDING, received_at__lte=cutoff)
-        .order_by("received_at", "pk")[:limit]
-    )
-    process_many(rows)  # in arrival order, a chunk per transaction
-    return len(rows)
 
 
 def process_many(
@@ -376,8 +358,11 @@ class _Segment:
             for value in [parsed.in_reply_to, *parsed.references]
             if value
         }
-        references = {threading.reference_in(parsed.subject) for _raw, parsed, _site in readable}
-        references.discard("")
+        references = {
+            reference
+            for _raw, parsed, _site in readable
+            for reference in threading.quoted_references(parsed)
+        }
         case_of_message: dict[tuple[int, str], int] = {}
         if message_ids:
             rows = threading.messages_with_ids(
@@ -390,7 +375,10 @@ class _Segment:
             found = cases.in_bulk(set(case_of_message.values()))
             by_pk.update({pk: self._one_instance(case) for pk, case in found.items()})
         if references:
-            for case in cases.filter(reference__in=references):
+            # By reference alone (its unique index); the organisation is checked here.
+            for case in Case.objects.filter(reference__in=references):
+                if case.organisation_id not in organisations:
+                    continue
                 case = by_pk[case.pk] = self._one_instance(case)
                 self.case_by_reference[case.organisation_id, case.reference] = case
         self.case_by_message_id = {
@@ -574,13 +562,21 @@ class _Segment:
             case = self.case_by_message_id.get((organisation_id, value))
             if case is not None:
                 return case
-        reference = threading.reference_in(parsed.subject)
-        if not reference:
-            return None
-        case = self.case_by_reference.get((organisation_id, reference))
-        if case is None and self.new_cases:
-            raise _Detour  # perhaps one of ours, which has no reference until written
-        return case
+        for reference in threading.quoted_references(parsed):
+            case = self.case_by_reference.get((organisation_id, reference))
+            if case is not None:
+                return case
+            if self._may_be_planned_here(reference):
+                raise _Detour  # perhaps one of ours, which has no reference until written
+        return None
+
+    def _may_be_planned_here(self, reference: str) -> bool:
+        """Whether a case this segment opens (its reference is minted when written) may
+        carry `reference`: one opened at a site with that prefix."""
+        if not self.new_cases:
+            return False
+        prefix = reference.partition("-")[0]
+        return any(case_actions.reference_prefix(case.site) == prefix for case in self.new_cases)
 
     def _case_by_topic(self, customer: Customer, channel: str, topic: str) -> Case | None:
         """The newest active case of the customer on the channel with the topic; cases

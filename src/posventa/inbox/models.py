@@ -93,6 +93,13 @@ class InboundRaw(models.Model):
                 name="inbound_quarantine",
                 condition=Q(status="quarantined"),
             ),
+            # Rows left pending by a crash, oldest first (`recovery.process_pending`): a
+            # handful at any time, where the received_at index holds every row ever.
+            models.Index(
+                fields=["received_at", "id"],
+                name="inbound_pending",
+                condition=Q(status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

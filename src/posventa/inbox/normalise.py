@@ -43,6 +43,8 @@ from email.utils import getaddresses, parseaddr
 from typing import Any
 from urllib.parse import parse_qs
 
+from posventa.core.validators import canonical_email_address
+
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 NULL_SENDERS = {"mailer-daemon", "postmaster"}
 DEPARTMENTS = {"service", "parts", "sales", "billing", "complaints"}
@@ -235,7 +237,7 @@ def parse_email(raw: bytes, metadata: dict[str, Any]) -> InboundMessage:
         envelope_to = [envelope_to]
     return InboundMessage(
         channel="email",
-        from_address=from_address.lower(),
+        from_address=canonical_email_address(from_address),
         from_name=from_name,
         to_address=_to_address(headers, envelope_to, warnings),
         subject=_clean_header_text(_subject(headers, warnings))[:500],
@@ -621,7 +623,7 @@ def parse_form(channel: str, raw: bytes, metadata: dict[str, Any]) -> InboundMes
     warnings: list[str] = []
     return InboundMessage(
         channel=channel,
-        from_address=(email.lower() if email else phone)[:320],
+        from_address=(canonical_email_address(email) if email else phone)[:320],
         from_name=str(fields.get("name") or "").strip()[:200],
         subject=str(fields.get("subject") or "").strip()[:500],
         text=str(fields.get("message") or ""),
@@ -704,7 +706,7 @@ def parse_letter(raw: bytes, metadata: dict[str, Any]) -> InboundMessage:
         )
     return InboundMessage(
         channel="letter",
-        from_address=(email.lower() if email else phone)[:320],
+        from_address=(canonical_email_address(email) if email else phone)[:320],
         from_name=str(metadata.get("name") or "").strip()[:200],
         subject=str(metadata.get("subject") or "").strip()[:500],
         text=str(metadata.get("text") or ""),

@@ -57,6 +57,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 import time
@@ -188,6 +189,32 @@ _worker_claims: _Claims | None = None  # in the worker: set when it starts
 def _start_worker(claims: _Claims) -> None:
     global _worker_claims
     _worker_claims = claims
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the process that spawned it dies, however it dies.
+
+    A poller killed with SIGKILL runs no clean-up, so its executor never tells the worker
+    to stop; the worker would idle for ever, and with it multiprocessing's resource tracker
+    (which exits once every process holding its pipe is gone). `prctl(PR_SET_PDEATHSIG)`
+    is not used: it fires when the parent *thread* that spawned the worker ends, and the
+    executor may spawn from a short-lived thread. Instead a thread waits on the sentinel
+    multiprocessing gives every spawned child: the read end of a pipe whose write end only
+    the parent holds, so it reads end-of-file exactly when the parent is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - a worker is always spawned
+        return
+    watcher = threading.Thread(
+        target=_wait_for_parent, args=(parent.sentinel,), name="parent-watch", daemon=True
+    )
+    watcher.start()
+
+
+def _wait_for_parent(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    # No clean-up to run: the worker holds only parse results nobody will collect.
+    os._exit(0)
 
 
 def parse_from_front(serial: int, slices: list[list[Job]]) -> dict[int, list[Outcome]]:

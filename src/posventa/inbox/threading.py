@@ -6,7 +6,13 @@ In order, the first that finds a case wins:
    Message-ID of any message of the organisation, inbound or outbound. Our own replies and
    acknowledgements carry the Message-ID the outbox generated, so a customer pressing
    "reply" lands on the right case whatever they do to the subject.
-2. **Reference in the subject**: "[MAD-2026-00042]" anywhere in the subject.
+2. **Reference the customer quoted**: the case reference ("MAD-2026-00042", with or without
+   the brackets of our subjects, in any case) in the subject, then in the opening of the
+   body (`opening_of`: the first lines the customer wrote, not what they quote). Only a
+   case of the message's own organisation is found, so a reference-shaped string (an
+   invoice number, another dealer group's case) never files a message elsewhere. When the
+   site is unknown, only the bracketed form in the subject counts: it is our own subject
+   coming back, where a bare string could be anything.
 3. **Same customer, same channel, same topic, case still open** (not resolved or closed).
    The topic is the department for web forms and portal chat, and the normalised subject
    (Re:/Fwd:/Sv:/Vs:/RV:/AW:... stripped, case and spaces folded) for e-mail and letters.
@@ -36,6 +42,24 @@ from posventa.inbox.models import Message
 from posventa.inbox.normalise import InboundMessage
 
 REFERENCE_RE = re.compile(r"\[([A-Z0-9]{2,8}-\d{4}-\d{4,})\]")
+# The same shape typed by a person: no brackets, any case, not inside a longer token.
+BARE_REFERENCE_RE = re.compile(r"(?<![\w-])([A-Za-z0-9]{2,8}-\d{4}-\d{4,})(?![\w-])")
+# How much of the body a quoted reference is looked for in. A customer who quotes it
+# does so where they start writing ("Mi referencia es MAD-2026-00042"); below come the
+# messages they quote (perhaps another case's acknowledgement, a forwarded thread),
+# signatures and disclaimers, whose reference-shaped strings are not the customer's
+# choice. Five lines also cover a greeting and a blank-line-free paragraph or two.
+OPENING_LINES = 5
+OPENING_CHARS = 500
+OPENING_SCAN = 4000  # characters of the body read at most to find those lines
+# Where the customer's own text ends: a quote header ("On ... wrote:", "El ... escribió:",
+# "Den ... skrev:", Outlook's "-----Original Message-----" or "From:" block) or "-- ".
+QUOTE_START_RE = re.compile(
+    r"^(?:-{2,}\s*\S.*-{2,}\s*$|-- ?$|_{5,}$|(?:from|de|från|von|da)\s*:"
+    r"|(?:on|el|den|le|am|il|op)\s.{0,200}(?:wrote|escribió|skrev|a écrit|schrieb|ha scritto"
+    r"|schreef)\s*:\s*$)",
+    re.IGNORECASE,
+)
 # Reply and forward prefixes in the languages our customers write in (en, es, sv, de, fr,
 # nl, it, pt...), possibly repeated and numbered ("Re[2]:", "SV: Re:").
 PREFIX_RE = re.compile(
@@ -77,9 +101,33 @@ def topic_for(channel: str, subject: str, department: str) -> str:
     return ""
 
 
-def reference_in(subject: str) -> str:
-    found = REFERENCE_RE.search(subject)
-    return found.group(1) if found else ""
+def quoted_references(parsed: InboundMessage, *, site_known: bool = True) -> list[str]:
+    """The case references the message quotes, in the order they count: the subject's
+    (bracketed first), then the body's opening. Only the bracketed subject form when the
+    site is unknown (see the module docstring). Both `match_by_headers` and the batch
+    planner (`inbox.batch`) read references here."""
+    found = REFERENCE_RE.findall(parsed.subject)
+    if site_known:
+        found += [value.upper() for value in BARE_REFERENCE_RE.findall(parsed.subject)]
+        opening = opening_of(parsed.text)
+        found += [value.upper() for value in BARE_REFERENCE_RE.findall(opening)]
+    return list(dict.fromkeys(found))
+
+
+def opening_of(text: str) -> str:
+    """The first `OPENING_LINES` non-empty lines the customer wrote (quoted "> " lines
+    skipped, nothing after a quote header or a signature), at most `OPENING_CHARS`."""
+    lines: list[str] = []
+    for line in text[:OPENING_SCAN].splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(">"):
+            continue
+        if QUOTE_START_RE.match(stripped):
+            break
+        lines.append(stripped)
+        if len(lines) == OPENING_LINES:
+            break
+    return "\n".join(lines)[:OPENING_CHARS]
 
 
 def messages_with_ids(
@@ -115,14 +163,19 @@ def match_by_headers(organisation_id: int | None, parsed: InboundMessage) -> Thr
             if value in case_by_id:
                 case = Case.objects.select_related("site__organisation").get(pk=case_by_id[value])
                 return ThreadMatch(case, how)
-    reference = reference_in(parsed.subject)
-    if reference:
-        cases = Case.objects.select_related("site__organisation").filter(reference=reference)
-        if organisation_id is not None:
-            cases = cases.filter(organisation_id=organisation_id)
-        by_reference = cases.first()
-        if by_reference is not None:
-            return ThreadMatch(by_reference, "reference")
+    references = quoted_references(parsed, site_known=organisation_id is not None)
+    if references:
+        # By reference alone, through its unique index (with the organisation too, SQLite
+        # would search the organisation's cases instead); the organisation is checked here.
+        cases = Case.objects.select_related("site__organisation").filter(reference__in=references)
+        by_reference = {
+            case.reference: case
+            for case in cases
+            if organisation_id is None or case.organisation_id == organisation_id
+        }
+        for reference in references:
+            if reference in by_reference:
+                return ThreadMatch(by_reference[reference], "reference")
     return ThreadMatch(None, "new")
 
 

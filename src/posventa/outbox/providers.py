@@ -102,6 +102,13 @@ def send_email(notification: Notification) -> Delivered:
         ) from error
     except BadHeaderError as error:
         raise DeliveryError(f"Bad header: {error}", permanent=True) from error
+    except smtplib.SMTPNotSupportedError as error:
+        # An internationalised address (RFC 6531) needs SMTPUTF8 (`outbox.smtp`); asking
+        # the same server again cannot help.
+        raise DeliveryError(
+            f"The mail server cannot deliver to {notification.to_address!r}: {error}",
+            permanent=True,
+        ) from error
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(f"{type(error).__name__}: {error}", permanent=False) from error
     return Delivered(provider_message_id=notification.message_id)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from posventa.cases.models import Department
 from posventa.core.access import can_see_site
+from posventa.core.forms import EmailAddressField
 from posventa.core.models import Site, User
 from posventa.customers.models import Customer
 from posventa.inbox.actions import ingest
@@ -66,7 +67,7 @@ class LetterForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    email = forms.EmailField(label=_("E-mail"), required=False, max_length=320)
+    email = EmailAddressField(label=_("E-mail"), required=False, max_length=320)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
     department = forms.ChoiceField(
         label=_("Department"), choices=Department.choices, initial=Department.SERVICE

@@ -9,19 +9,29 @@
   storing fails we answer 451 and the sending server tries again later: the message is
   never both accepted and lost.
 
-Run it with `manage.py smtp_listen --host 0.0.0.0 --port 2525` behind the MX, or point a
-relay at it. It speaks plain SMTP without authentication: expose it only to the MX or a
-trusted network.
+* STARTTLS: offered when the settings name a certificate and its key
+  (POSVENTA_SMTP_TLS_CERT, POSVENTA_SMTP_TLS_KEY, PEM files), so the listener can face the
+  internet as the MX; POSVENTA_SMTP_REQUIRE_TLS refuses MAIL before STARTTLS (530). A
+  file that is missing or unreadable, or a certificate that does not match its key, stops
+  the listener from starting with a message naming the setting and the file: an MX
+  quietly downgraded to plain text is worse than one that does not start.
+
+Run it with `manage.py smtp_listen --host 0.0.0.0 --port 2525` behind the MX, or as the MX
+with a certificate. It accepts mail only for the routed addresses and asks for no
+authentication (senders on the internet have none).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
 
 from posventa.channels.actions import route_for_address
@@ -44,9 +54,10 @@ def _with_fresh_connection(function: Any, *args: Any) -> Any:
 
 
 def store_message(
-    raw: bytes, rcpt_tos: list[str], mail_from: str, peer: str, helo: str
+    raw: bytes, rcpt_tos: list[str], mail_from: str, peer: str, helo: str, tls: bool = False
 ) -> InboundRaw:
-    """Ingest one message for the site of its first routed recipient."""
+    """Ingest one message for the site of its first routed recipient; `tls`: it came
+    over STARTTLS (kept in the metadata)."""
     routes = [route for route in map(route_for_address, rcpt_tos) if route is not None]
     first: MailRoute | None = routes[0] if routes else None
     metadata: dict[str, Any] = {
@@ -55,6 +66,8 @@ def store_message(
         "peer": peer,
         "helo": helo,
     }
+    if tls:
+        metadata["tls"] = True
     if first is not None and first.department:
         metadata["department"] = first.department
     if len({route.site_id for route in routes}) > 1:
@@ -103,6 +116,7 @@ class SmtpIngestHandler:
                 envelope.mail_from or "",
                 peer,
                 session.host_name or "",
+                session.ssl is not None,
             )
         except Exception:
             logger.exception("SMTP: could not store a message from %s", envelope.mail_from)
@@ -114,7 +128,9 @@ class SmtpIngestHandler:
 
 
 def start_listener(host: str, port: int, *, handler: SmtpIngestHandler | None = None) -> Controller:
-    """Start the listener in a background thread; call `.stop()` on the result to end it."""
+    """Start the listener in a background thread; call `.stop()` on the result to end it.
+    Raises `ImproperlyConfigured` when the TLS settings cannot be used (see above)."""
+    tls = tls_context()
     controller = Controller(
         handler or SmtpIngestHandler(),
         hostname=host,
@@ -122,6 +138,49 @@ def start_listener(host: str, port: int, *, handler: SmtpIngestHandler | None = 
         data_size_limit=max_inbound_bytes(),
         enable_SMTPUTF8=True,
         decode_data=False,
+        tls_context=tls,
+        require_starttls=tls is not None and require_tls(),
     )
     controller.start()
     return controller
+
+
+def require_tls() -> bool:
+    return bool(getattr(settings, "POSVENTA_SMTP_REQUIRE_TLS", False))
+
+
+def tls_context() -> ssl.SSLContext | None:
+    """The server-side TLS context for STARTTLS, None when no certificate is configured."""
+    cert = str(getattr(settings, "POSVENTA_SMTP_TLS_CERT", "") or "")
+    key = str(getattr(settings, "POSVENTA_SMTP_TLS_KEY", "") or "")
+    if not cert and not key:
+        if require_tls():
+            raise ImproperlyConfigured(
+                "POSVENTA_SMTP_REQUIRE_TLS is on but no certificate is configured: set "
+                "POSVENTA_SMTP_TLS_CERT and POSVENTA_SMTP_TLS_KEY."
+            )
+        return None
+    if not cert or not key:
+        missing = "POSVENTA_SMTP_TLS_KEY" if cert else "POSVENTA_SMTP_TLS_CERT"
+        raise ImproperlyConfigured(
+            f"STARTTLS needs both a certificate and its key: {missing} is not set."
+        )
+    for name, path in (("POSVENTA_SMTP_TLS_CERT", cert), ("POSVENTA_SMTP_TLS_KEY", key)):
+        _check_readable(name, path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile=cert, keyfile=key)
+    except (ssl.SSLError, OSError) as error:
+        raise ImproperlyConfigured(
+            f"Cannot use the STARTTLS certificate {cert} with the key {key}: {error}. Both "
+            "must be PEM files, the key unencrypted and matching the certificate."
+        ) from error
+    return context
+
+
+def _check_readable(name: str, path: str) -> None:
+    try:
+        with open(path, "rb") as file:
+            file.read(1)
+    except OSError as error:
+        raise ImproperlyConfigured(f"{name}: cannot read {path} ({error.strerror}).") from error

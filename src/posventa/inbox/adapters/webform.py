@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from posventa.cases.models import Department
 from posventa.channels import actions as channel_actions
 from posventa.channels.models import RefusedReason
+from posventa.core.forms import EmailAddressField
 from posventa.core.models import Site, Weekday
 from posventa.inbox.actions import ingest
 from posventa.inbox.models import InboundRaw, InboundStatus
@@ -77,7 +78,7 @@ def normalise_phone(value: str, region: str) -> str:
 
 class ContactForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200)
-    email = forms.EmailField(label=_("E-mail"), required=False, max_length=320)
+    email = EmailAddressField(label=_("E-mail"), required=False, max_length=320)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
     department = forms.ChoiceField(
         label=_("About"), choices=Department.choices, initial=Department.SERVICE

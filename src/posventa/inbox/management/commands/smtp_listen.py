@@ -6,9 +6,15 @@ import signal
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from posventa.inbox.adapters.smtp import start_listener
+
+
+def tls_context_configured() -> bool:
+    return bool(getattr(settings, "POSVENTA_SMTP_TLS_CERT", ""))
 
 
 class Command(BaseCommand):
@@ -27,8 +33,12 @@ class Command(BaseCommand):
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_args: self.stop.set())
-        controller = start_listener(options["host"], options["port"])
-        self.stdout.write(f"Listening for SMTP on {options['host']}:{options['port']}")
+        try:
+            controller = start_listener(options["host"], options["port"])
+        except ImproperlyConfigured as error:
+            raise CommandError(f"The SMTP listener cannot start: {error}") from error
+        tls = " (STARTTLS offered)" if tls_context_configured() else ""
+        self.stdout.write(f"Listening for SMTP on {options['host']}:{options['port']}{tls}")
         self.stdout.flush()
         try:
             self.stop.wait()
