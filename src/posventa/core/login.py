@@ -75,7 +75,7 @@ def locked_out(
     """AXES_LOCKOUT_CALLABLE: the login page again, with when to try again, as 429."""
     username = get_client_username(request, credentials) or ""
     ip_address = client_ip(request)
-    if not hasattr(request, "axes_failures_since_start"):
+    if getattr(request, "axes_failures_since_start", None) is None:
         # Axes logged the failure that started the lockout, not the tries during it.
         AccessFailureLog.objects.create(
             username=username,
