@@ -199,7 +199,14 @@ def _snapshot(organisation: Organisation, rows: list[InboundRaw]) -> dict[str, A
         "cases": [_case_snapshot(case) for case in cases],
         "raw": [(r.channel, r.status, _clean(r.reason), r.warnings, r.attempts) for r in raws],
         "notifications": [
-            (n.channel, _clean(n.to_address), _clean(n.subject), _clean(n.body), n.status, n.headers)
+            (
+                n.channel,
+                _clean(n.to_address),
+                _clean(n.subject),
+                _clean(n.body),
+                n.status,
+                n.headers,
+            )
             for n in Notification.objects.filter(site__organisation=organisation).order_by("pk")
         ],
     }
