@@ -126,3 +126,17 @@ def test_every_failure_and_every_locked_out_try_is_logged(client: Client, agent:
 def test_authenticating_without_a_request_skips_the_lockout_check(agent: User) -> None:
     # Management commands and scripts have no client address to lock out.
     assert authenticate(username=agent.username, password=PASSWORD) == agent
+
+
+def test_staff_see_lockouts_and_refused_requests_in_the_admin(
+    client: Client, agent: User
+) -> None:
+    lock_out(client, agent)
+    admin = User.objects.create_superuser("raquel", "raquel@example.com", PASSWORD)
+    client.force_login(admin)
+
+    failures = client.get("/admin/axes/accessfailurelog/")
+    refused = client.get("/admin/channels/refusedrequest/?reason__exact=rate_limited")
+
+    assert failures.status_code == 200 and agent.username in failures.content.decode()
+    assert refused.status_code == 200
