@@ -211,6 +211,7 @@ POSVENTA_RATE_LIMITS = {
         "portal_link_address": "3/h",  # ... per e-mail address
         "webhook_ip": "300/m",  # inbound webhooks and the raw e-mail endpoint, per IP
         "webhook_endpoint": "600/m",  # ... per endpoint (site + channel, or bearer token)
+        "login_ip": "60/10m",  # staff login posts per client IP, whatever the username
     }.items()
 }
 # Reverse proxies in front of Posventa that append to X-Forwarded-For (0: use REMOTE_ADDR).

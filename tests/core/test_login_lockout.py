@@ -128,9 +128,7 @@ def test_authenticating_without_a_request_skips_the_lockout_check(agent: User) -
     assert authenticate(username=agent.username, password=PASSWORD) == agent
 
 
-def test_staff_see_lockouts_and_refused_requests_in_the_admin(
-    client: Client, agent: User
-) -> None:
+def test_staff_see_lockouts_and_refused_requests_in_the_admin(client: Client, agent: User) -> None:
     lock_out(client, agent)
     admin = User.objects.create_superuser("raquel", "raquel@example.com", PASSWORD)
     client.force_login(admin)
@@ -140,3 +138,21 @@ def test_staff_see_lockouts_and_refused_requests_in_the_admin(
 
     assert failures.status_code == 200 and agent.username in failures.content.decode()
     assert refused.status_code == 200
+
+
+def test_one_address_trying_many_usernames_is_held_back(
+    client: Client, agent: User, settings: SettingsWrapper
+) -> None:
+    settings.POSVENTA_RATE_LIMITS = {"login_ip": "4/10m"}
+    for n in range(4):
+        assert log_in(client, f"guess{n}", "wrong-password").status_code == 200
+
+    response = log_in(client, agent.username, PASSWORD, language="es")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    page = response.content.decode()
+    assert "Demasiados intentos de iniciar sesión desde su dirección." in page
+    assert f'value="{agent.username}"' in page
+    assert AccessFailureLog.objects.filter(username=agent.username, locked_out=True).exists()
+    assert log_in(client, agent.username, PASSWORD, ip="198.51.100.45").status_code == 302

@@ -6,6 +6,10 @@ and other addresses are not affected (settings.py). The locked-out person sees t
 page again, their username still in it, with a translated message saying when to try
 again, answered 429 with Retry-After. Every failure, and every try during a lockout, is a
 row of axes' access-failure log (admin, "Axes").
+
+Axes locks a username per address, so one address trying many usernames (credential
+stuffing) is held back by a second, generous limit: login posts per client IP
+(`login_ip`, see `core.ratelimit`), answered the same way and logged the same way.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt, AccessFailureLog
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posventa.core import ratelimit
 from posventa.core.ratelimit import client_ip, retry_after_header, try_again_message
 
 LOGIN_TEMPLATE = "registration/login.html"
@@ -77,23 +83,40 @@ def locked_out(
     ip_address = client_ip(request)
     if getattr(request, "axes_failures_since_start", None) is None:
         # Axes logged the failure that started the lockout, not the tries during it.
-        AccessFailureLog.objects.create(
-            username=username,
-            ip_address=ip_address or None,
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
-            http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
-            path_info=request.META.get("PATH_INFO", "")[:255],
-            locked_out=True,
-        )
+        _log_refused_try(request, username, ip_address)
     seconds = seconds_locked(username, ip_address)
+    message = _("Too many failed attempts to log in as this user from your address.")
+    return _login_refused(request, username, message, seconds)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view behind the per-address limit on login posts."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        verdict = ratelimit.hit("login_ip", client_ip(request))
+        if not verdict.limited:
+            return super().post(request, *args, **kwargs)
+        username = str(request.POST.get("username", ""))[:150]
+        _log_refused_try(request, username, client_ip(request))
+        message = _("Too many attempts to log in from your address.")
+        return _login_refused(request, username, message, verdict.retry_after)
+
+
+def _log_refused_try(request: HttpRequest, username: str, ip_address: str) -> None:
+    AccessFailureLog.objects.create(
+        username=username[:255],
+        ip_address=ip_address or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
+        http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
+        path_info=request.META.get("PATH_INFO", "")[:255],
+        locked_out=True,
+    )
+
+
+def _login_refused(request: HttpRequest, username: str, message: str, seconds: int) -> HttpResponse:
     form = AuthenticationForm(request, initial={"username": username})
     form.cleaned_data = {}  # an unbound form has none, and add_error expects them
-    form.add_error(
-        None,
-        _("Too many failed attempts to log in as this user from your address.")
-        + " "
-        + try_again_message(seconds),
-    )
+    form.add_error(None, message + " " + try_again_message(seconds))
     next_url = request.POST.get("next", "") if request.method == "POST" else ""
     response = render(request, LOGIN_TEMPLATE, {"form": form, "next": next_url}, status=429)
     return retry_after_header(response, seconds)

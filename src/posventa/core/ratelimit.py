@@ -49,6 +49,7 @@ DEFAULT_RATES = {
     "portal_link_ip": "10/h",
     "portal_link_address": "3/h",
     "webhook_ip": "300/m",
+    "login_ip": "60/10m",
     "webhook_endpoint": "600/m",
 }
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
