@@ -91,7 +91,7 @@ def test_submissions_for_one_address_beyond_the_limit_are_refused_from_any_ip(
     assert response.status_code == 429
     assert int(response["Retry-After"]) >= 1
     page = response.content.decode()
-    assert "Vi har fått flera meddelanden från den här adressen den senaste timmen." in page
+    assert "Vi har redan fått flera meddelanden från den här adressen nyligen." in page
     assert "Försök igen om" in page and TEXT in page
     assert InboundRaw.objects.count() == 2
     refused = RefusedRequest.objects.get(reason=RefusedReason.RATE_LIMITED)

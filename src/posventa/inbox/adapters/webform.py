@@ -263,7 +263,7 @@ def _limited(request: HttpRequest, site: Site, verdict: ratelimit.Verdict) -> Ht
     if verdict.name == "web_form_ip":
         why = gettext("We have received many messages from your connection in a short time.")
     else:
-        why = gettext("We have received several messages from this address in the last hour.")
+        why = gettext("We have already received several messages from this address recently.")
     message = " ".join(
         [
             why,
