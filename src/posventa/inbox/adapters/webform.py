@@ -268,7 +268,7 @@ def _limited(request: HttpRequest, site: Site, verdict: ratelimit.Verdict) -> Ht
         [
             why,
             ratelimit.try_again_message(verdict.retry_after),
-            gettext("Your text is kept below: press Send again then."),
+            gettext("Your text is kept below: press Send again once that time has passed."),
         ]
     )
     return _refuse_post(
