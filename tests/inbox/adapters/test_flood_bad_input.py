@@ -25,7 +25,9 @@ def test_an_oversize_form_post_is_refused_with_400_and_earlier_messages_stay(
     assert InboundRaw.objects.count() == 1
 
 
-@pytest.mark.parametrize("started", ["\x00" * 50, "a:b:c", "é" * 300])
+@pytest.mark.parametrize(
+    "started", ["\x00" * 50, "a:b:c", "é" * 300], ids=["nul", "colons", "long"]
+)
 def test_a_garbled_timestamp_is_refused_as_forged_not_a_500(
     client: Client, madrid: Site, started: str
 ) -> None:

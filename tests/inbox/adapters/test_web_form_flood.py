@@ -146,7 +146,11 @@ def test_sending_the_form_shown_again_works_once_the_person_took_their_time(
     assert InboundRaw.objects.get().payload().decode().count("aceite") == 1
 
 
-@pytest.mark.parametrize("started", ["", "forged", signing.dumps({"at": 0}, salt="another-salt")])
+@pytest.mark.parametrize(
+    "started",
+    ["", "forged", signing.dumps({"at": 0}, salt="another-salt")],
+    ids=["missing", "forged", "signed-for-something-else"],
+)
 def test_a_post_without_a_genuine_timestamp_is_refused_and_shown_again(
     client: Client, madrid: Site, started: str
 ) -> None:
