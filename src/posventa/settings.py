@@ -6,6 +6,7 @@ and sweeper can share one file from several threads. Set DATABASE_URL for Postgr
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,52 @@ POSVENTA_HEALTHZ_MAX_AGE = {
 }
 # Which database alias /healthz checks.
 POSVENTA_HEALTHZ_DATABASE = "default"
+
+# --- rate limits and login lockout (core/ratelimit.py, core/login.py) ---------------------
+# Each limit is "COUNT/PERIOD" (PERIOD: s, m, h or d, optionally with a number: "10/10m"),
+# or "off". Counted in the database, so they hold across processes and machines.
+POSVENTA_RATE_LIMITS = {
+    name: os.environ.get(f"POSVENTA_RATE_{name.upper()}", default)
+    for name, default in {
+        "web_form_ip": "10/10m",  # public web form posts per client IP
+        "web_form_address": "5/h",  # web form submissions per e-mail address or phone
+        "portal_link_ip": "10/h",  # portal "send me a new link" requests per client IP
+        "portal_link_address": "3/h",  # ... per e-mail address
+        "webhook_ip": "300/m",  # inbound webhooks and the raw e-mail endpoint, per IP
+        "webhook_endpoint": "600/m",  # ... per endpoint (site + channel, or bearer token)
+        "login_ip": "60/10m",  # staff login posts per client IP, whatever the username
+    }.items()
+}
+# Reverse proxies in front of Posventa that append to X-Forwarded-For (0: use REMOTE_ADDR).
+POSVENTA_PROXY_COUNT = int(os.environ.get("POSVENTA_PROXY_COUNT", "0"))
+# A web form sent sooner than this after the page was served is a bot (or a very fast
+# person, who is asked to send again and keeps the text).
+POSVENTA_WEB_FORM_MIN_SECONDS = float(os.environ.get("POSVENTA_WEB_FORM_MIN_SECONDS", "3"))
+# Automatic acknowledgements to one address per rolling hour; beyond it the case is still
+# opened, without the acknowledgement, and its timeline says why.
+POSVENTA_ACK_HOURLY_LIMIT = int(os.environ.get("POSVENTA_ACK_HOURLY_LIMIT", "5"))
+# Expired rate-limit windows are deleted by the sweeper's housekeeping.
+POSVENTA_HOUSEKEEPING_JOBS.append("posventa.core.ratelimit.purge_expired_counters")
+
+# Login lockout (django-axes): a username from one IP address is locked out after
+# AXES_FAILURE_LIMIT failures within the cool-off, for the cool-off, even with the right
+# password. Other addresses and other users are not affected.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "posventa.core.login.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("POSVENTA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=float(os.environ.get("POSVENTA_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout does not extend it: the time the page gives stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "posventa.core.login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "posventa.core.ratelimit.client_ip"
+# One row per failed login (locked out or not), visible in the admin under Axes.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -208,7 +208,7 @@ def _snapshot(organisation: Organisation, rows: list[InboundRaw]) -> dict[str, A
                 c.display_name,
                 c.preferred_channel,
                 c.needs_review,
-                [(p.kind, p.value, p.is_primary) for p in c.contact_points.order_by("pk")],
+                [(p.kind, _clean(p.value), p.is_primary) for p in c.contact_points.order_by("pk")],
                 _timeline(c),
             )
             for c in customers
@@ -216,7 +216,14 @@ def _snapshot(organisation: Organisation, rows: list[InboundRaw]) -> dict[str, A
         "cases": [_case_snapshot(case) for case in cases],
         "raw": [(r.channel, r.status, _clean(r.reason), r.warnings, r.attempts) for r in raws],
         "notifications": [
-            (n.channel, n.to_address, _clean(n.subject), _clean(n.body), n.status, n.headers)
+            (
+                n.channel,
+                _clean(n.to_address),
+                _clean(n.subject),
+                _clean(n.body),
+                n.status,
+                n.headers,
+            )
             for n in Notification.objects.filter(site__organisation=organisation).order_by("pk")
         ],
     }
@@ -267,18 +274,8 @@ def _case_snapshot(case: Case) -> tuple[Any, ...]:
     )
 
 
-@pytest.mark.parametrize("chunk", [3, 200])
-def test_a_batch_leaves_exactly_what_one_by_one_ingestion_leaves(
-    db: None, frozen_now: dt.datetime, settings: Any, chunk: int
-) -> None:
-    settings.POSVENTA_INBOUND_CHUNK = chunk
-    alone, together = _site("alfa"), _site("beta")
-
-    one_by_one = _single(_traffic(alone))
-    rows = ingest_many(_traffic(together))
-
-    expected = _snapshot(alone.organisation, one_by_one)
-    got = _snapshot(together.organisation, rows)
+def _assert_same(expected: dict[str, Any], got: dict[str, Any]) -> None:
+    """Field by field, so a difference is named where it is."""
     for part in expected:
         assert len(got[part]) == len(expected[part]), part
         for index, (mine, theirs) in enumerate(zip(got[part], expected[part], strict=True)):
@@ -289,8 +286,73 @@ def test_a_batch_leaves_exactly_what_one_by_one_ingestion_leaves(
                             assert x == y, f"{part} #{index} field {field_index} item {k}"
                     assert a == b, f"{part} #{index} field {field_index}"
             assert mine == theirs, f"{part} #{index}"
+
+
+@pytest.mark.parametrize("chunk", [3, 200])
+def test_a_batch_leaves_exactly_what_one_by_one_ingestion_leaves(
+    db: None, frozen_now: dt.datetime, settings: Any, chunk: int
+) -> None:
+    settings.POSVENTA_INBOUND_CHUNK = chunk
+    alone, together = _site("alfa"), _site("beta")
+
+    one_by_one = _single(_traffic(alone))
+    rows = ingest_many(_traffic(together))
+
+    _assert_same(_snapshot(alone.organisation, one_by_one), _snapshot(together.organisation, rows))
     assert len(rows) == len(_traffic(together))
     assert rows[12].pk == rows[0].pk  # the redelivery is the first row, not a new one
+
+
+def _busy_hour(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hugo wrote twice in the last hour, on new topics, and was acknowledged each time."""
+    for minutes, subject in [(40, "Primera consulta"), (20, "Segunda consulta")]:
+        moment = FROZEN - dt.timedelta(minutes=minutes)
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        _single([_hugo(site, minutes, subject)])
+    monkeypatch.setattr(timezone, "now", lambda: FROZEN)
+
+
+def _hugo(site: Site, number: int, subject: str) -> InboundItem:
+    domain = f"{site.slug}.example"
+    raw = email_bytes(
+        from_=f"Hugo Ensayo <hugo@{domain}>",
+        to=f"taller@{domain}",
+        subject=subject,
+        message_id=f"<h{number}@{domain}>",
+        body=f"Consulta {number}.",
+    )
+    return InboundItem("email", raw, source="imap", site=site)
+
+
+@pytest.mark.parametrize("chunk", [3, 200])
+def test_a_batch_withholds_acknowledgements_past_the_hourly_limit_as_one_by_one_does(
+    db: None,
+    frozen_now: dt.datetime,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+) -> None:
+    settings.POSVENTA_INBOUND_CHUNK = chunk
+    settings.POSVENTA_ACK_HOURLY_LIMIT = 2
+    alone, together = _site("alfa"), _site("beta")
+    _busy_hour(alone, monkeypatch)
+    _busy_hour(together, monkeypatch)
+
+    def traffic(site: Site) -> list[InboundItem]:
+        items = _traffic(site)
+        # A third new topic within the hour, amid the rest: over the limit of two.
+        return [*items[:3], _hugo(site, 1, "Tercera consulta"), *items[3:]]
+
+    one_by_one = _single(traffic(alone))
+    rows = ingest_many(traffic(together))
+
+    _assert_same(_snapshot(alone.organisation, one_by_one), _snapshot(together.organisation, rows))
+    for site in (alone, together):
+        withheld = Event.objects.filter(verb="case.acknowledgement_withheld", site=site)
+        assert [event.data["to"] for event in withheld] == [f"hugo@{site.slug}.example"]
+        case = Case.objects.get(subject="Tercera consulta", site=site)
+        assert case.messages.filter(direction="inbound").count() == 1  # nothing is lost
+        assert not case.messages.filter(kind="auto_acknowledgement").exists()
 
 
 def test_the_traffic_covers_planned_messages_and_every_detour(

@@ -82,6 +82,8 @@ REPLY_CHANNELS = ReplyChannel.values
 DEPARTMENTS = Department.values
 DIRECTIONS = Direction.values
 DEFAULT_ACK_QUIET_SECONDS = 600
+DEFAULT_ACK_HOURLY_LIMIT = 5
+ACK_LIMIT_WINDOW = dt.timedelta(hours=1)
 DEFAULT_CHAT_BURST_SECONDS = 120
 BURST_CHANNELS = frozenset({"portal_chat", "sms", "whatsapp"})
 # RFC 3834; the second stops Exchange/Outlook auto-responders answering ours (loops).
@@ -771,17 +773,22 @@ def send_acknowledgement(
     twice to one address within `POSVENTA_ACK_QUIET_SECONDS` (default 10 minutes), so two
     auto-responders can never talk to each other for long. `first_contact` (the customer
     record was created by this very message) skips that check: nothing was sent to them.
+    Nor sent past `POSVENTA_ACK_HOURLY_LIMIT` acknowledgements (default 5) to one address
+    within an hour, whoever asks, so nobody can use our forms to flood an address: the
+    case stands, and its timeline says why no acknowledgement went.
     """
     built = build_acknowledgement(
         case,
         inbound,
         language=language,
         first_contact=first_contact,
-        recently_acknowledged=recently_acknowledged,
+        sent_since=acknowledgement_times,
     )
-    if built is None:
+    if built.withheld is not None:
+        record_events([built.withheld])
+    if built.message is None or built.notification is None:
         return None
-    message, notification = built
+    message, notification = built.message, built.notification
     with atomic():
         notification.save()
         queued(notification)
@@ -791,17 +798,23 @@ def send_acknowledgement(
     return message
 
 
-def recently_acknowledged(address: str, since: dt.datetime) -> bool:
-    return bool(acknowledged_addresses([address], since))
+def acknowledgement_times(address: str, since: dt.datetime) -> list[dt.datetime]:
+    """When automatic acknowledgements went to `address`, at or after `since`."""
+    return acknowledgements_sent([address], since).get(address, [])
 
 
-def acknowledged_addresses(addresses: Iterable[str], since: dt.datetime) -> set[str]:
-    """Which of `addresses` got an automatic acknowledgement at or after `since`."""
-    return set(
-        Message.objects.filter(
-            kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address__in=addresses, created_at__gte=since
-        ).values_list("to_address", flat=True)
-    )
+def acknowledgements_sent(
+    addresses: Iterable[str], since: dt.datetime
+) -> dict[str, list[dt.datetime]]:
+    """When automatic acknowledgements went to each of `addresses`, at or after `since`
+    (one query, on the partial index of acknowledgements by address and time)."""
+    sent: dict[str, list[dt.datetime]] = {}
+    rows = Message.objects.filter(
+        kind=MessageKind.AUTO_ACKNOWLEDGEMENT, to_address__in=addresses, created_at__gte=since
+    ).values_list("to_address", "created_at")
+    for address, created_at in rows:
+        sent.setdefault(address, []).append(created_at)
+    return sent
 
 
 def ack_quiet_period() -> dt.timedelta:
@@ -810,23 +823,69 @@ def ack_quiet_period() -> dt.timedelta:
     )
 
 
+def ack_hourly_limit() -> int:
+    """Acknowledgements to one address per rolling hour; 0 or less: no limit."""
+    return int(getattr(settings, "POSVENTA_ACK_HOURLY_LIMIT", DEFAULT_ACK_HOURLY_LIMIT))
+
+
+def ack_history_window() -> dt.timedelta:
+    """How far back `acknowledgement_rule` looks: callers read the times sent since."""
+    return max(ack_quiet_period(), ACK_LIMIT_WINDOW)
+
+
+class AckRule:
+    SEND = "send"
+    QUIET = "quiet"  # one went a moment ago: say nothing (loop protection)
+    HOURLY_LIMIT = "hourly_limit"  # too many this hour: withhold, and say so on the case
+
+
+def acknowledgement_rule(
+    sent: Sequence[dt.datetime], *, now: dt.datetime, first_contact: bool
+) -> str:
+    """Whether an acknowledgement goes to an address, given when earlier ones went (at
+    least the last `ack_history_window()`). The one rule of both inbound paths: the
+    one-message path reads `sent` for one address, the batch for a chunk's addresses at
+    once, adding what it plans as it goes."""
+    if not first_contact and any(at >= now - ack_quiet_period() for at in sent):
+        return AckRule.QUIET
+    limit = ack_hourly_limit()
+    if limit > 0 and sum(1 for at in sent if at > now - ACK_LIMIT_WINDOW) >= limit:
+        return AckRule.HOURLY_LIMIT
+    return AckRule.SEND
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """What `build_acknowledgement` decided: the unsaved message and outbox row to send;
+    or the timeline event saying why none goes (`withheld`); or nothing at all."""
+
+    message: Message | None = None
+    notification: Notification | None = None
+    withheld: Event | None = None
+
+
 def build_acknowledgement(
     case: Case,
     inbound: Message,
     *,
     language: str | None,
     first_contact: bool,
-    recently_acknowledged: Callable[[str, dt.datetime], bool],
-) -> tuple[Message, Notification] | None:
-    """The unsaved acknowledgement and its outbox row, or None when none is due (see
-    `send_acknowledgement`). Save the notification, then the message with it. Raises
-    ValidationError when the outbox refuses the address."""
+    sent_since: Callable[[str, dt.datetime], Sequence[dt.datetime]],
+) -> Acknowledgement:
+    """The unsaved acknowledgement and its outbox row, or the event withholding it, or
+    nothing (see `send_acknowledgement`). Save the notification, then the message with
+    it. `sent_since(address, since)`: when acknowledgements went to the address since
+    then. Raises ValidationError when the outbox refuses the address."""
     channel, address = _ack_route(inbound)
     if not address:
-        return None
+        return Acknowledgement()
     now = timezone.now()
-    if not first_contact and recently_acknowledged(address, now - ack_quiet_period()):
-        return None
+    sent = sent_since(address, now - ack_history_window())
+    rule = acknowledgement_rule(sent, now=now, first_contact=first_contact)
+    if rule == AckRule.QUIET:
+        return Acknowledgement()
+    if rule == AckRule.HOURLY_LIMIT:
+        return Acknowledgement(withheld=acknowledgement_withheld_event(case, channel, address, now))
     customer = case.customer
     with translation.override(language or customer.language or "en"):
         subject, body = _ack_text(case, channel, customer_links.portal_url(customer))
@@ -862,7 +921,27 @@ def build_acknowledgement(
     )
     message.message_id = notification.message_id
     message.from_address = notification.from_address
-    return message, notification
+    return Acknowledgement(message=message, notification=notification)
+
+
+def acknowledgement_withheld_event(
+    case: Case, channel: str, address: str, at: dt.datetime
+) -> Event:
+    limit = ack_hourly_limit()
+    return build_event(
+        "case.acknowledgement_withheld",
+        subject=case,
+        site=case.site,
+        actor_label="system",
+        summary=_(
+            "No automatic acknowledgement to %(address)s: %(limit)d were already sent to it "
+            "in the last hour. The message is filed on this case as usual."
+        )
+        % {"address": address, "limit": limit},
+        occurred_at=at,
+        internal=True,
+        data={"channel": channel, "to": address, "reason": AckRule.HOURLY_LIMIT, "limit": limit},
+    )
 
 
 def acknowledged_event(case: Case, message: Message) -> Event:

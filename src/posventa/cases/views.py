@@ -484,6 +484,7 @@ CASE_VERBS = {
     "case.message_received": gettext_lazy("Message from the customer"),
     "case.replied": gettext_lazy("Reply sent"),
     "case.acknowledged": gettext_lazy("Automatic acknowledgement"),
+    "case.acknowledgement_withheld": gettext_lazy("Automatic acknowledgement not sent"),
     "case.call_logged": gettext_lazy("Call logged"),
     "case.note_added": gettext_lazy("Internal note"),
     "case.assigned": gettext_lazy("Assigned"),

@@ -174,6 +174,9 @@ class RefusedReason(models.TextChoices):
     EMPTY = "empty", _("Empty body")
     HONEYPOT = "honeypot", _("Bot trap filled in")
     MALFORMED = "malformed", _("Request could not be read")
+    RATE_LIMITED = "rate_limited", _("Over the rate limit")
+    TOO_FAST = "too_fast", _("Form sent faster than a person can")
+    FORM_TOKEN = "form_token", _("Form timestamp missing or forged")
 
 
 class RefusedRequest(models.Model):

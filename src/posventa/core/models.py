@@ -304,3 +304,30 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitCounter(models.Model):
+    """How many requests one client made in one window of one limit (`core.ratelimit`).
+
+    A counter, not a history: what was refused is kept by whoever refused it (the
+    adapters' refused requests, the login's access logs). In the database rather than a
+    cache because the web processes, the worker and the sweeper share nothing else, on
+    SQLite as on PostgreSQL. `client` is a digest, so counters hold no address or IP.
+    """
+
+    scope = models.CharField(max_length=40)
+    client = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+    # Housekeeping deletes spent windows by this.
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "client", "window_start"], name="rate_limit_window_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.client[:8]}… {self.hits} since {self.window_start:%H:%M:%S}"

@@ -25,6 +25,7 @@ by one, so one bad message can never hold up the others.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -274,6 +275,7 @@ class _Plan:
     message: Message | None = None
     chase_count: int = 0
     ack: tuple[Message, Notification] | None = None
+    ack_withheld: Event | None = None  # over the hourly limit: why no acknowledgement went
     clocks: list[list[Clock]] = field(default_factory=list)  # one list per start batch
 
 
@@ -298,7 +300,8 @@ class _Segment:
         # (organisation, kind group, value) → (customer created here, their point's kind)
         self.new_customers: dict[tuple[int, str, str], tuple[Customer, str]] = {}
         self.new_cases: list[Case] = []
-        self.recently_acknowledged: set[str] = set()
+        # Address → when acknowledgements went to it (read per chunk, then what is planned).
+        self.acknowledgements_sent: dict[str, list[dt.datetime]] = {}
         self.dirty_cases: dict[int, Case] = {}
         # The planned messages' attachment files, written on threads while planning goes on.
         self.files = AttachmentFiles()
@@ -459,8 +462,9 @@ class _Segment:
     ) -> None:
         addresses = {parsed.from_address for _raw, parsed, _site in readable if parsed.from_address}
         if addresses:
-            since = self.now - case_actions.ack_quiet_period()
-            self.recently_acknowledged = case_actions.acknowledged_addresses(addresses, since)
+            # From before `now`: `build_acknowledgement` asks from its own (later) moment.
+            since = self.now - case_actions.ack_history_window()
+            self.acknowledgements_sent = case_actions.acknowledgements_sent(addresses, since)
 
     # --- planning one message ---------------------------------------------------------
 
@@ -740,14 +744,20 @@ class _Segment:
                 plan.message,
                 language=customer_language(plan.case),
                 first_contact=plan.first_contact,
-                recently_acknowledged=lambda address, _since: address in self.recently_acknowledged,
+                sent_since=self._acknowledgements_since,
             )
         except ValidationError as error:
             plan.parsed.warnings.append("acknowledgement not sent: " + "; ".join(error.messages))
             return None
-        if built is not None:
-            self.recently_acknowledged.add(built[0].to_address)
-        return built
+        plan.ack_withheld = built.withheld
+        if built.message is None or built.notification is None:
+            return None
+        sent = self.acknowledgements_sent.setdefault(built.message.to_address, [])
+        sent.append(built.message.created_at)
+        return built.message, built.notification
+
+    def _acknowledgements_since(self, address: str, since: dt.datetime) -> list[dt.datetime]:
+        return [at for at in self.acknowledgements_sent.get(address, []) if at >= since]
 
     def _write_case_changes(self) -> None:
         if not self.dirty_cases:
@@ -781,6 +791,8 @@ class _Segment:
         if plan.ack is not None:
             ack, notification = plan.ack
             events += [queued_event(notification), case_actions.acknowledged_event(case, ack)]
+        elif plan.ack_withheld is not None:
+            events.append(plan.ack_withheld)
         return events
 
     def _write_raw_rows(self) -> None:

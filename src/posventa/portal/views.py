@@ -25,7 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from posventa.cases.models import ACTIVE_STATUSES, Case
+from posventa.channels.models import RefusedReason
+from posventa.core import ratelimit
 from posventa.customers.models import Customer
+from posventa.inbox.adapters import record_refusal
 from posventa.inbox.models import InboundStatus
 from posventa.portal import actions, story
 from posventa.portal.forms import ChatForm, NewLinkForm
@@ -157,9 +160,39 @@ def _after_chat(request: HttpRequest, token: str, case: Case, raw: Any) -> HttpR
 @require_http_methods(["GET", "POST"])
 def new_link(request: HttpRequest) -> HttpResponse:
     form = NewLinkForm(request.POST or None)
+    if request.method == "POST":
+        limited = ratelimit.hit("portal_link_ip", ratelimit.client_ip(request))
+        if not limited.limited and form.is_valid():
+            limited = ratelimit.hit("portal_link_address", form.cleaned_data["email"])
+        if limited.limited:
+            return _link_requests_limited(request, form, limited)
     if request.method == "POST" and form.is_valid():
         actions.send_new_links(form.cleaned_data["email"], max_age=link_max_age())
         # The same answer whether or not we know the address: the form must not reveal
         # who is a customer.
         return _render(request, "portal/new_link_sent.html", {"email": form.cleaned_data["email"]})
     return _render(request, "portal/new_link.html", {"form": form})
+
+
+def _link_requests_limited(
+    request: HttpRequest, form: NewLinkForm, verdict: ratelimit.Verdict
+) -> HttpResponse:
+    """The form again (their address in it) with when to try again; 429, recorded.
+
+    The address limit answers the same whether or not the address is a customer's."""
+    record_refusal(
+        request,
+        "portal_new_link",
+        RefusedReason.RATE_LIMITED,
+        site=None,
+        detail=verdict.describe(),
+    )
+    form.is_valid()
+    form.add_error(
+        None,
+        _("We have already sent several links in a short time.")
+        + " "
+        + ratelimit.try_again_message(verdict.retry_after),
+    )
+    response = _render(request, "portal/new_link.html", {"form": form}, status=429)
+    return ratelimit.retry_after_header(response, verdict.retry_after)

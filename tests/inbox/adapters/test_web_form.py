@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.test import Client
 from posventa.channels.models import RefusedReason, RefusedRequest
 from posventa.core.models import Site
 from posventa.inbox.actions import ingest
-from posventa.inbox.adapters.webform import THANKS_SALT
+from posventa.inbox.adapters.webform import THANKS_SALT, started_token
 from posventa.inbox.models import InboundRaw, InboundStatus
 from tests.inbox.adapters.helpers import case_of
 
@@ -29,6 +30,8 @@ def form_data(**overrides: str) -> dict[str, Any]:
         "message": "¿Solo líquido de frenos o la revisión grande a los 30.000 km?",
         "website": "",
         "submission_id": str(uuid.uuid4()),
+        # Served a minute ago: a person's pace (see test_web_form_flood.py for a bot's).
+        "started": started_token(time.time() - 60),
     }
     data.update(overrides)
     return data

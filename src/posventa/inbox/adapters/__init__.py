@@ -18,8 +18,12 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 
+from posventa.channels import actions as channel_actions
+from posventa.channels.models import RefusedRequest
 from posventa.core.models import Site
+from posventa.core.ratelimit import client_ip
 from posventa.inbox.actions import ingest
 from posventa.inbox.batch import InboundItem
 from posventa.inbox.models import InboundRaw
@@ -31,6 +35,31 @@ DEFAULT_MAX_INBOUND_BYTES = 30 * 1024 * 1024
 def max_inbound_bytes() -> int:
     """The largest message any adapter accepts (POSVENTA_INBOUND_MAX_BYTES, default 30 MiB)."""
     return int(getattr(settings, "POSVENTA_INBOUND_MAX_BYTES", DEFAULT_MAX_INBOUND_BYTES))
+
+
+def record_refusal(
+    request: HttpRequest,
+    endpoint: str,
+    reason: str,
+    *,
+    site: Site | None,
+    detail: str,
+    body: bytes = b"",
+    body_size: int | None = None,
+) -> RefusedRequest:
+    """Keep a refused HTTP request (`channels.RefusedRequest`, admin "Refused requests")."""
+    return channel_actions.record_refused_request(
+        endpoint,
+        reason,
+        site=site,
+        detail=detail,
+        remote_addr=client_ip(request) or None,
+        method=request.method or "",
+        url=request.build_absolute_uri(),
+        headers=dict(request.headers),
+        body=body,
+        body_size=body_size,
+    )
 
 
 def email_dedupe_key(raw: bytes) -> str:

@@ -6,6 +6,13 @@
     POST /in/twilio/<site>/whatsapp/
         200 empty TwiML once stored; 403 on a missing or wrong signature.
 
+Every endpoint counts requests per client IP (`webhook_ip`) and per endpoint
+(`webhook_endpoint`: the site's raw e-mail endpoint with one bearer token, or a site's
+Twilio channel) before it reads a byte, so a flood (a bad signature, a wrong token) costs
+one counter update per request. Over a limit: 429 with Retry-After, JSON errors for the
+raw e-mail endpoint, an empty body for Twilio; the limits are generous, a provider posts
+from few addresses.
+
 Whatever arrives is stored before we answer success; what is refused is kept in
 `channels.RefusedRequest` and logged. Content that cannot be understood is still stored
 and answered with success: the ingest layer quarantines it for a person to look at.
@@ -29,9 +36,10 @@ from django.views.decorators.http import require_POST
 
 from posventa.channels import actions as channel_actions
 from posventa.channels.models import RefusedReason, WebhookProvider
+from posventa.core import ratelimit
 from posventa.core.models import Site
 from posventa.inbox.actions import ingest
-from posventa.inbox.adapters import ingest_email, max_inbound_bytes
+from posventa.inbox.adapters import ingest_email, max_inbound_bytes, record_refusal
 
 RFC822_TYPES = {"message/rfc822"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -92,6 +100,34 @@ def _bearer_token(request: HttpRequest) -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
+def _over_limit(
+    request: HttpRequest, site_slug: str, endpoint: str, credential: str, *, json: bool
+) -> HttpResponse | None:
+    """The 429 answer when this request is over a webhook limit, else None. Counted from
+    the URL and headers alone, before the site, the body or the signature is looked at."""
+    client = ratelimit.client_ip(request)
+    endpoint_key = hashlib.sha256(f"{endpoint}:{site_slug}:{credential}".encode()).hexdigest()
+    verdict = ratelimit.first_limited([("webhook_ip", client), ("webhook_endpoint", endpoint_key)])
+    if verdict is None:
+        return None
+    record_refusal(
+        request,
+        endpoint,
+        RefusedReason.RATE_LIMITED,
+        site=Site.objects.filter(slug=site_slug).first(),
+        detail=verdict.describe(),
+        body_size=_content_length(request),
+    )
+    if json:
+        message = _("Too many requests.") + " " + ratelimit.try_again_message(verdict.retry_after)
+        response: HttpResponse = JsonResponse(
+            {"errors": [{"field": None, "message": message}]}, status=429
+        )
+    else:
+        response = HttpResponse(b"", status=429)
+    return ratelimit.retry_after_header(response, verdict.retry_after)
+
+
 # --- raw e-mail ---------------------------------------------------------------------------
 
 
@@ -99,10 +135,13 @@ def _bearer_token(request: HttpRequest) -> str:
 @require_POST
 def raw_email(request: HttpRequest, site_slug: str) -> HttpResponse:
     """Store one RFC 5322 message for the site. The sender authenticates with a bearer token."""
-    site = get_object_or_404(Site, slug=site_slug)
     endpoint = "http_email"
-    limit = max_inbound_bytes()
     clear = _bearer_token(request)
+    limited = _over_limit(request, site_slug, endpoint, clear, json=True)
+    if limited is not None:
+        return limited
+    site = get_object_or_404(Site, slug=site_slug)
+    limit = max_inbound_bytes()
     if channel_actions.authenticate_endpoint_token(site, clear) is None:
         reason = RefusedReason.BAD_TOKEN if clear else RefusedReason.MISSING_TOKEN
         response = _refuse(
@@ -239,6 +278,10 @@ def _twiml(status: int = 200) -> HttpResponse:
 
 def _twilio_webhook(request: HttpRequest, site_slug: str, channel: str) -> HttpResponse:
     endpoint = f"twilio_{channel}"
+    # A signature is per request: the endpoint itself is the key.
+    limited = _over_limit(request, site_slug, endpoint, "", json=False)
+    if limited is not None:
+        return limited
     site = get_object_or_404(Site, slug=site_slug)
     try:
         body = request.body

@@ -8,37 +8,53 @@ found a case, or the number of the stored submission when it did not (yet).
 A hidden `submission_id` makes a double click or a browser resubmission the same message
 (it is the dedupe key); a honeypot field keeps naive bots out of the cases, while what they
 sent is still kept as a refused request.
+
+Against floods (each post opens a case and acknowledges an address the sender chose):
+* a hidden `started` field carries a signed timestamp of when the page was served; a post
+  sooner than `POSVENTA_WEB_FORM_MIN_SECONDS` (3 s) after it, or without a genuine one, is
+  refused, and the person gets the form back with their text and a fresh timestamp;
+* posts are rate-limited per client IP (`web_form_ip`) and submissions per e-mail address
+  and phone (`web_form_address`, see `core.ratelimit`): over a limit the form comes back
+  with the text, a message saying when to try again, 429 and Retry-After.
+Every refusal is kept as a refused request (admin), with what was sent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from itertools import groupby
 from typing import Any
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from posventa.cases.models import Department
 from posventa.channels import actions as channel_actions
 from posventa.channels.models import RefusedReason
+from posventa.core import ratelimit
 from posventa.core.forms import EmailAddressField
 from posventa.core.models import Site, Weekday
 from posventa.inbox.actions import ingest
+from posventa.inbox.adapters import record_refusal
 from posventa.inbox.models import InboundRaw, InboundStatus
 
 THANKS_SALT = "posventa.inbox.adapters.webform.thanks"
 # Long enough to reload the page the next day, short enough that old links stop working.
 THANKS_MAX_AGE = 7 * 24 * 3600
 HONEYPOT_FIELD = "website"
+STARTED_SALT = "posventa.inbox.adapters.webform.started"
+DEFAULT_MIN_FILL_SECONDS = 3.0
 DASH = "\N{EN DASH}"
 
 REPLY_METHODS = [
@@ -96,6 +112,8 @@ class ContactForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
+    # When the page was served, signed (see `fill_time_problem`); checked by the view.
+    started = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
 
     def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -183,13 +201,96 @@ def _site_context(site: Site) -> dict[str, Any]:
     return {"site": site, "hours": opening_hours(site)}
 
 
+def started_token(at: float | None = None) -> str:
+    """The signed moment the form was served, for its hidden `started` field."""
+    return signing.dumps({"at": round(time.time() if at is None else at, 1)}, salt=STARTED_SALT)
+
+
+def min_fill_seconds() -> float:
+    return float(getattr(settings, "POSVENTA_WEB_FORM_MIN_SECONDS", DEFAULT_MIN_FILL_SECONDS))
+
+
+def fill_time_problem(token: str, now: float | None = None) -> tuple[str, str]:
+    """("", "") for a form filled in at a human pace; otherwise the refusal's reason and
+    detail: no timestamp, a forged one, or sent sooner than `min_fill_seconds()`."""
+    if not token:
+        return RefusedReason.FORM_TOKEN, "The form's timestamp is missing."
+    try:
+        started = float(signing.loads(token, salt=STARTED_SALT)["at"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return RefusedReason.FORM_TOKEN, "The form's timestamp is forged."
+    took = (time.time() if now is None else now) - started
+    if took < min_fill_seconds():
+        return RefusedReason.TOO_FAST, f"Sent {took:.1f} s after the page was served."
+    return "", ""
+
+
+def _blank_form(site: Site) -> ContactForm:
+    return ContactForm(
+        site=site, initial={"submission_id": uuid.uuid4(), "started": started_token()}
+    )
+
+
+def _form_again(
+    request: HttpRequest, site: Site, message: str, *, status: int, retry_after: int = 0
+) -> HttpResponse:
+    """The posted form again, with the person's text, `message` at the top and a fresh
+    timestamp: nothing they typed is lost, and sending again works."""
+    data = request.POST.copy()
+    data["started"] = started_token()
+    form = ContactForm(data, site=site)
+    form.is_valid()  # show what else needs fixing
+    form.add_error(None, message)
+    context = {**_site_context(site), "form": form}
+    response = render(request, "inbox/adapters/web_form.html", context, status=status)
+    return ratelimit.retry_after_header(response, retry_after) if retry_after else response
+
+
+def _refuse_post(
+    request: HttpRequest, site: Site, reason: str, detail: str, message: str, **kwargs: Any
+) -> HttpResponse:
+    record_refusal(
+        request,
+        "web_form",
+        reason,
+        site=site,
+        detail=detail,
+        body=json.dumps(request.POST.dict(), ensure_ascii=False).encode("utf-8"),
+    )
+    return _form_again(request, site, message, **kwargs)
+
+
+def _limited(request: HttpRequest, site: Site, verdict: ratelimit.Verdict) -> HttpResponse:
+    if verdict.name == "web_form_ip":
+        why = gettext("We have received many messages from your connection in a short time.")
+    else:
+        why = gettext("We have already received several messages from this address recently.")
+    message = " ".join(
+        [
+            why,
+            ratelimit.try_again_message(verdict.retry_after),
+            gettext("Your text is kept below: press Send again once that time has passed."),
+        ]
+    )
+    return _refuse_post(
+        request,
+        site,
+        RefusedReason.RATE_LIMITED,
+        verdict.describe(),
+        message,
+        status=429,
+        retry_after=verdict.retry_after,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def web_form(request: HttpRequest, site_slug: str) -> HttpResponse:
     site = get_object_or_404(Site, slug=site_slug)
     if request.method != "POST":
-        form = ContactForm(site=site, initial={"submission_id": uuid.uuid4()})
         return render(
-            request, "inbox/adapters/web_form.html", {**_site_context(site), "form": form}
+            request,
+            "inbox/adapters/web_form.html",
+            {**_site_context(site), "form": _blank_form(site)},
         )
     if request.POST.get(HONEYPOT_FIELD):
         channel_actions.record_refused_request(
@@ -205,6 +306,15 @@ def web_form(request: HttpRequest, site_slug: str) -> HttpResponse:
         )
         # Same page as a real submission: a bot learns nothing from the answer.
         return HttpResponseRedirect(reverse("adapters:web_form_received", args=[site.slug]))
+    verdict = ratelimit.hit("web_form_ip", ratelimit.client_ip(request))
+    if verdict.limited:
+        return _limited(request, site, verdict)
+    reason, detail = fill_time_problem(request.POST.get("started", ""))
+    if reason:
+        message = gettext(
+            "Please check your message and press Send again: it has not been sent yet."
+        )
+        return _refuse_post(request, site, reason, detail, message, status=400)
     form = ContactForm(request.POST, site=site)
     if not form.is_valid():
         return render(
@@ -214,6 +324,10 @@ def web_form(request: HttpRequest, site_slug: str) -> HttpResponse:
             status=400,
         )
     payload = form.payload()
+    addresses = [value for value in (payload["email"], payload["phone"]) if value]
+    limited = ratelimit.first_limited([("web_form_address", value) for value in addresses])
+    if limited is not None:
+        return _limited(request, site, limited)
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     raw = ingest(
         "web_form",
