@@ -8,7 +8,11 @@ from django import template
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
+from posventa.clocks.display import clock_state as state_of_clock
+from posventa.clocks.display import describe_target
+from posventa.clocks.models import Clock
 from posventa.core.events import timeline
+from posventa.core.labels import describe_actor
 from posventa.core.models import Event
 from posventa.reports.formatting import describe_verb, format_duration
 
@@ -46,3 +50,27 @@ def show_timeline(subject: models.Model, include_internal: bool = True) -> dict[
 @register.filter
 def event_label(event: Event) -> str:
     return describe_verb(event.verb)
+
+
+@register.filter
+def actor_name(event: Event) -> str:
+    """Who did it: the person, or the automatic process by its human name."""
+    if event.actor_id is not None:
+        return str(event.actor)
+    return describe_actor(event.actor_label)
+
+
+@register.inclusion_tag("includes/clock_state.html")
+def clock_state(clock: Clock, now: Any = None) -> dict[str, Any]:
+    """One badge per clock: met, met late, breached, running, paused or cancelled.
+
+    Every page that shows a clock's state uses this tag, so a clock met late never reads
+    "Breached" on one line and "Satisfied" on the next."""
+    state = state_of_clock(clock, now)
+    return {"key": state.key, "label": state.label}
+
+
+@register.filter
+def clock_target(clock: Clock) -> str:
+    """The clock's target in the unit its standard was set in ("2 business days")."""
+    return describe_target(clock)
