@@ -135,7 +135,7 @@ def describe_verb(verb: str) -> str:
     label = VERB_LABELS.get(verb)
     if label is not None:
         return str(label)
-    noun, _dot, action = verb.partition(".")
+    _noun, _dot, action = verb.partition(".")
     if action in ADMIN_SUFFIXES:
         return str(ADMIN_SUFFIXES[action])
     # A verb a newer app records before it has a label still reads as words, not a code.

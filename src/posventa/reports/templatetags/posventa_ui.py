@@ -7,10 +7,12 @@ from typing import Any
 from django import template
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from posventa.clocks.display import clock_state as state_of_clock
 from posventa.clocks.display import describe_target
 from posventa.clocks.models import Clock
+from posventa.core import access
 from posventa.core.events import timeline
 from posventa.core.labels import describe_actor
 from posventa.core.models import Event
@@ -74,3 +76,23 @@ def clock_state(clock: Clock, now: Any = None) -> dict[str, Any]:
 def clock_target(clock: Clock) -> str:
     """The clock's target in the unit its standard was set in ("2 business days")."""
     return describe_target(clock)
+
+
+@register.filter
+def language_label(code: str) -> str:
+    """A language code as its name in the reader's language ("sv" → "Swedish"); an
+    unknown code is shown as stored rather than hidden."""
+    if not code:
+        return ""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+@register.simple_tag(takes_context=True)
+def viewer_timezone(context: dict[str, Any]) -> str:
+    """The reader's timezone (their site's), for times not tied to one site."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return access.viewer_timezone(user) if user is not None else "UTC"
