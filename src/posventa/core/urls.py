@@ -5,4 +5,5 @@ from posventa.core import views
 app_name = "core"
 urlpatterns = [
     path("me/language/", views.set_my_language, name="set_language"),
+    path("s/<slug:site_slug>/", views.public_site, name="site_page"),
 ]
