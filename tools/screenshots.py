@@ -27,6 +27,8 @@ WIDTHS = (1366, 390)
 PASSWORD = "posventa-demo"
 STAFF = {"demo-manager": "en", "demo-madrid": "es", "demo-goteborg": "sv"}
 STAFF_PAGES = [
+    "/cases/team/",
+    "/cases/all/",
     "/waiting/",
     "/cases/",
     "/cases/unassigned/",
@@ -70,8 +72,10 @@ def portal_link(data_dir: Path) -> str:
 
 
 def shoot(tab, base: str, path: str, out: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    tab.goto(base + path)
+    response = tab.goto(base + path)
     tab.wait_for_load_state()
+    if response is None or response.status != 200:  # e.g. "all cases" is for managers
+        return
     tab.screenshot(path=str(out / f"{name}.png"), full_page=True)
     print(out / f"{name}.png")
 
@@ -102,13 +106,13 @@ def main() -> None:
                         for path in STAFF_PAGES:
                             slug = path.strip("/").replace("/", "-") or "home"
                             shoot(tab, base, path, out, f"{width}-{language}-{slug}")
-                        first_case = tab.locator("a.ref").first
-                        tab.goto(f"{base}/cases/")
+                        tab.goto(f"{base}/waiting/")
+                        first_case = tab.locator("table.waiting a[href^='/cases/']").first
                         if first_case.count():
                             shoot(
                                 tab,
                                 base,
-                                first_case.get_attribute("href"),
+                                first_case.get_attribute("href") or "/",
                                 out,
                                 f"{width}-{language}-case",
                             )
@@ -118,7 +122,7 @@ def main() -> None:
                             shoot(
                                 tab,
                                 base,
-                                customer.get_attribute("href"),
+                                customer.get_attribute("href") or "/",
                                 out,
                                 f"{width}-{language}-customer",
                             )

@@ -234,12 +234,12 @@ class TransferForm(WorkspaceForm):
         team.label_from_instance = lambda obj: obj.name  # type: ignore[method-assign]
 
 
+SETTABLE_STATUS_CHOICES = [(status.value, status.label) for status in STAFF_SETTABLE_STATUSES]
+
+
 class StatusForm(WorkspaceForm):
     id_prefix = "status"
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[(status.value, status.label) for status in STAFF_SETTABLE_STATUSES],
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=SETTABLE_STATUS_CHOICES)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         # A new case is not "Open" yet: preselecting Open would offer a change that looks
@@ -251,7 +251,7 @@ class StatusForm(WorkspaceForm):
         status = self.fields["status"]
         assert isinstance(status, forms.ChoiceField)
         if not settable:
-            status.choices = [("", _("Choose a status…")), *status.choices]
+            status.choices = [("", _("Choose a status…")), *SETTABLE_STATUS_CHOICES]
 
 
 class ResolveForm(WorkspaceForm):

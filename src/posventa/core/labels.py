@@ -156,3 +156,24 @@ def describe_actor(label: str) -> str:
             "channel": str(name) if name is not None else channel.replace("_", " ")
         }
     return label.replace("_", " ")
+
+
+# Where a reading or a consent came from, as the code records it (free text elsewhere is
+# shown as typed).
+SOURCE_LABELS: dict[str, Promise] = {
+    "workshop": gettext_lazy("workshop"),
+    "write-up": gettext_lazy("write-up"),
+    "customer": gettext_lazy("the customer"),
+    "telematics": gettext_lazy("telematics"),
+    "import": gettext_lazy("import"),
+    "portal": gettext_lazy("customer portal"),
+    "sms STOP": gettext_lazy("SMS reply STOP"),
+    "phone call": gettext_lazy("phone call"),
+    "staff": gettext_lazy("staff"),
+    "demo": gettext_lazy("demo data"),
+}
+
+
+def describe_source(source: str) -> str:
+    known = SOURCE_LABELS.get(source)
+    return str(known) if known is not None else source

@@ -80,9 +80,10 @@ def upcoming_closures(site: Site) -> list[ClosedDay]:
 def _public_holidays(site: Site, first_year: int, last_year: int) -> dict[dt.date, str]:
     years = list(range(first_year, last_year + 1))
     language = translation.get_language() or ""
-    region = {"subdiv": site.subdivision or None, "years": years}
     try:
-        table = holidays.country_holidays(site.country.upper(), language=language, **region)
+        table = holidays.country_holidays(
+            site.country.upper(), subdiv=site.subdivision or None, years=years, language=language
+        )
     except (NotImplementedError, KeyError, ValueError):
         return {}
     return dict(table)

@@ -14,7 +14,7 @@ from posventa.clocks.display import describe_target
 from posventa.clocks.models import Clock
 from posventa.core import access
 from posventa.core.events import timeline
-from posventa.core.labels import describe_actor
+from posventa.core.labels import describe_actor, describe_source
 from posventa.core.models import Event
 from posventa.reports.formatting import describe_verb, format_duration
 
@@ -96,3 +96,9 @@ def viewer_timezone(context: dict[str, Any]) -> str:
     request = context.get("request")
     user = getattr(request, "user", None)
     return access.viewer_timezone(user) if user is not None else "UTC"
+
+
+@register.filter
+def source_label(source: str) -> str:
+    """Where a reading or consent came from, in the reader's language when it is a code."""
+    return describe_source(source)
