@@ -25,7 +25,7 @@ def owned_case(email_case: Case, agent: User) -> Case:
 
 def composer_of(html: str) -> str:
     match = re.search(
-        r'<section class="card" aria-labelledby="composer-heading" id="reply">.*?</section>',
+        r'<section class="card" aria-labelledby="composer-heading" id="reply".*?</section>',
         html,
         re.S,
     )
