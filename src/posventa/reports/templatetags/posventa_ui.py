@@ -102,3 +102,14 @@ def viewer_timezone(context: dict[str, Any]) -> str:
 def source_label(source: str) -> str:
     """Where a reading or consent came from, in the reader's language when it is a code."""
     return describe_source(source)
+
+
+@register.simple_tag(takes_context=True)
+def staff_sites(context: dict[str, Any]) -> list[Any]:
+    """The sites the reader works for, for the footer's links to each site's public page,
+    web form and letter registration (otherwise reachable only by knowing the slug)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return list(access.visible_sites(user).order_by("name").only("name", "slug"))
