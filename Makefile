@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-only lint format install install-dev browser bench clean
+.PHONY: run test test-only lint format install install-dev browser bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Every page (staff in en/es/sv, portal, public site page, web form) at 1366 and 390 px,
+# from the demo data in real Chromium, into var/screenshots/.
+screenshots: install-dev
+	$(BIN)/python tools/screenshots.py --out var/screenshots
 
 bench: install-dev
 	for script in bench/*.py; do $(BIN)/python $$script --quick || exit 1; done

@@ -63,7 +63,9 @@ def test_it_shows_the_header_clocks_and_the_customers_message(
     assert "¿solo líquido de frenos o la revisión grande?" in html
     # Clock events are part of the story too.
     assert 'data-verb="clock.started"' in html
-    assert "Business hours" in html
+    # Targets read in the unit their standard was set in.
+    assert "target: 1 business hour" in html.replace("Target", "target")
+    assert "2 business days" in html and "5 business days" in html
 
 
 def test_an_outsider_gets_404_on_the_page_and_on_every_form(

@@ -109,7 +109,7 @@ def test_the_timeline_include_shows_a_subjects_events_in_the_site_timezone(
     staff_view = render("{% show_timeline subject %}", subject=agent)
     customer_view = render("{% show_timeline subject include_internal=False %}", subject=agent)
 
-    assert staff_view.index("Deadline missed") < staff_view.index("Case replied")
+    assert staff_view.index("Deadline missed") < staff_view.index("Reply sent")
     assert "12:00" in staff_view  # 10:00 UTC is noon in Madrid in summer
     assert "INFO-WEB late" in staff_view and "Answered by e-mail" in staff_view
     assert "Deadline missed" not in customer_view

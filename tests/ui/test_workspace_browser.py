@@ -188,7 +188,7 @@ def test_an_agent_replies_on_the_requested_channel_and_info_web_is_satisfied(
 
     info_web = page.locator("li[data-standard='INFO-WEB']")
     assert info_web.get_attribute("data-state") == "satisfied"
-    assert "Satisfied" in info_web.inner_text()
+    assert info_web.locator("[data-clock-state]").inner_text() == "Met"
     page.click("summary:text('Add an internal note')")
     page.fill("#note_body", "Le interesa también presupuesto de neumáticos.")
     page.click("button:text('Add note')")

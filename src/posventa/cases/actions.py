@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -1005,6 +1006,9 @@ def _ack_text(case: Case, channel: str, link: str | None) -> tuple[str, str]:
         )
         % values
     )
+    # The site's public page (hours, closures, contact): one line of its own, e-mail only.
+    site_page = settings.SITE_URL + reverse("core:site_page", args=[case.site.slug])
+    body += "\n\n" + _("Opening hours and how to reach us: %(page)s") % {"page": site_page}
     return subject, body
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from posventa.cases.actions import STAFF_SETTABLE_STATUSES, render_canned_answer
-from posventa.cases.models import Case, CaseStatus, Department, ReplyChannel
+from posventa.cases.models import Case, Department, ReplyChannel
 from posventa.core.models import Site, Team, User
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageKind
 
@@ -234,17 +234,24 @@ class TransferForm(WorkspaceForm):
         team.label_from_instance = lambda obj: obj.name  # type: ignore[method-assign]
 
 
+SETTABLE_STATUS_CHOICES = [(status.value, status.label) for status in STAFF_SETTABLE_STATUSES]
+
+
 class StatusForm(WorkspaceForm):
     id_prefix = "status"
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[(status.value, status.label) for status in STAFF_SETTABLE_STATUSES],
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=SETTABLE_STATUS_CHOICES)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        status = case.status if case.status in STAFF_SETTABLE_STATUSES else CaseStatus.OPEN
-        kwargs.setdefault("initial", {"status": status})
+        # A new case is not "Open" yet: preselecting Open would offer a change that looks
+        # like the current state. Staff pick the status; the current one is preselected
+        # only when it is one they can set.
+        settable = case.status in STAFF_SETTABLE_STATUSES
+        kwargs.setdefault("initial", {"status": case.status if settable else ""})
         super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        if not settable:
+            status.choices = [("", _("Choose a status…")), *SETTABLE_STATUS_CHOICES]
 
 
 class ResolveForm(WorkspaceForm):

@@ -31,8 +31,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from posventa.cases import actions
 from posventa.cases.forms import (
@@ -47,10 +48,11 @@ from posventa.cases.forms import (
 )
 from posventa.cases.models import ACTIVE_STATUSES, Case, CaseStatus, CaseTransfer, ReplyChannel
 from posventa.cases.search import search_workspace
-from posventa.clocks.models import CalendarKind, Clock, ClockState
+from posventa.clocks.display import describe_target
+from posventa.clocks.models import Clock, ClockState
 from posventa.core.access import MANAGER_ROLES, visible_sites
 from posventa.core.events import timeline
-from posventa.core.formatting import describe_verb, format_duration
+from posventa.core.labels import describe_actor, describe_verb
 from posventa.core.models import Event, Membership, Site, Team, User
 from posventa.inbox.models import Message
 
@@ -536,6 +538,20 @@ class StoryItem:
         return _("Message")
 
     @property
+    def actor_name(self) -> str:
+        """Who did it, as a person reads it: a name, an address, or the automatic process
+        by its human name ("Received by e-mail"), never a code like "inbound:email"."""
+        if self.event is not None and self.event.actor is not None:
+            return str(self.event.actor)
+        if self.message is not None and self.message.author is not None:
+            return str(self.message.author)
+        if self.message is not None and self.message.from_address:
+            return str(self.message.from_address)
+        if self.event is not None:
+            return describe_actor(self.event.actor_label)
+        return ""
+
+    @property
     def kind(self) -> str:
         """A CSS hook: what kind of entry this is."""
         if self.message is not None:
@@ -574,7 +590,7 @@ def build_story(case: Case) -> list[StoryItem]:
     Events are the spine; an event about a message shows that message. A message no event
     names (the one that opened the case, for instance) is shown at its own time.
     """
-    events = list(timeline(case).select_related("site"))
+    events = list(timeline(case).select_related("site", "actor"))
     case_messages = {
         message.pk: message
         for message in Message.objects.filter(case=case)
@@ -633,23 +649,15 @@ class ClockView:
 
     @property
     def target_label(self) -> str:
-        """The target as the rule states it: business hours are not calendar days."""
-        seconds = self.clock.target_seconds
-        if self.clock.calendar_kind == CalendarKind.BUSINESS and seconds % 3600 == 0:
-            hours = seconds // 3600
-            return ngettext("%(count)d business hour", "%(count)d business hours", hours) % {
-                "count": hours
-            }
-        if self.clock.calendar_kind == CalendarKind.BUSINESS:
-            return _("%(duration)s of business time") % {"duration": format_duration(seconds)}
-        return format_duration(seconds)
+        """The target in the unit its standard was set in: "2 business days", not hours."""
+        return describe_target(self.clock)
 
 
 def case_clocks(case: Case, now: dt.datetime) -> list[ClockView]:
     """Every clock of the case, open ones first, each with its time left or outcome."""
     clocks = Clock.objects.filter(
         subject_type=_case_type(), subject_id=str(case.pk)
-    ).select_related("standard", "owner")
+    ).select_related("standard", "owner", "site")
     views = []
     for clock in clocks:
         seconds_left = None
@@ -733,7 +741,15 @@ def _perform(
         else:
             if text:
                 messages.success(request, text)
+            if getattr(request, "htmx", False):
+                # The composer posts through htmx: load the case page afresh, at its URL.
+                return HttpResponseClientRedirect(
+                    reverse("cases:detail", kwargs={"reference": case.reference})
+                )
             return redirect("cases:detail", reference=case.reference)
+    # A refused form comes back where the person is looking: the htmx composer swaps in
+    # its own fragment of this page (hx-select), errors beside what they typed, at the
+    # case URL; without JavaScript the form's action carries the fragment's anchor.
     return render_case(request, _reload(case), status=400, **{form_name: form})
 
 

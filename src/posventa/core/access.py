@@ -50,3 +50,21 @@ def users_with_role(site: Site, *roles: str) -> QuerySet[User]:
 
 
 MANAGER_ROLES = (Role.SERVICE_MANAGER, Role.SITE_MANAGER, Role.ADMIN)
+
+
+def viewer_timezone(user: User) -> str:
+    """The timezone a person reads times in: that of the site they work at (their first
+    site membership), else of the first site they can see, else UTC. Pages that show
+    times not tied to one site (a customer's history) use it, with the zone shown."""
+    if not user.is_authenticated:
+        return "UTC"
+    own = (
+        Membership.objects.filter(user=user, site__isnull=False)
+        .order_by("pk")
+        .values_list("site__timezone", flat=True)
+        .first()
+    )
+    if own:
+        return str(own)
+    seen = visible_sites(user).order_by("pk").values_list("timezone", flat=True).first()
+    return str(seen) if seen else "UTC"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 # A real minus sign, not a hyphen: it lines up with digits and reads as a number.
 MINUS = "\u2212"
@@ -33,33 +32,3 @@ def format_duration(seconds: float) -> str:
     else:
         text = _("%(minutes)d min") % {"minutes": minutes}
     return f"{MINUS}{text}" if negative and total_minutes else text
-
-
-# Timeline verbs staff see most often. Apps add their own verbs freely: an unknown verb is
-# still shown, humanised ("case.transferred" → "Case transferred"), so nothing is hidden.
-VERB_LABELS = {
-    "organisation.created": gettext_lazy("Organisation created"),
-    "site.created": gettext_lazy("Site created"),
-    "site.changed": gettext_lazy("Site details changed"),
-    "site.hours_changed": gettext_lazy("Opening hours changed"),
-    "site.calendar_changed": gettext_lazy("Calendar changed"),
-    "site.closure_added": gettext_lazy("Closure added"),
-    "site.holiday_override": gettext_lazy("Opens on a public holiday"),
-    "staff.role_granted": gettext_lazy("Role granted"),
-    "staff.certified": gettext_lazy("Certification recorded"),
-    "clock.started": gettext_lazy("Clock started"),
-    "clock.paused": gettext_lazy("Clock paused"),
-    "clock.resumed": gettext_lazy("Clock resumed"),
-    "clock.satisfied": gettext_lazy("Clock satisfied"),
-    "clock.cancelled": gettext_lazy("Clock cancelled"),
-    "clock.warned": gettext_lazy("Owner warned"),
-    "clock.breached": gettext_lazy("Deadline missed"),
-    "clock.escalated": gettext_lazy("Escalated"),
-}
-
-
-def describe_verb(verb: str) -> str:
-    label = VERB_LABELS.get(verb)
-    if label is not None:
-        return str(label)
-    return verb.replace(".", " ").replace("_", " ").capitalize()

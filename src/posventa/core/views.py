@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from posventa.core import heartbeat
-from posventa.core.models import User
+from posventa.core import heartbeat, site_page
+from posventa.core.models import Site, User
 
 
 @never_cache
@@ -50,3 +50,21 @@ def set_my_language(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+@require_GET
+def public_site(request: HttpRequest, site_slug: str) -> HttpResponse:
+    """A site's public page: hours with the zone, closures coming up, how to reach it
+    (phone, e-mail, address, the web form). No login; mobile first."""
+    site = get_object_or_404(Site.objects.select_related("organisation"), slug=site_slug)
+    return render(
+        request,
+        "public/site.html",
+        {
+            "site": site,
+            "hours": site_page.weekly_hours(site),
+            "closures": site_page.upcoming_closures(site),
+            # Booking (INFO-BOOKING) links here once it exists; nothing is shown until then.
+            "booking_url": "",
+        },
+    )

@@ -229,7 +229,22 @@ def case_subject(parsed: InboundMessage) -> str:
     if subject:
         return " ".join(subject.split())[:300]
     first_line = next((line.strip() for line in parsed.text.splitlines() if line.strip()), "")
-    return first_line[:80]
+    return shorten_at_word(" ".join(first_line.split()), SUBJECT_FROM_TEXT_LENGTH)
+
+
+# A title made from the message's first line (web forms, SMS have no subject).
+SUBJECT_FROM_TEXT_LENGTH = 80
+
+
+def shorten_at_word(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis when
+    cut, so a title never ends mid-word ("Knackande ljud från…", not "Knackande lj")."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:-") + "…"
 
 
 # --- messages and attachments -------------------------------------------------------------

@@ -1,0 +1,179 @@
+"""What a person reads for the codes the event log stores: verbs and automatic actors.
+
+The log keeps stable codes (`customer.vehicle_owned`, `inbound:email`, `sweeper`) so that
+reports and the API can rely on them; every page shows them through `describe_verb` and
+`describe_actor`, in the reader's language. Every verb recorded anywhere in the code has a
+label here: `tests/core/test_labels.py` reads the source for `record_event(...)` and its
+siblings and fails on a verb without one, so a new event cannot reach a page as a code.
+Lives in core (which imports no domain app) because every app's pages show events.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+VERB_LABELS: dict[str, Promise] = {
+    # organisation, sites, staff
+    "organisation.created": gettext_lazy("Organisation created"),
+    "organisation.changed": gettext_lazy("Organisation details changed"),
+    "site.created": gettext_lazy("Site created"),
+    "site.changed": gettext_lazy("Site details changed"),
+    "site.hours_changed": gettext_lazy("Opening hours changed"),
+    "site.calendar_changed": gettext_lazy("Calendar changed"),
+    "site.closure_added": gettext_lazy("Closure added"),
+    "site.holiday_override": gettext_lazy("Opens on a public holiday"),
+    "site.standard_policy_changed": gettext_lazy("Standard target changed"),
+    "site.standard_policy_cleared": gettext_lazy("Standard target back to the default"),
+    "site.escalation_policy_changed": gettext_lazy("Escalation path changed"),
+    "staff.role_granted": gettext_lazy("Role granted"),
+    "staff.role_revoked": gettext_lazy("Role withdrawn"),
+    "staff.certified": gettext_lazy("Certification recorded"),
+    "team.created": gettext_lazy("Team created"),
+    "api_token.created": gettext_lazy("API token created"),
+    "api_token.revoked": gettext_lazy("API token revoked"),
+    # channels and the inbox
+    "channels.config_changed": gettext_lazy("Channel settings changed"),
+    "channels.imap_mailbox_added": gettext_lazy("Mailbox added"),
+    "channels.imap_uidvalidity_changed": gettext_lazy("Mailbox was reset by the mail server"),
+    "channels.mail_route_added": gettext_lazy("E-mail address routed to a site"),
+    "channels.token_issued": gettext_lazy("Endpoint token issued"),
+    "channels.token_revoked": gettext_lazy("Endpoint token revoked"),
+    "channels.webhook_credential_set": gettext_lazy("Webhook credential set"),
+    "inbound.quarantined": gettext_lazy("Incoming message quarantined"),
+    "inbound.refused": gettext_lazy("Incoming request refused"),
+    "inbound.retried": gettext_lazy("Quarantined message processed again"),
+    # cases
+    "case.opened": gettext_lazy("Case opened"),
+    "case.acknowledged": gettext_lazy("Receipt acknowledged"),
+    "case.assigned": gettext_lazy("Case assigned"),
+    "case.message_received": gettext_lazy("Message from the customer"),
+    "case.automatic_message_received": gettext_lazy("Automatic message received"),
+    "case.replied": gettext_lazy("Reply sent"),
+    "case.note_added": gettext_lazy("Internal note added"),
+    "case.call_logged": gettext_lazy("Call logged"),
+    "case.transferred": gettext_lazy("Case transferred"),
+    "case.status_changed": gettext_lazy("Status changed"),
+    "case.resolved": gettext_lazy("Case resolved"),
+    "case.reopened": gettext_lazy("Case reopened"),
+    "case.closed": gettext_lazy("Case closed"),
+    "case.customer_merged": gettext_lazy("Customer merged into another record"),
+    # clocks
+    "clock.started": gettext_lazy("Clock started"),
+    "clock.skipped": gettext_lazy("Clock not started"),
+    "clock.paused": gettext_lazy("Clock paused"),
+    "clock.resumed": gettext_lazy("Clock resumed"),
+    "clock.satisfied": gettext_lazy("Clock met"),
+    "clock.cancelled": gettext_lazy("Clock cancelled"),
+    "clock.reassigned": gettext_lazy("Clock reassigned"),
+    "clock.replanned": gettext_lazy("Deadline recalculated"),
+    "clock.warned": gettext_lazy("Owner warned"),
+    "clock.breached": gettext_lazy("Deadline missed"),
+    "clock.escalated": gettext_lazy("Escalated"),
+    # customers and vehicles
+    "customer.created": gettext_lazy("Customer created"),
+    "customer.contact_point_added": gettext_lazy("Contact detail added"),
+    "customer.preferences_changed": gettext_lazy("Contact preferences changed"),
+    "customer.consent_granted": gettext_lazy("Consent given"),
+    "customer.consent_withdrawn": gettext_lazy("Consent withdrawn"),
+    "customer.needs_review": gettext_lazy("Possible duplicate to review"),
+    "customer.reviewed": gettext_lazy("Duplicate check done"),
+    "customer.merged": gettext_lazy("Duplicate merged in"),
+    "customer.merged_into": gettext_lazy("Merged into another customer"),
+    "customer.vehicle_owned": gettext_lazy("Vehicle linked to the customer"),
+    "customer.vehicle_released": gettext_lazy("Vehicle no longer the customer's"),
+    "vehicle.registered": gettext_lazy("Vehicle registered"),
+    "vehicle.owner_changed": gettext_lazy("Vehicle owner changed"),
+    "vehicle.odometer_read": gettext_lazy("Odometer reading recorded"),
+    "vehicle.odometer_corrected": gettext_lazy("Odometer reading corrected"),
+    # outgoing messages and the portal
+    "notification.queued": gettext_lazy("Message queued"),
+    "notification.sent": gettext_lazy("Message sent"),
+    "notification.retrying": gettext_lazy("Sending failed, retrying"),
+    "notification.retry_requested": gettext_lazy("Sending retried by staff"),
+    "notification.dead": gettext_lazy("Message could not be sent"),
+    "portal.link_sent": gettext_lazy("Portal link sent"),
+}
+
+# Admin edits are recorded as "<model>.admin_added" / "<model>.admin_changed" for any model.
+ADMIN_SUFFIXES: dict[str, Promise] = {
+    "admin_added": gettext_lazy("Added in the admin"),
+    "admin_changed": gettext_lazy("Changed in the admin"),
+}
+
+# Who did it, when no person did: the processes that write events under a label.
+ACTOR_LABELS: dict[str, Promise] = {
+    "system": gettext_lazy("Posventa (automatic)"),
+    "sweeper": gettext_lazy("Deadline watch (automatic)"),
+    "outbox": gettext_lazy("Outgoing messages (automatic)"),
+    "inbox": gettext_lazy("Inbox (automatic)"),
+    "imap": gettext_lazy("Mailbox reader (automatic)"),
+    "portal": gettext_lazy("Customer portal"),
+    "customer": gettext_lazy("The customer"),
+    "web_form": gettext_lazy("Web form"),
+    "http_email": gettext_lazy("E-mail endpoint"),
+    "twilio_sms": gettext_lazy("SMS gateway"),
+    "twilio_whatsapp": gettext_lazy("WhatsApp gateway"),
+}
+
+# The channel of an "inbound:<channel>" actor (the inbox's channels, named here because
+# core imports no domain app).
+INBOUND_CHANNEL_LABELS: dict[str, Promise] = {
+    "email": gettext_lazy("e-mail"),
+    "web_form": gettext_lazy("the web form"),
+    "portal_chat": gettext_lazy("the portal chat"),
+    "sms": gettext_lazy("SMS"),
+    "whatsapp": gettext_lazy("WhatsApp"),
+    "letter": gettext_lazy("letter"),
+    "phone": gettext_lazy("phone"),
+}
+
+
+def describe_verb(verb: str) -> str:
+    """The human label of an event verb, in the active language."""
+    label = VERB_LABELS.get(verb)
+    if label is not None:
+        return str(label)
+    _noun, _dot, action = verb.partition(".")
+    if action in ADMIN_SUFFIXES:
+        return str(ADMIN_SUFFIXES[action])
+    # A verb a newer app records before it has a label still reads as words, not a code.
+    return verb.replace(".", " ").replace("_", " ").capitalize()
+
+
+def describe_actor(label: str) -> str:
+    """The human name of an automatic actor ("inbound:email" → "Received by e-mail")."""
+    if not label:
+        return ""
+    known = ACTOR_LABELS.get(label)
+    if known is not None:
+        return str(known)
+    prefix, _colon, channel = label.partition(":")
+    if prefix == "inbound" and channel:
+        name = INBOUND_CHANNEL_LABELS.get(channel)
+        return _("Received by %(channel)s") % {
+            "channel": str(name) if name is not None else channel.replace("_", " ")
+        }
+    return label.replace("_", " ")
+
+
+# Where a reading or a consent came from, as the code records it (free text elsewhere is
+# shown as typed).
+SOURCE_LABELS: dict[str, Promise] = {
+    "workshop": gettext_lazy("workshop"),
+    "write-up": gettext_lazy("write-up"),
+    "customer": gettext_lazy("the customer"),
+    "telematics": gettext_lazy("telematics"),
+    "import": gettext_lazy("import"),
+    "portal": gettext_lazy("customer portal"),
+    "sms STOP": gettext_lazy("SMS reply STOP"),
+    "phone call": gettext_lazy("phone call"),
+    "staff": gettext_lazy("staff"),
+    "demo": gettext_lazy("demo data"),
+}
+
+
+def describe_source(source: str) -> str:
+    known = SOURCE_LABELS.get(source)
+    return str(known) if known is not None else source
