@@ -12,13 +12,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from posventa.core.errors import too_large_text
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
         return respond(request, [(None, str(error))], error.status_code)  # type: ignore[no-any-return]
+
+    @api.exception_handler(SuspiciousOperation)
+    def refused_by_django(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
+        # Django's own refusals (a body over its size limits, too many fields, a bad
+        # host): the client's fault, said in the one error shape, never a 500.
+        limit_text = too_large_text(error)
+        if limit_text is not None:
+            return respond(request, [(None, limit_text)], 413)  # type: ignore[no-any-return]
+        return respond(request, [(None, _("Bad request."))], 400)  # type: ignore[no-any-return]
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
