@@ -2,7 +2,8 @@
 
 Every query an endpoint makes starts from `scope(request)`: the sites the token's user may
 see, narrowed to the token's sites. Customers and vehicles belong to a group (organisation),
-not a site, so they are reachable when any site of their group is.
+not a site: they are reachable as `customers.visibility` says for the user, or, for a token
+narrowed to some sites, for someone working at those sites.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from posventa.api.models import ApiToken
 from posventa.cases.models import Case
 from posventa.core.models import Site, User
 from posventa.customers.models import Customer, Vehicle
+from posventa.customers.visibility import Reach, customers_in, reach_of, vehicles_in
 
 
 class BearerToken(HttpBearer):
@@ -33,6 +35,7 @@ class BearerToken(HttpBearer):
 class Scope:
     token: ApiToken
     sites: QuerySet[Site]
+    reach: Reach
 
     @property
     def user(self) -> User:
@@ -42,10 +45,10 @@ class Scope:
         return self.sites.values("organisation_id")
 
     def customers(self) -> QuerySet[Customer]:
-        return Customer.objects.filter(organisation_id__in=self.organisation_ids())
+        return customers_in(self.reach)
 
     def vehicles(self) -> QuerySet[Vehicle]:
-        return Vehicle.objects.filter(organisation_id__in=self.organisation_ids())
+        return vehicles_in(self.reach)
 
     def cases(self) -> QuerySet[Case]:
         return Case.objects.filter(site__in=self.sites).select_related(
@@ -57,4 +60,7 @@ def scope(request: HttpRequest) -> Scope:
     token = getattr(request, "auth", None)
     if not isinstance(token, ApiToken):  # every route is authenticated; this is a bug guard
         raise RuntimeError("API view reached without an authenticated token.")
-    return Scope(token, token_sites(token))
+    sites = token_sites(token)
+    narrowed = token.sites.exists()
+    reach = reach_of(token.user, only_sites=sites) if narrowed else reach_of(token.user)
+    return Scope(token, sites, reach)
