@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +51,8 @@ from posventa.clocks.models import CalendarKind, Clock, ClockState
 from posventa.core.access import MANAGER_ROLES, visible_sites
 from posventa.core.events import timeline
 from posventa.core.models import Event, Membership, Site, Team, User
-from posventa.inbox.models import Message
+from posventa.inbox.downloads import attachment_response
+from posventa.inbox.models import Attachment, Message
 from posventa.reports.formatting import describe_verb, format_duration
 
 PAGE_SIZE = 50
@@ -700,6 +701,15 @@ def render_case(
 @login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render_case(request, get_case(staff(request), reference))
+
+
+@login_required
+def case_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
+    """A file attached to a message of a case the user may see; anything else is a 404.
+    Served by inbox.downloads (downloaded unless it is a passive image or text)."""
+    case = get_case(staff(request), reference)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, message__case=case)
+    return attachment_response(attachment)
 
 
 def _reload(case: Case) -> Case:

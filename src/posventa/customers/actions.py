@@ -341,8 +341,10 @@ def set_preferences(
     preferred_channel: str | None = None,
     language: str | None = None,
     actor: User | None = None,
+    actor_label: str = "",
 ) -> Customer:
-    """Change the preferred contact method and/or language; None leaves a value as it is."""
+    """Change the preferred contact method and/or language; None leaves a value as it is.
+    `actor_label` names who changed it when no staff member did ("customer": the portal)."""
     errors: dict[str, list[ValidationError]] = {}
     if preferred_channel is not None:
         try:
@@ -371,6 +373,7 @@ def set_preferences(
                 subject=customer,
                 organisation=customer.organisation,
                 actor=actor,
+                actor_label=actor_label,
                 data=changes,
             )
     return customer

@@ -163,3 +163,17 @@ def customer_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     actions.mark_reviewed(customer, actor=_staff(request))
     messages.success(request, _("Marked as reviewed."))
     return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def customer_revoke_portal_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign the customer out of the portal everywhere: every link sent so far stops."""
+    customer = get_object_or_404(customers_for(_staff(request)), pk=pk)
+    actions.revoke_portal_links(customer, actor=_staff(request))
+    messages.success(
+        request,
+        _("Every portal link of %(name)s stopped working. They can ask for a new one.")
+        % {"name": customer.display_name},
+    )
+    return redirect("customers:detail", pk=customer.pk)

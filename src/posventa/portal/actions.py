@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from posventa.cases.models import Case
 from posventa.core.events import record_event
 from posventa.core.models import Site
+from posventa.customers.actions import set_preferences
 from posventa.customers.models import ContactKind, ContactPoint, Customer
 from posventa.customers.validation import normalise_email
 from posventa.inbox.actions import ingest
@@ -96,6 +98,23 @@ def _dedupe_key(customer: Customer, nonce: str, raw: bytes) -> str:
     return f"portal:{customer.pk}:{nonce}:{digest}"
 
 
+def choose_language(customer: Customer, language: str) -> Customer:
+    """The customer picked the language of their portal (and of what we send them)."""
+    if language not in PORTAL_LANGUAGES:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    return set_preferences(customer, language=language, actor_label="customer")
+
+
+def portal_language(customer: Customer) -> str:
+    """The customer's language when we translate into it, else their site's: the site of
+    their latest case, or the group's first site."""
+    language = (customer.language or "").split("-")[0]
+    if language in PORTAL_LANGUAGES:
+        return language
+    site = _sending_site(customer)
+    return site.language if site is not None else settings.LANGUAGE_CODE
+
+
 # --- fresh links --------------------------------------------------------------------------
 
 
@@ -137,8 +156,7 @@ def _send_link(customer: Customer, address: str, site: Site, max_age: dt.timedel
     dedupe_key = f"portal-link:{customer.pk}:{timezone.now():%Y%m%d%H}"
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return False
-    language = customer.language if customer.language in PORTAL_LANGUAGES else None
-    with translation.override(language or translation.get_language()):
+    with translation.override(portal_language(customer)):
         values = {
             "name": customer.display_name,
             "site": site.name,
