@@ -64,9 +64,7 @@ def test_a_configured_key_wins_over_the_stored_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize("debug", [False, True])
 def test_the_published_demo_key_is_refused_even_in_debug(tmp_path: Path, debug: bool) -> None:
     with pytest.raises(ImproperlyConfigured, match="demo key published"):
-        secret_key.resolve(
-            tmp_path, configured="posventa-insecure-demo-key-change-me", debug=debug
-        )
+        secret_key.resolve(tmp_path, configured="posventa-insecure-demo-key-change-me", debug=debug)
 
 
 @pytest.mark.parametrize("key", ["short-key", "a" * 80])
@@ -171,5 +169,5 @@ def test_a_negative_duration_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_the_test_suite_signs_with_its_own_key() -> None:
-    assert settings.SECRET_KEY == os.environ["POSVENTA_SECRET_KEY"]
+    assert os.environ["POSVENTA_SECRET_KEY"] == settings.SECRET_KEY
     assert settings.SECRET_KEY not in secret_key.PUBLISHED_KEYS
