@@ -34,6 +34,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from posventa.cases.models import (
@@ -828,8 +830,10 @@ def build_acknowledgement(
     if not first_contact and recently_acknowledged(address, now - ack_quiet_period()):
         return None
     customer = case.customer
-    with translation.override(language or customer.language or "en"):
-        subject, body = _ack_text(case, channel, portal_url(customer))
+    with translation.override(language or customer.language or case.site.language):
+        link = portal_url(customer)
+        subject, body = _ack_text(case, channel, link)
+        html_body = _ack_html(case, body, link) if channel == "email" else ""
     message = new_row(
         Message,
         organisation_id=case.organisation_id,
@@ -855,6 +859,7 @@ def build_acknowledgement(
         site=case.site,
         related=case,
         automatic=True,
+        html_body=html_body,
         in_reply_to=message.in_reply_to,
         references=message.references,
         from_address=case.site.email or None,
@@ -913,6 +918,22 @@ def _ack_text(case: Case, channel: str, link: str) -> tuple[str, str]:
         % values
     )
     return subject, body
+
+
+def _ack_html(case: Case, body: str, link: str) -> str:
+    """The e-mail's HTML part: the plain text with the portal address as a short link
+    ("Follow your case") instead of a long signed URL. The plain part keeps the URL."""
+    label = _("Follow your case %(reference)s") % {"reference": case.reference}
+    anchor = format_html('<a href="{}">{}</a>', link, label)
+    paragraphs = [
+        anchor if link in paragraph else escape(paragraph).replace("\n", "<br>")
+        for paragraph in body.split("\n\n")
+    ]
+    return format_html(
+        '<!DOCTYPE html><html lang="{}"><body>{}</body></html>',
+        translation.get_language(),
+        mark_safe("".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)),
+    )
 
 
 # --- ownership ----------------------------------------------------------------------------
