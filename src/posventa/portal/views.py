@@ -9,8 +9,8 @@
 A forged, expired or revoked ("sign out everywhere") link gets a 403 page that says so and
 offers a new link. A reference that is not the customer's is a 404, whether or not it
 exists. Pages carry the token in their URL, so they are never cached and never leak it in a
-Referer header. Every page is in the customer's language (`actions.portal_language`: theirs,
-else their site's), which they can change.
+Referer header to another site. Every page is in the customer's language
+(`actions.portal_language`: theirs, else their site's), which they can change.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ AnyResponse = TypeVar("AnyResponse", bound=HttpResponseBase)
 
 def _private(response: AnyResponse) -> AnyResponse:
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on the
+    # page's own forms and CSRF refuses them; other sites still never see the token.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
