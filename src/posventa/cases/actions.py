@@ -34,8 +34,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from posventa.cases.models import (
@@ -52,8 +50,10 @@ from posventa.core.access import can_see_site
 from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, Team, User
+from posventa.customers.models import contact_language
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
 from posventa.outbox.actions import build_customer_notification, queued, send_to_customer
+from posventa.outbox.html import html_with_link
 from posventa.outbox.models import Notification, NotificationStatus
 
 if TYPE_CHECKING:
@@ -723,7 +723,9 @@ def _contact_address(customer: Customer, channel: str) -> str:
 
 
 def reply_subject(case: Case) -> str:
-    subject = case.subject or _("Your case")
+    """The subject of a reply, in the customer's language whoever writes it."""
+    with translation.override(contact_language(case.customer, case.site)):
+        subject = case.subject or _("Your case")
     if case.reference not in subject:
         subject = f"{subject} [{case.reference}]"
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
@@ -830,7 +832,7 @@ def build_acknowledgement(
     if not first_contact and recently_acknowledged(address, now - ack_quiet_period()):
         return None
     customer = case.customer
-    with translation.override(language or customer.language or case.site.language):
+    with translation.override(language or contact_language(customer, case.site)):
         link = portal_url(customer)
         subject, body = _ack_text(case, channel, link)
         html_body = _ack_html(case, body, link) if channel == "email" else ""
@@ -921,19 +923,8 @@ def _ack_text(case: Case, channel: str, link: str) -> tuple[str, str]:
 
 
 def _ack_html(case: Case, body: str, link: str) -> str:
-    """The e-mail's HTML part: the plain text with the portal address as a short link
-    ("Follow your case") instead of a long signed URL. The plain part keeps the URL."""
     label = _("Follow your case %(reference)s") % {"reference": case.reference}
-    anchor = format_html('<a href="{}">{}</a>', link, label)
-    paragraphs = [
-        anchor if link in paragraph else escape(paragraph).replace("\n", "<br>")
-        for paragraph in body.split("\n\n")
-    ]
-    return format_html(
-        '<!DOCTYPE html><html lang="{}"><body>{}</body></html>',
-        translation.get_language(),
-        mark_safe("".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)),
-    )
+    return html_with_link(body, link, label)
 
 
 # --- ownership ----------------------------------------------------------------------------

@@ -128,6 +128,15 @@ class Customer(models.Model):
         return self.merged_into_id is not None
 
 
+def contact_language(customer: Customer, site: Site | None) -> str:
+    """The language to write to the customer in: theirs when Posventa is translated into
+    it ("es-mx" counts as "es"), else their site's, else the project's default."""
+    language = (customer.language or "").split("-")[0].lower()
+    if language in {code for code, _name in settings.LANGUAGES}:
+        return language
+    return site.language if site is not None else settings.LANGUAGE_CODE
+
+
 class ContactPoint(models.Model):
     """An e-mail address or phone number of a customer, normalised for matching.
 
