@@ -9,6 +9,7 @@ narrowed to some sites, for someone working at those sites.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -35,7 +36,15 @@ class BearerToken(HttpBearer):
 class Scope:
     token: ApiToken
     sites: QuerySet[Site]
-    reach: Reach
+
+    @cached_property
+    def reach(self) -> Reach:
+        """Whose customers the token sees: its user's, or, for a token limited to some
+        sites, those of someone working at exactly those sites. Read on first use only:
+        case endpoints never need it."""
+        if self.token.sites.exists():
+            return reach_of(self.user, only_sites=self.sites)
+        return reach_of(self.user)
 
     @property
     def user(self) -> User:
@@ -60,7 +69,4 @@ def scope(request: HttpRequest) -> Scope:
     token = getattr(request, "auth", None)
     if not isinstance(token, ApiToken):  # every route is authenticated; this is a bug guard
         raise RuntimeError("API view reached without an authenticated token.")
-    sites = token_sites(token)
-    narrowed = token.sites.exists()
-    reach = reach_of(token.user, only_sites=sites) if narrowed else reach_of(token.user)
-    return Scope(token, sites, reach)
+    return Scope(token, token_sites(token))

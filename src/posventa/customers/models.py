@@ -97,8 +97,9 @@ class Customer(models.Model):
     )
     # Portal links carry the generation they were signed with; "sign out everywhere"
     # (customers.actions.revoke_portal_links) bumps it, so every earlier link stops working.
+    # db_default too: bulk loads written in SQL (bench/) need not name it.
     portal_link_generation = models.PositiveIntegerField(
-        _("portal link generation"), default=0, editable=False
+        _("portal link generation"), default=0, db_default=0, editable=False
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
