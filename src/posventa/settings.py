@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from posventa import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("POSVENTA_DATA_DIR", Path.cwd() / "var"))
@@ -29,12 +32,54 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_duration(name: str, default: dt.timedelta) -> dt.timedelta:
+    """A duration in seconds, or with a unit: "3600", "90m", "12h", "7d"."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (value[:-1], value[-1]) if value[-1] in units else (value, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: give a number of seconds or a number with s, m, h or d "
+            "(for example 7d)."
+        ) from None
+    if seconds <= 0:
+        raise ImproperlyConfigured(f"{name}={value!r}: the duration must be positive.")
+    return dt.timedelta(seconds=seconds)
+
+
 DEBUG = env_bool("POSVENTA_DEBUG", False)
-# The fallback key is only acceptable for the local demo; production sets POSVENTA_SECRET_KEY.
-SECRET_KEY = os.environ.get("POSVENTA_SECRET_KEY", "posventa-insecure-demo-key-change-me")
+# Configured, or generated once and kept in the data directory (see posventa.secret_key).
+SECRET_KEY = secret_key.resolve(
+    DATA_DIR, configured=os.environ.get("POSVENTA_SECRET_KEY"), debug=DEBUG
+)
 ALLOWED_HOSTS = env_list("POSVENTA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("POSVENTA_CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000")
 SITE_URL = os.environ.get("POSVENTA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Production behind HTTPS (POSVENTA_HTTPS=1): cookies only over TLS, plain HTTP redirected,
+# and browsers told to keep to HTTPS (HSTS). `posventa manage check --deploy` is clean with
+# these on. Behind a proxy that terminates TLS, POSVENTA_PROXY_SSL_HEADER=1 trusts its
+# X-Forwarded-Proto header (only when the proxy always sets it).
+HTTPS = env_bool("POSVENTA_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("POSVENTA_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("POSVENTA_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("POSVENTA_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("POSVENTA_HSTS_PRELOAD", HTTPS)
+if env_bool("POSVENTA_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# How long a customer's portal link works (seconds, or 12h / 7d ...); 30 days by default.
+POSVENTA_PORTAL_LINK_MAX_AGE = env_duration("POSVENTA_PORTAL_LINK_MAX_AGE", dt.timedelta(days=30))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -96,6 +96,7 @@ def customer(madrid: Site) -> Customer:
         madrid.organisation,
         display_name="Inés Castell",
         contact_points=[("email", "ines.castell@example.org"), ("phone", "+34 611 22 33 44")],
+        site=madrid,
     )
 
 

@@ -72,7 +72,7 @@ def test_it_records_odometer_readings_that_only_go_up(
 def test_a_reading_without_a_timezone_names_read_at(
     api_as: TokenFactory, agent: User, customer: Customer
 ) -> None:
-    vehicle = customer_actions.register_vehicle(customer.organisation, vin=EU_VIN)
+    vehicle = customer_actions.register_vehicle(customer.organisation, vin=EU_VIN, owner=customer)
     response = api_as(agent).post(
         f"/api/vehicles/{vehicle.pk}/odometer", {"km": 100, "read_at": "2025-01-02T10:00:00"}
     )

@@ -93,7 +93,9 @@ def test_it_finds_a_case_by_reference_and_jumps_to_it_from_the_search_box(
 def test_a_case_keeps_its_vehicle_after_the_vehicle_changes_hands(
     client: Client, agent: User, case: Case, vehicle: Vehicle, madrid: Site
 ) -> None:
-    buyer = customer_actions.create_customer(madrid.organisation, display_name="Nuevo Dueño")
+    buyer = customer_actions.create_customer(
+        madrid.organisation, display_name="Nuevo Dueño", site=madrid
+    )
     customer_actions.transfer_vehicle(vehicle, buyer, actor=agent)
 
     cases, customers = found(search(client, agent, "1234BCD"))

@@ -17,6 +17,7 @@ def lucia(group: Organisation, madrid: Site) -> Customer:
         group,
         display_name="Lucía Inventada",
         contact_points=[("email", "lucia@example.es"), ("phone", "612345678")],
+        site=madrid,
     )
     vehicle = actions.register_vehicle(
         group, vin="WVWZZZ1KZ8W123456", plate="1234 BCD", make="Seat", model="León", owner=customer
@@ -27,9 +28,12 @@ def lucia(group: Organisation, madrid: Site) -> Customer:
 
 
 @pytest.fixture
-def twin(group: Organisation) -> Customer:
+def twin(group: Organisation, madrid: Site) -> Customer:
     return actions.create_customer(
-        group, display_name="L. Inventada", contact_points=[("email", "l.inventada@example.es")]
+        group,
+        display_name="L. Inventada",
+        contact_points=[("email", "l.inventada@example.es")],
+        site=madrid,
     )
 
 
@@ -83,12 +87,16 @@ def test_an_outsider_from_another_organisation_gets_404(
     assert twin.merged_into is None
 
 
-def test_staff_of_another_site_of_the_same_group_see_the_group_customers(
-    outsider: User, lucia: Customer
+def test_staff_of_another_site_see_the_customer_when_the_group_shares_customers(
+    outsider: User, lucia: Customer, group: Organisation
 ) -> None:
-    # Customers belong to the group: the same person visits Madrid and writes to Göteborg.
-    response = logged_in(outsider).get(reverse("customers:detail", args=[lucia.pk]))
-    assert response.status_code == 200
+    # The group may choose that the same person visiting Madrid and writing to Göteborg
+    # is one customer for both sites (customers.visibility).
+    client = logged_in(outsider)
+    assert client.get(reverse("customers:detail", args=[lucia.pk])).status_code == 404
+    group.share_customers_across_sites = True
+    group.save(update_fields=["share_customers_across_sites"])
+    assert client.get(reverse("customers:detail", args=[lucia.pk])).status_code == 200
 
 
 def test_a_user_without_any_role_sees_nothing(lucia: Customer) -> None:
@@ -146,11 +154,12 @@ def test_a_refused_merge_is_explained(agent: User, lucia: Customer) -> None:
 
 
 def test_a_flagged_customer_shows_its_candidates_and_can_be_marked_reviewed(
-    agent: User, group: Organisation, lucia: Customer
+    group_admin: User, group: Organisation, lucia: Customer
 ) -> None:
     actions.create_customer(group, display_name="Hermano", contact_points=[("phone", "612345678")])
+    # Identified with no case yet: no site has dealt with it, so a group-wide role reviews it.
     flagged = actions.identify_customer(group, channel="sms", address="+34612345678").customer
-    client = logged_in(agent)
+    client = logged_in(group_admin)
 
     detail = client.get(reverse("customers:detail", args=[flagged.pk]))
     assert lucia in detail.context["review_candidates"]

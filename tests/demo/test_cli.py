@@ -42,6 +42,9 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     """
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["POSVENTA_DATA_DIR"] = str(tmp_path / "data")
+    # The product's settings, as an installed `posventa` reads them (the suite's own
+    # tests.settings only adds a test key, which the environment still carries).
+    env["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
     return env
 
 

@@ -18,6 +18,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.cases.models import Case
 from posventa.core.models import Site
+from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer
 from posventa.inbox.actions import ingest
 from posventa.portal.links import SALT, portal_token
@@ -58,7 +59,9 @@ def carmen_case(madrid: Site) -> Case:
 
 @pytest.fixture
 def carmen(carmen_case: Case) -> Customer:
-    return carmen_case.customer
+    # Carmen chose English, so these tests read the English strings; without a language
+    # she would read her Madrid site's Spanish (tests/portal/test_language.py).
+    return customer_actions.set_preferences(carmen_case.customer, language="en")
 
 
 @pytest.fixture

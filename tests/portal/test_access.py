@@ -95,7 +95,7 @@ def test_a_tampered_link_gets_403(
 def test_portal_pages_are_private(client: Client, carmen: Customer, carmen_case: Case) -> None:
     for path in (portal_path(carmen), case_path(carmen, carmen_case), "/portal/bad/"):
         response = client.get(path)
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
         assert "noindex" in response["X-Robots-Tag"]
 

@@ -36,6 +36,18 @@ def test_a_known_address_gets_a_working_link_by_email(
     assert "30 days" in link.body
 
 
+def test_the_html_part_names_the_link_and_a_customer_without_a_language_reads_the_sites(
+    client: Client, carmen_case: Case
+) -> None:
+    # No language chosen: Carmen wrote to Madrid, so the e-mail is in Spanish.
+    client.post("/portal/new-link/", {"email": CARMEN})
+    link = Notification.objects.get(dedupe_key__startswith="portal-link:")
+    url = re.search(r"https?://\S+/portal/\S+/", link.body).group(0)  # type: ignore[union-attr]
+    assert "Su enlace" in link.subject
+    assert f'<a href="{url}">Abra sus casos en {carmen_case.site.name}</a>' in link.html_body
+    assert link.html_body.count(url) == 1
+
+
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(
     client: Client, carmen: Customer, carmen_case: Case
 ) -> None:

@@ -2,12 +2,14 @@
 
 Every query an endpoint makes starts from `scope(request)`: the sites the token's user may
 see, narrowed to the token's sites. Customers and vehicles belong to a group (organisation),
-not a site, so they are reachable when any site of their group is.
+not a site: they are reachable as `customers.visibility` says for the user, or, for a token
+narrowed to some sites, for someone working at those sites.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -19,6 +21,7 @@ from posventa.api.models import ApiToken
 from posventa.cases.models import Case
 from posventa.core.models import Site, User
 from posventa.customers.models import Customer, Vehicle
+from posventa.customers.visibility import Reach, customers_in, reach_of, vehicles_in
 
 
 class BearerToken(HttpBearer):
@@ -34,6 +37,15 @@ class Scope:
     token: ApiToken
     sites: QuerySet[Site]
 
+    @cached_property
+    def reach(self) -> Reach:
+        """Whose customers the token sees: its user's, or, for a token limited to some
+        sites, those of someone working at exactly those sites. Read on first use only:
+        case endpoints never need it."""
+        if self.token.sites.exists():
+            return reach_of(self.user, only_sites=self.sites)
+        return reach_of(self.user)
+
     @property
     def user(self) -> User:
         return self.token.user
@@ -42,10 +54,10 @@ class Scope:
         return self.sites.values("organisation_id")
 
     def customers(self) -> QuerySet[Customer]:
-        return Customer.objects.filter(organisation_id__in=self.organisation_ids())
+        return customers_in(self.reach)
 
     def vehicles(self) -> QuerySet[Vehicle]:
-        return Vehicle.objects.filter(organisation_id__in=self.organisation_ids())
+        return vehicles_in(self.reach)
 
     def cases(self) -> QuerySet[Case]:
         return Case.objects.filter(site__in=self.sites).select_related(

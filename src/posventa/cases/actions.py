@@ -53,8 +53,10 @@ from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, Team, User
 from posventa.customers import links as customer_links
+from posventa.customers.models import contact_language
 from posventa.inbox.models import CannedAnswer, Direction, Message, MessageChannel, MessageKind
 from posventa.outbox.actions import build_customer_notification, queued, send_to_customer
+from posventa.outbox.html import html_with_link
 from posventa.outbox.models import Notification, NotificationStatus
 
 if TYPE_CHECKING:
@@ -726,7 +728,9 @@ def _contact_address(customer: Customer, channel: str) -> str:
 
 
 def reply_subject(case: Case) -> str:
-    subject = case.subject or _("Your case")
+    """The subject of a reply, in the customer's language whoever writes it."""
+    with translation.override(contact_language(case.customer, case.site)):
+        subject = case.subject or _("Your case")
     if case.reference not in subject:
         subject = f"{subject} [{case.reference}]"
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"
@@ -888,8 +892,10 @@ def build_acknowledgement(
     if rule == AckRule.HOURLY_LIMIT:
         return Acknowledgement(withheld=acknowledgement_withheld_event(case, channel, address, now))
     customer = case.customer
-    with translation.override(language or customer.language or "en"):
-        subject, body = _ack_text(case, channel, customer_links.portal_url(customer))
+    with translation.override(language or contact_language(customer, case.site)):
+        link = customer_links.portal_url(customer)
+        subject, body = _ack_text(case, channel, link)
+        html_body = _ack_html(case, body, link) if channel == "email" and link else ""
     message = new_row(
         Message,
         organisation_id=case.organisation_id,
@@ -915,6 +921,7 @@ def build_acknowledgement(
         site=case.site,
         related=case,
         automatic=True,
+        html_body=html_body,
         in_reply_to=message.in_reply_to,
         references=message.references,
         from_address=case.site.email or None,
@@ -1010,6 +1017,11 @@ def _ack_text(case: Case, channel: str, link: str | None) -> tuple[str, str]:
     site_page = settings.SITE_URL + reverse("core:site_page", args=[case.site.slug])
     body += "\n\n" + _("Opening hours and how to reach us: %(page)s") % {"page": site_page}
     return subject, body
+
+
+def _ack_html(case: Case, body: str, link: str) -> str:
+    label = _("Follow your case %(reference)s") % {"reference": case.reference}
+    return html_with_link(body, link, label)
 
 
 # --- ownership ----------------------------------------------------------------------------

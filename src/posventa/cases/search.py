@@ -4,7 +4,8 @@ phone number, e-mail address, number plate or VIN. Returns cases and customers.
 Customer matching is `customers.matching.search_customers` (phone numbers are read as
 national numbers of the user's countries, plates ignore spaces and dashes, VINs match on
 their last six or more characters, merged customers lead to the survivor); this module
-adds the case side and keeps every query inside the sites the user may see.
+adds the case side and keeps every query inside the sites the user may see, and the
+customers inside `customers.visibility.visible_customers`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from posventa.customers.matching import (
 )
 from posventa.customers.models import Customer
 from posventa.customers.validation import normalise_plate
+from posventa.customers.visibility import visible_customers
 
 CASE_LIMIT = 50
 CUSTOMER_LIMIT = 20
@@ -60,7 +62,8 @@ def search_workspace(user: User, query: str) -> SearchResults:
         .filter(reference=reference)
         .first()
     )
-    customers = list(search_customers(sites, text).order_by("display_name", "pk")[:CUSTOMER_LIMIT])
+    found = search_customers(sites, text) & visible_customers(user)
+    customers = list(found.order_by("display_name", "pk")[:CUSTOMER_LIMIT])
     results.customers = customers
     results.cases = list(
         _active_first(visible_cases.filter(_case_matching(reference, customers))).select_related(

@@ -11,6 +11,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("search/", views.search, name="search"),
     path("<str:reference>/", views.case_detail, name="detail"),
     path("<str:reference>/reply/", views.case_reply, name="reply"),
+    path(
+        "<str:reference>/attachments/<int:attachment_id>/",
+        views.case_attachment,
+        name="attachment",
+    ),
     path("<str:reference>/note/", views.case_note, name="note"),
     path("<str:reference>/call/", views.case_call, name="call"),
     path("<str:reference>/transfer/", views.case_transfer, name="transfer"),

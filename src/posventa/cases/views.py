@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,7 +54,8 @@ from posventa.core.access import MANAGER_ROLES, visible_sites
 from posventa.core.events import timeline
 from posventa.core.labels import describe_actor, describe_verb
 from posventa.core.models import Event, Membership, Site, Team, User
-from posventa.inbox.models import Message
+from posventa.inbox.downloads import attachment_response
+from posventa.inbox.models import Attachment, Message
 
 PAGE_SIZE = 50
 # Below this many candidate cases a queue is ordered starting from its cases; above it,
@@ -711,6 +712,15 @@ def render_case(
 @login_required
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render_case(request, get_case(staff(request), reference))
+
+
+@login_required
+def case_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
+    """A file attached to a message of a case the user may see; anything else is a 404.
+    Served by inbox.downloads (downloaded unless it is a passive image or text)."""
+    case = get_case(staff(request), reference)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, message__case=case)
+    return attachment_response(attachment)
 
 
 def _reload(case: Case) -> Case:

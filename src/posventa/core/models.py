@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from posventa.core.calendars import validate_holiday_region
 from posventa.core.validators import validate_country_code, validate_timezone_name
 
+# The country's language, for the languages of settings.LANGUAGES. A customer whose own
+# language is unknown is written to in their site's language.
+SPANISH_SPEAKING: tuple[str, ...] = ("ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU")
+SPANISH_SPEAKING += ("BO", "DO", "HN", "PY", "SV", "NI", "CR", "PA", "UY", "GQ")
+COUNTRY_LANGUAGES = {**dict.fromkeys(SPANISH_SPEAKING, "es"), "SE": "sv", "AX": "sv"}
+
 
 class User(AbstractUser):
     """A staff member. Customers are not users: they reach the portal with signed links."""
@@ -33,6 +39,16 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(unique=True)
+    # Off: a site's staff see only the customers who dealt with one of their sites
+    # (customers.visibility). On: every site of the group sees every customer of the group.
+    share_customers_across_sites = models.BooleanField(
+        _("share customers across sites"),
+        default=False,
+        help_text=_(
+            "When on, staff of every site see all the group's customers. When off, they see "
+            "the customers who have dealt with one of their sites."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,6 +90,12 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def language(self) -> str:
+        """The language customers of this site most likely read: the country's, among the
+        languages Posventa is translated into, English otherwise."""
+        return COUNTRY_LANGUAGES.get(self.country.upper(), settings.LANGUAGE_CODE)
 
     def clean(self) -> None:
         if self.subdivision:

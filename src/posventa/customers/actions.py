@@ -18,13 +18,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posventa.core.bulk import new_row
 from posventa.core.events import build_event, record_event, record_events
-from posventa.core.models import Event, Organisation, User
+from posventa.core.models import Event, Organisation, Site, User
 from posventa.customers.matching import (
     customer_event_filter,
     merged_family_ids,
@@ -68,6 +68,7 @@ __all__ = [
     "record_odometer",
     "register_vehicle",
     "review_candidates",
+    "revoke_portal_links",
     "search_customers",
     "set_preferences",
     "transfer_vehicle",
@@ -131,8 +132,14 @@ def create_customer(
     contact_points: Iterable[ContactSpec] = (),
     region: str = "ES",
     needs_review: bool = False,
+    site: Site | None = None,
 ) -> Customer:
-    """Create a customer with its contact points; every bad field is reported at once."""
+    """Create a customer with its contact points; every bad field is reported at once.
+
+    `site` is where staff created it: its staff see the customer from now on, before any
+    case ties them to it (customers.visibility)."""
+    if site is not None and site.organisation_id != organisation.pk:
+        raise ValidationError({"site": _("The site belongs to another organisation.")})
     errors: dict[str, list[ValidationError]] = {}
     name = (display_name or "").strip()
     if not name:
@@ -164,6 +171,7 @@ def create_customer(
         points,
         needs_review=needs_review,
         actor=actor,
+        site=site,
     )
 
 
@@ -177,6 +185,7 @@ def _insert_customer(
     needs_review: bool = False,
     actor: User | None = None,
     actor_label: str = "",
+    site: Site | None = None,
 ) -> Customer:
     """Write an already validated customer, its normalised points and its first event."""
     customer, _points = _insert_customer_with_points(
@@ -188,6 +197,7 @@ def _insert_customer(
         needs_review=needs_review,
         actor=actor,
         actor_label=actor_label,
+        site=site,
     )
     return customer
 
@@ -202,10 +212,12 @@ def _insert_customer_with_points(
     needs_review: bool = False,
     actor: User | None = None,
     actor_label: str = "",
+    site: Site | None = None,
 ) -> tuple[Customer, list[ContactPoint]]:
     customer, rows = build_new_customer(
         organisation, name, language, preferred_channel, points, needs_review=needs_review
     )
+    customer.first_site = site
     with transaction.atomic(savepoint=False):  # callers never recover from an error here
         customer.save()
         for row in rows:
@@ -329,8 +341,10 @@ def set_preferences(
     preferred_channel: str | None = None,
     language: str | None = None,
     actor: User | None = None,
+    actor_label: str = "",
 ) -> Customer:
-    """Change the preferred contact method and/or language; None leaves a value as it is."""
+    """Change the preferred contact method and/or language; None leaves a value as it is.
+    `actor_label` names who changed it when no staff member did ("customer": the portal)."""
     errors: dict[str, list[ValidationError]] = {}
     if preferred_channel is not None:
         try:
@@ -359,6 +373,7 @@ def set_preferences(
                 subject=customer,
                 organisation=customer.organisation,
                 actor=actor,
+                actor_label=actor_label,
                 data=changes,
             )
     return customer
@@ -377,6 +392,28 @@ def mark_reviewed(customer: Customer, *, actor: User | None = None) -> Customer:
                 organisation=customer.organisation,
                 actor=actor,
             )
+    return customer
+
+
+def revoke_portal_links(customer: Customer, *, actor: User | None) -> Customer:
+    """Sign the customer out of the portal everywhere: every link sent so far stops working
+    (links of customers merged into this one too), and a new link must be asked for.
+
+    The portal reads `portal_link_generation` when it checks a link (portal.links)."""
+    with transaction.atomic():
+        customer = _lock(surviving_customer(customer))
+        family = merged_family_ids(customer)
+        Customer.objects.filter(pk__in=family).update(
+            portal_link_generation=F("portal_link_generation") + 1
+        )
+        customer.refresh_from_db(fields=["portal_link_generation"])
+        record_event(
+            "customer.portal_links_revoked",
+            subject=customer,
+            organisation=customer.organisation,
+            actor=actor,
+            data={"generation": customer.portal_link_generation},
+        )
     return customer
 
 
@@ -852,7 +889,10 @@ def merge_customers(survivor: Customer, duplicate: Customer, *, actor: User | No
         VehicleOwnership.objects.filter(customer=duplicate).update(customer=survivor)
         if not survivor.language and duplicate.language:
             survivor.language = duplicate.language
-        survivor.save(update_fields=["language"])
+        # Staff of the site that created the duplicate keep seeing the customer.
+        if survivor.first_site_id is None and duplicate.first_site_id is not None:
+            survivor.first_site_id = duplicate.first_site_id
+        survivor.save(update_fields=["language", "first_site"])
         duplicate.merged_into = survivor
         duplicate.merged_at = timezone.now()
         duplicate.needs_review = False

@@ -84,6 +84,23 @@ class Customer(models.Model):
     merged_at = models.DateTimeField(_("merged at"), null=True, blank=True)
     # Set when an inbound contact matched several customers: staff decide whether to merge.
     needs_review = models.BooleanField(_("needs review"), default=False)
+    # Where the record was created by hand (staff, the API): that site's staff see the
+    # customer before any case exists (customers.visibility). Empty for inbound contacts,
+    # whose case already ties them to a site.
+    first_site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created at site"),
+    )
+    # Portal links carry the generation they were signed with; "sign out everywhere"
+    # (customers.actions.revoke_portal_links) bumps it, so every earlier link stops working.
+    # db_default too: bulk loads written in SQL (bench/) need not name it.
+    portal_link_generation = models.PositiveIntegerField(
+        _("portal link generation"), default=0, db_default=0, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -110,6 +127,15 @@ class Customer(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+
+def contact_language(customer: Customer, site: Site | None) -> str:
+    """The language to write to the customer in: theirs when Posventa is translated into
+    it ("es-mx" counts as "es"), else their site's, else the project's default."""
+    language = (customer.language or "").split("-")[0].lower()
+    if language in {code for code, _name in settings.LANGUAGES}:
+        return language
+    return site.language if site is not None else settings.LANGUAGE_CODE
 
 
 class ContactPoint(models.Model):

@@ -1,8 +1,9 @@
 """Staff pages: search customers, see one customer's whole story, merge duplicates.
 
-Every query starts from `customers_for(user)`: customers of the organisations whose sites
-the user may see. Anything outside it is a 404, never a 403, so that staff of another
-group cannot even learn that a customer number exists.
+Every query starts from `customers_for(user)`: the customers the user may see
+(`customers.visibility`: those who dealt with one of their sites, or the whole group for
+group-wide roles and groups that share customers). Anything outside it is a 404, never a
+403, so that staff of another site cannot even learn that a customer number exists.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from posventa.customers.models import (
     OdometerReading,
     Vehicle,
 )
+from posventa.customers.visibility import visible_customers
 
 PAGE_SIZE = 50
 MERGE_SEARCH_LIMIT = 20
@@ -42,16 +44,17 @@ def _staff(request: HttpRequest) -> User:
 
 
 def customers_for(user: User) -> QuerySet[Customer]:
-    organisations = visible_sites(user).values("organisation_id")
-    return Customer.objects.filter(organisation_id__in=organisations)
+    return visible_customers(user)
+
+
+def _search(user: User, query: str) -> QuerySet[Customer]:
+    return search_customers(visible_sites(user), query) & visible_customers(user)
 
 
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    results = search_customers(visible_sites(_staff(request)), query).order_by(
-        "-needs_review", "display_name", "pk"
-    )
+    results = _search(_staff(request), query).order_by("-needs_review", "display_name", "pk")
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "customers/list.html", {"query": query, "page": page})
 
@@ -66,7 +69,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     merge_results: list[Customer] = []
     if merge_query and not customer.is_merged:
         merge_results = list(
-            search_customers(visible_sites(user), merge_query)
+            _search(user, merge_query)
             .filter(organisation_id=customer.organisation_id)
             .exclude(pk=customer.pk)[:MERGE_SEARCH_LIMIT]
         )
@@ -159,4 +162,18 @@ def customer_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_object_or_404(customers_for(_staff(request)), pk=pk)
     actions.mark_reviewed(customer, actor=_staff(request))
     messages.success(request, _("Marked as reviewed."))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def customer_revoke_portal_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign the customer out of the portal everywhere: every link sent so far stops."""
+    customer = get_object_or_404(customers_for(_staff(request)), pk=pk)
+    actions.revoke_portal_links(customer, actor=_staff(request))
+    messages.success(
+        request,
+        _("Every portal link of %(name)s stopped working. They can ask for a new one.")
+        % {"name": customer.display_name},
+    )
     return redirect("customers:detail", pk=customer.pk)

@@ -24,11 +24,13 @@ from django.utils.translation import gettext as _
 from posventa.cases.models import Case
 from posventa.core.events import record_event
 from posventa.core.models import Site
-from posventa.customers.models import ContactKind, ContactPoint, Customer
+from posventa.customers.actions import set_preferences
+from posventa.customers.models import ContactKind, ContactPoint, Customer, contact_language
 from posventa.customers.validation import normalise_email
 from posventa.inbox.actions import ingest
 from posventa.inbox.models import InboundRaw
 from posventa.outbox.actions import send_to_customer
+from posventa.outbox.html import html_with_link
 from posventa.outbox.models import Notification
 from posventa.portal.links import portal_url
 
@@ -96,6 +98,21 @@ def _dedupe_key(customer: Customer, nonce: str, raw: bytes) -> str:
     return f"portal:{customer.pk}:{nonce}:{digest}"
 
 
+def choose_language(customer: Customer, language: str) -> Customer:
+    """The customer picked the language of their portal (and of what we send them)."""
+    if language not in PORTAL_LANGUAGES:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    return set_preferences(customer, language=language, actor_label="customer")
+
+
+def portal_language(customer: Customer) -> str:
+    """The customer's language when we translate into it, else their site's: the site of
+    their latest case, or the group's first site."""
+    if (customer.language or "").split("-")[0].lower() in PORTAL_LANGUAGES:
+        return contact_language(customer, None)
+    return contact_language(customer, _sending_site(customer))
+
+
 # --- fresh links --------------------------------------------------------------------------
 
 
@@ -137,15 +154,16 @@ def _send_link(customer: Customer, address: str, site: Site, max_age: dt.timedel
     dedupe_key = f"portal-link:{customer.pk}:{timezone.now():%Y%m%d%H}"
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return False
-    language = customer.language if customer.language in PORTAL_LANGUAGES else None
-    with translation.override(language or translation.get_language()):
+    with translation.override(portal_language(customer)):
+        url = portal_url(customer)
         values = {
             "name": customer.display_name,
             "site": site.name,
-            "url": portal_url(customer),
+            "url": url,
             "days": max(1, round(max_age.total_seconds() / 86400)),
         }
         subject = _("Your link to follow your cases at %(site)s") % values
+        label = _("Open your cases at %(site)s") % values
         body = (
             _(
                 "Hello %(name)s,\n\n"
@@ -157,12 +175,14 @@ def _send_link(customer: Customer, address: str, site: Site, max_age: dt.timedel
             )
             % values
         )
+        html_body = html_with_link(body, url, label)
     with transaction.atomic():
         notification = send_to_customer(
             channel="email",
             to_address=address,
             subject=subject,
             body=body,
+            html_body=html_body,
             site=site,
             related=customer,
             automatic=True,

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +42,9 @@ class NewLinkForm(forms.Form):
             return normalise_email(self.cleaned_data["email"])
         except ValidationError as error:
             raise ValidationError(error.message_dict["email"]) from error
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    # The portal page to go back to (checked by the view: only pages of the same link).
+    next = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)

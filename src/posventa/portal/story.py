@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from posventa.cases.models import Case, CaseStatus
 from posventa.core.events import timeline
 from posventa.core.models import Event, User
-from posventa.inbox.models import Direction, Message, MessageKind
+from posventa.inbox.models import Attachment, Direction, Message, MessageKind
 
 STATUS_WORDS = {
     CaseStatus.NEW: gettext_lazy("Received: a member of our team will pick it up"),
@@ -73,6 +73,14 @@ def visible_messages(case: Case) -> QuerySet[Message]:
     )
 
 
+def visible_attachments(case: Case) -> QuerySet[Attachment]:
+    """Files the customer may open: those of the messages they see, stored by us (not
+    refused over the size limit, not kept by a provider)."""
+    return Attachment.objects.filter(message__in=visible_messages(case), refused=False).exclude(
+        file=""
+    )
+
+
 def public_events(case: Case) -> QuerySet[Event]:
     return timeline(case).filter(internal=False).order_by("occurred_at", "id")
 
@@ -86,6 +94,7 @@ class StoryEntry:
     text: str
     title: str = ""
     automatic: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 def message_entry(message: Message) -> StoryEntry:
@@ -103,6 +112,11 @@ def message_entry(message: Message) -> StoryEntry:
         mine=mine,
         text=message.body_text,
         automatic=message.automatic,
+        attachments=tuple(
+            attachment
+            for attachment in message.attachments.all()
+            if attachment.file and not attachment.refused
+        ),
     )
 
 
@@ -125,7 +139,8 @@ def event_entry(event: Event) -> StoryEntry:
 
 def story(case: Case) -> list[StoryEntry]:
     """Messages and public events, oldest first."""
-    entries = [message_entry(message) for message in visible_messages(case)]
+    messages = visible_messages(case).prefetch_related("attachments")
+    entries = [message_entry(message) for message in messages]
     entries += [
         event_entry(event)
         for event in public_events(case).select_related("actor")

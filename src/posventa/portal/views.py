@@ -2,22 +2,27 @@
 
     /portal/<token>/                       the customer's cases, across the group's sites
     /portal/<token>/cases/<reference>/     one case: the story so far and a chat box
+    /portal/<token>/cases/<reference>/attachments/<id>/   a file the customer may see
+    /portal/<token>/language/              POST: the customer picks their language
     /portal/new-link/                      ask for a fresh link by e-mail
 
-A forged or expired link gets a 403 page that offers a new link. A reference that is not
-the customer's is a 404, whether or not it exists. Pages carry the token in their URL, so
-they are never cached and never leak it in a Referer header.
+A forged, expired or revoked ("sign out everywhere") link gets a 403 page that says so and
+offers a new link. A reference that is not the customer's is a 404, whether or not it
+exists. Pages carry the token in their URL, so they are never cached and never leak it in a
+Referer header to another site. Every page is in the customer's language
+(`actions.portal_language`: theirs, else their site's), which they can change.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -29,54 +34,68 @@ from posventa.channels.models import RefusedReason
 from posventa.core import ratelimit
 from posventa.customers.models import Customer
 from posventa.inbox.adapters import record_refusal
+from posventa.inbox.downloads import attachment_response
 from posventa.inbox.models import InboundStatus
 from posventa.portal import actions, story
-from posventa.portal.forms import ChatForm, NewLinkForm
-from posventa.portal.links import customer_from_token
+from posventa.portal.forms import ChatForm, LanguageForm, NewLinkForm
+from posventa.portal.links import LinkProblem, check_token, link_max_age
 
-DEFAULT_LINK_MAX_AGE = dt.timedelta(days=30)
-
-
-def link_max_age() -> dt.timedelta:
-    """How long a portal link works: `POSVENTA_PORTAL_LINK_MAX_AGE` (a timedelta or
-    seconds), 30 days by default."""
-    value = getattr(settings, "POSVENTA_PORTAL_LINK_MAX_AGE", DEFAULT_LINK_MAX_AGE)
-    return value if isinstance(value, dt.timedelta) else dt.timedelta(seconds=int(value))
+CustomerView = Callable[..., HttpResponseBase]
+AnyResponse = TypeVar("AnyResponse", bound=HttpResponseBase)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: AnyResponse) -> AnyResponse:
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on the
+    # page's own forms and CSRF refuses them; other sites still never see the token.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
 def _render(
-    request: HttpRequest,
-    template: str,
-    context: dict[str, Any],
-    *,
-    customer: Customer | None = None,
-    status: int = 200,
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    language = customer.language if customer is not None else ""
-    if language in actions.PORTAL_LANGUAGES:
-        with translation.override(language):
-            response = render(request, template, context, status=status)
-    else:
-        response = render(request, template, context, status=status)
-    return _private(response)
+    return _private(render(request, template, context, status=status))
 
 
-def _invalid_link(request: HttpRequest) -> HttpResponse:
-    return _render(request, "portal/link_invalid.html", {"form": NewLinkForm()}, status=403)
+def _refused_link(request: HttpRequest, problem: LinkProblem) -> HttpResponse:
+    context = {"form": NewLinkForm(), "revoked": problem == LinkProblem.REVOKED}
+    return _render(request, "portal/link_invalid.html", context, status=403)
+
+
+def customer_page(view: CustomerView) -> CustomerView:
+    """Open the page for the customer the token names, in their language, or refuse the
+    link. The view gets the customer after the request and the token."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        check = check_token(token, max_age=link_max_age())
+        if check.customer is None:
+            return _refused_link(request, check.problem or LinkProblem.INVALID)
+        # The whole view in the customer's language: statuses and story lines are
+        # translated when the view builds them, not only when the template renders.
+        with translation.override(actions.portal_language(check.customer)):
+            request.LANGUAGE_CODE = translation.get_language()
+            return view(request, token, check.customer, *args, **kwargs)
+
+    return wrapper
+
+
+def _language_context(token: str) -> dict[str, Any]:
+    """What the language switch in portal_base.html needs: each language in its own name."""
+    return {
+        "token": token,
+        "languages": [
+            (code, translation.get_language_info(code)["name_local"])
+            for code, _name in settings.LANGUAGES
+        ],
+    }
 
 
 @require_http_methods(["GET"])
-def home(request: HttpRequest, token: str) -> HttpResponse:
-    customer = customer_from_token(token, max_age=link_max_age())
-    if customer is None:
-        return _invalid_link(request)
+@customer_page
+def home(request: HttpRequest, token: str, customer: Customer) -> HttpResponse:
     cases = list(
         Case.objects.filter(customer=customer)
         .select_related("site", "owner")
@@ -96,19 +115,22 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
     return _render(
         request,
         "portal/home.html",
-        {"customer": customer, "token": token, "rows": rows},
-        customer=customer,
+        {"customer": customer, "rows": rows, **_language_context(token)},
+    )
+
+
+def _customer_case(customer: Customer, reference: str) -> Case:
+    return get_object_or_404(
+        Case.objects.select_related("site", "owner"), reference=reference, customer=customer
     )
 
 
 @require_http_methods(["GET", "POST"])
-def case_detail(request: HttpRequest, token: str, reference: str) -> HttpResponse:
-    customer = customer_from_token(token, max_age=link_max_age())
-    if customer is None:
-        return _invalid_link(request)
-    case = get_object_or_404(
-        Case.objects.select_related("site", "owner"), reference=reference, customer=customer
-    )
+@customer_page
+def case_detail(
+    request: HttpRequest, token: str, customer: Customer, reference: str
+) -> HttpResponse:
+    case = _customer_case(customer, reference)
     form = ChatForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,14 +144,41 @@ def case_detail(request: HttpRequest, token: str, reference: str) -> HttpRespons
             return _after_chat(request, token, case, raw)
     context = {
         "customer": customer,
-        "token": token,
         "case": case,
+        "active": case.status in ACTIVE_STATUSES,
         "status": story.status_words(case),
         "owner": story.owner_name(case),
         "story": story.story(case),
         "form": form,
+        **_language_context(token),
     }
-    return _render(request, "portal/case.html", context, customer=customer)
+    return _render(request, "portal/case.html", context)
+
+
+@require_http_methods(["GET"])
+@customer_page
+def case_attachment(
+    request: HttpRequest, token: str, customer: Customer, reference: str, attachment_id: int
+) -> HttpResponseBase:
+    """A file of a message the customer sees on their own case; a 404 for anything else
+    (internal notes' files, other cases, raw inbound payloads, which are never served)."""
+    case = _customer_case(customer, reference)
+    attachment = get_object_or_404(story.visible_attachments(case), pk=attachment_id)
+    return _private(attachment_response(attachment))
+
+
+@require_http_methods(["POST"])
+@customer_page
+def choose_language(request: HttpRequest, token: str, customer: Customer) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        actions.choose_language(customer, form.cleaned_data["language"])
+    next_path = form.cleaned_data.get("next", "") if form.is_valid() else ""
+    prefix = f"/portal/{token}/"
+    # Only back to a page of this same link: never an open redirect.
+    if next_path.startswith(prefix) and "//" not in next_path[1:]:
+        return redirect(next_path)
+    return redirect("portal:home", token=token)
 
 
 def _after_chat(request: HttpRequest, token: str, case: Case, raw: Any) -> HttpResponse:

@@ -65,7 +65,7 @@ def test_staff_register_a_letter_with_its_scan(client: Client, agent: User, madr
 def test_a_letter_from_a_known_customer_needs_only_the_customer_number(
     client: Client, agent: User, madrid: Site, group: Organisation
 ) -> None:
-    customer = create_customer(group, display_name="Tomás Berrocal")
+    customer = create_customer(group, display_name="Tomás Berrocal", site=madrid)
     data = letter_data(customer=str(customer.pk), name="", email="", address="")
     response = logged_in(client, agent).post(URL, data)
     assert response.status_code == 200

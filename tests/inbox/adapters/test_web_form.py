@@ -40,7 +40,7 @@ def form_data(**overrides: str) -> dict[str, Any]:
 def test_the_page_shows_the_site_its_opening_hours_and_the_form(
     client: Client, madrid: Site
 ) -> None:
-    response = client.get(URL)
+    response = client.get(URL, headers={"Accept-Language": "en"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "Ejemplo Motor Madrid" in page
@@ -112,7 +112,12 @@ def test_a_double_submission_is_one_message(client: Client, madrid: Site) -> Non
 
 
 def test_a_bot_filling_the_honeypot_is_kept_aside_and_thanked(client: Client, madrid: Site) -> None:
-    response = client.post(URL, form_data(website="http://spam.example"), follow=True)
+    response = client.post(
+        URL,
+        form_data(website="http://spam.example"),
+        follow=True,
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 200
     assert "received" in response.content.decode()
     assert not InboundRaw.objects.exists()
@@ -160,3 +165,14 @@ def test_the_form_works_with_csrf_protection_on(madrid: Site) -> None:
     response = browser.post(URL, {**form_data(), "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert InboundRaw.objects.count() == 1
+
+
+def test_a_visitor_without_a_language_preference_reads_the_sites_language(
+    client: Client, madrid: Site, goteborg: Site
+) -> None:
+    spanish = client.get(URL).content.decode()
+    swedish = client.get(f"/in/form/{goteborg.slug}/").content.decode()
+    assert 'lang="es"' in spanish and "Cerrado" in spanish
+    assert 'lang="sv"' in swedish and "Stängt" in swedish
+    asked = client.get(URL, headers={"Accept-Language": "sv"}).content.decode()
+    assert 'lang="sv"' in asked

@@ -34,8 +34,10 @@ def _with_points(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 def list_customers(request: HttpRequest, q: SearchText = "") -> QuerySet[Customer]:
     """Unmerged customers of the groups in reach. `q` matches a name, e-mail address, phone
     number (national or international), number plate or VIN (whole or its end)."""
-    # search_customers scopes by the groups of the sites it is given: the token's reach.
-    found = search_customers(scope(request).sites, q)
+    # search_customers scopes by the groups of the sites it is given; the reach narrows
+    # that to the customers the token may see.
+    reach = scope(request)
+    found = search_customers(reach.sites, q) & reach.customers()
     return _with_points(found).order_by("display_name", "pk")
 
 
@@ -58,6 +60,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
         contact_points=[(point.kind, point.value) for point in payload.contact_points],
         region=site.country,
         actor=reach.user,
+        site=site,
     )
     return Status(201, customer)
 

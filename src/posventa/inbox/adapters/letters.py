@@ -27,6 +27,7 @@ from posventa.core.access import can_see_site
 from posventa.core.forms import EmailAddressField
 from posventa.core.models import Site, User
 from posventa.customers.models import Customer
+from posventa.customers.visibility import visible_customers
 from posventa.inbox.actions import ingest
 from posventa.inbox.adapters import max_inbound_bytes
 from posventa.inbox.adapters.webform import normalise_phone, submission_key
@@ -85,12 +86,14 @@ class LetterForm(forms.Form):
     file = forms.FileField(label=_("Scan (PDF or image)"), required=False)
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, site: Site, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.site = site
         field = self.fields["customer"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Customer.objects.filter(
+        # Only customers the person registering may see: a number of another site's
+        # customer is answered like a number that does not exist.
+        field.queryset = visible_customers(user).filter(
             organisation_id=site.organisation_id, merged_into__isnull=True
         )
 
@@ -189,9 +192,13 @@ def register_letter(request: HttpRequest, site_slug: str) -> HttpResponse:
     assert isinstance(request.user, User)
     if request.method != "POST":
         today = timezone.localdate(timezone=_site_zone(site))
-        form = LetterForm(site=site, initial={"submission_id": uuid.uuid4(), "received_on": today})
+        form = LetterForm(
+            site=site,
+            user=request.user,
+            initial={"submission_id": uuid.uuid4(), "received_on": today},
+        )
         return render(request, "inbox/adapters/letter_form.html", {"site": site, "form": form})
-    form = LetterForm(request.POST, request.FILES, site=site)
+    form = LetterForm(request.POST, request.FILES, site=site, user=request.user)
     if not form.is_valid():
         return render(
             request, "inbox/adapters/letter_form.html", {"site": site, "form": form}, status=400

@@ -25,6 +25,8 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
+from functools import wraps
 from itertools import groupby
 from typing import Any
 
@@ -35,6 +37,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -283,7 +286,27 @@ def _limited(request: HttpRequest, site: Site, verdict: ratelimit.Verdict) -> Ht
     )
 
 
+def in_visitor_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The page in the language the visitor's browser asks for, or, when it asks for none
+    (or the language cookie is not set), in the site's language: a visitor of the Göteborg
+    form without a preference reads Swedish, not the project's default English."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, site_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        asked = request.META.get("HTTP_ACCEPT_LANGUAGE") or request.COOKIES.get(
+            settings.LANGUAGE_COOKIE_NAME
+        )
+        if asked:
+            return view(request, site_slug, *args, **kwargs)
+        site = Site.objects.filter(slug=site_slug).first()
+        with translation.override(site.language if site is not None else None):
+            return view(request, site_slug, *args, **kwargs)
+
+    return wrapper
+
+
 @require_http_methods(["GET", "POST"])
+@in_visitor_language
 def web_form(request: HttpRequest, site_slug: str) -> HttpResponse:
     site = get_object_or_404(Site, slug=site_slug)
     if request.method != "POST":
@@ -349,6 +372,7 @@ def case_reference(raw: InboundRaw) -> str:
 
 
 @require_http_methods(["GET"])
+@in_visitor_language
 def web_form_thanks(request: HttpRequest, site_slug: str, token: str = "") -> HttpResponse:
     site = get_object_or_404(Site, slug=site_slug)
     raw: InboundRaw | None = None
