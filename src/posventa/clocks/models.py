@@ -180,6 +180,13 @@ class Clock(models.Model):
                 name="clock_running_due",
                 condition=Q(state="running") & Q(due_at__isnull=False),
             ),
+            # The waiting list's last pages: subjects whose clocks are all paused, oldest
+            # first (a paused clock has no deadline, so clock_running_due leaves it out).
+            models.Index(
+                fields=["started_at", "id"],
+                name="clock_paused_started",
+                condition=Q(state="paused"),
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),
