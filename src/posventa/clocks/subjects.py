@@ -54,7 +54,9 @@ def subject_page_url(subject_type_id: int, subject_id: str) -> str:
     return reverse("clocks:subject", args=[subject_type_id, subject_id])
 
 
-def present(keys: Iterable[SubjectKey], labels: dict[SubjectKey, str]) -> dict[SubjectKey, SubjectCard]:
+def present(
+    keys: Iterable[SubjectKey], labels: dict[SubjectKey, str]
+) -> dict[SubjectKey, SubjectCard]:
     """A card for every key: from the registered presenter, else from the subject itself.
 
     `labels` are the clocks' own labels, used as the title when nobody presents the type.

@@ -84,8 +84,26 @@ class WaitingFilterForm(forms.Form):
             ("all", _("Everyone")),
             ("me", _("Me")),
             ("none", _("Nobody yet")),
-            *((str(person.pk), str(person)) for person in staff_of(sites)),
+            *((str(person.pk), str(person)) for person in self.people(data, sites)),
         ]
+
+    @staticmethod
+    def people(data: Any, sites: list[Site]) -> QuerySet[User]:
+        """The people offered as owners: those of the chosen site, or of the only site.
+
+        A group-wide list would be every agent of every site (hundreds of options rendered
+        on every refresh); a group manager picks a site first, then a person. A person
+        chosen before is always offered, as long as they work at a visible site.
+        """
+        chosen_site = str((data or {}).get("site") or "")
+        narrowed = [site for site in sites if str(site.pk) == chosen_site] or (
+            sites if len(sites) == 1 else []
+        )
+        people = staff_of(narrowed)
+        chosen_owner = str((data or {}).get("owner") or "")
+        if chosen_owner.isdigit():
+            people = people | staff_of(sites).filter(pk=int(chosen_owner))
+        return people
 
     def filters(self) -> Filters:
         """The valid filters; an invalid one is reported on its field and ignored."""
@@ -152,8 +170,8 @@ def waiting(request: HttpRequest) -> HttpResponse:
     sites = list(visible_sites(user).order_by("pk"))
     form = WaitingFilterForm(chosen, user=user, sites=sites)
     cursor = Cursor.decode(request.GET.get("after"))
-    page = waiting_page(user, form.filters(), sites=sites, cursor=cursor, now=now)
     zone = viewer_zone(user, sites)
+    page = waiting_page(user, form.filters(), sites=sites, cursor=cursor, now=now, zone=zone)
     context = {
         "form": form,
         "page": page,

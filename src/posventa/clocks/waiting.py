@@ -252,9 +252,8 @@ def build_rows(
     for type_id, ids in ids_by_type.items():
         same_subjects |= Q(subject_type_id=type_id, subject_id__in=ids)
     by_subject: dict[SubjectKey, list[Clock]] = defaultdict(list)
-    page_clocks = (
-        clocks.filter(same_subjects, state__in=OPEN_STATES)
-        .select_related("standard", "site", "owner")
+    page_clocks = clocks.filter(same_subjects, state__in=OPEN_STATES).select_related(
+        "standard", "site", "owner"
     )
     for clock in page_clocks:
         by_subject[(clock.subject_type_id, clock.subject_id)].append(clock)
@@ -295,10 +294,12 @@ def waiting_page(
     sites: list[Site],
     cursor: Cursor | None,
     now: dt.datetime,
+    zone: zoneinfo.ZoneInfo | None,
     size: int = PAGE_SIZE,
 ) -> WaitingPage:
+    """One page of rows; `zone` is viewer_zone(user, sites), None for per-site times."""
     # A team filter joins the team's members, at most one row per owner: no duplicates.
     clocks = matching_clocks([site.pk for site in sites], filters, user=user, now=now)
     leads, next_cursor = lead_page(clocks, cursor, size)
-    rows = build_rows(clocks, leads, now=now, zone=viewer_zone(user, sites))
+    rows = build_rows(clocks, leads, now=now, zone=zone)
     return WaitingPage(rows, next_cursor, cursor is None, summarise(clocks, now))
