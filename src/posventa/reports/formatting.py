@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 # A real minus sign, not a hyphen: it lines up with digits and reads as a number.
 MINUS = "\u2212"
@@ -33,6 +34,16 @@ def format_duration(seconds: float) -> str:
     else:
         text = _("%(minutes)d min") % {"minutes": minutes}
     return f"{MINUS}{text}" if negative and total_minutes else text
+
+
+def format_figure_duration(value: float, unit: str) -> str:
+    """A report's duration in its standard's unit: "1.4 business days", or "1 h 12 min"."""
+    if unit == "business_days":
+        days = round(value, 1)
+        return ngettext(
+            "%(days)s business day", "%(days)s business days", 1 if days == 1 else 2
+        ) % {"days": number_format(days, 1)}
+    return format_duration(value)
 
 
 # Timeline verbs staff see most often. Apps add their own verbs freely: an unknown verb is
