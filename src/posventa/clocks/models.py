@@ -187,6 +187,19 @@ class Clock(models.Model):
                 name="clock_paused_started",
                 condition=Q(state="paused"),
             ),
+            # The waiting list's overdue and paused counts for some sites: without these,
+            # PostgreSQL intersects clock_report and clock_running_due bitmaps over every
+            # overdue clock (35-70 ms at 1M open clocks); with them, a short range per site.
+            models.Index(
+                fields=["site", "due_at"],
+                name="clock_running_site_due",
+                condition=Q(state="running"),
+            ),
+            models.Index(
+                fields=["site", "started_at"],
+                name="clock_paused_site",
+                condition=Q(state="paused"),
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),

@@ -274,15 +274,22 @@ def build_rows(
     return rows
 
 
-def capped_count(clocks: QuerySet[Clock]) -> int:
-    return clocks.order_by().values("pk")[: COUNT_CAP + 1].count()
+def capped_count(clocks: QuerySet[Clock], *order: str) -> int:
+    """How many, counting no further than COUNT_CAP + 1.
+
+    Ordered as a partial index is, so PostgreSQL walks that index and stops at the cap; left
+    unordered it intersects two bitmaps over every matching row first (70 ms at 1M clocks).
+    """
+    return clocks.order_by(*order).values("pk")[: COUNT_CAP + 1].count()
 
 
 def summarise(clocks: QuerySet[Clock], now: dt.datetime) -> dict[str, int]:
     """Overdue and paused obligations, each counted up to COUNT_CAP + 1."""
+    overdue = clocks.filter(state=ClockState.RUNNING, due_at__isnull=False, due_at__lte=now)
+    paused = clocks.filter(state=ClockState.PAUSED)
     return {
-        "overdue": capped_count(clocks.filter(state=ClockState.RUNNING, due_at__lte=now)),
-        "paused": capped_count(clocks.filter(state=ClockState.PAUSED)),
+        "overdue": capped_count(overdue, "due_at", "pk"),
+        "paused": capped_count(paused, "started_at", "pk"),
         "cap": COUNT_CAP,
     }
 
