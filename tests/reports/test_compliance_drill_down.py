@@ -14,8 +14,8 @@ from django.urls import reverse
 from posventa.clocks.models import ClockState
 from posventa.core.models import Site, User
 from posventa.reports.metrics import (
-    compliance_by_person,
     clocks_in_period,
+    compliance_by_person,
     trend,
     week_buckets,
 )

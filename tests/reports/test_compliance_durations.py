@@ -80,7 +80,7 @@ def test_an_hour_standard_keeps_business_time(madrid: Site) -> None:
 
     assert item.unit == SECONDS
     assert item.total.median == 40 * 60
-    assert item.total.p90 == pytest.approx(((50 + 0.6 * 80) * 60))
+    assert item.total.p90 == pytest.approx((50 + 0.6 * 80) * 60)
 
 
 def test_percentile_cont_over_counted_values_matches_the_definition() -> None:

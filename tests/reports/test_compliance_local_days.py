@@ -49,9 +49,7 @@ def test_a_month_starts_and_ends_at_the_sites_own_midnights(
     assert counted([site], *OCTOBER) == {site.name: 3}
 
 
-def test_one_day_across_the_change_is_twenty_five_hours_long(
-    madrid: Site, goteborg: Site
-) -> None:
+def test_one_day_across_the_change_is_twenty_five_hours_long(madrid: Site, goteborg: Site) -> None:
     change_day = dt.date(2026, 10, 25)
     started(madrid, dt.datetime(2026, 10, 24, 22, 0, tzinfo=UTC))  # 00:00 CEST: in
     started(goteborg, dt.datetime(2026, 10, 25, 22, 59, tzinfo=UTC))  # 23:59 CET: in
@@ -63,9 +61,7 @@ def test_one_day_across_the_change_is_twenty_five_hours_long(
     }
 
 
-def test_sites_in_different_zones_each_use_their_own_midnight(
-    madrid: Site, goteborg: Site
-) -> None:
+def test_sites_in_different_zones_each_use_their_own_midnight(madrid: Site, goteborg: Site) -> None:
     goteborg.timezone = "America/Santiago"  # UTC-3 in November (southern summer)
     goteborg.save(update_fields=["timezone"])
     instant = dt.datetime(2026, 11, 1, 1, 0, tzinfo=UTC)  # 02:00 in Madrid, 22:00 in Santiago

@@ -21,7 +21,10 @@ IN_JUNE = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
 
 
 def test_a_figure_opens_the_clocks_behind_it(
-    page: Any, live_server: Any, agent: User, madrid: Site
+    page: Any,  # noqa: F811
+    live_server: Any,
+    agent: User,
+    madrid: Site,
 ) -> None:
     for business, late in ((900, False), (1500, False), (5400, True), (7200, True), (8000, True)):
         make_clock(

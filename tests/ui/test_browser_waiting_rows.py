@@ -45,7 +45,10 @@ def two_cases_and_a_promise(madrid: Site, agent: User) -> None:
 
 
 def test_one_row_per_case_with_customer_subject_and_zone_most_urgent_first(
-    page: Any, live_server: Any, agent: User, two_cases_and_a_promise: None
+    page: Any,  # noqa: F811
+    live_server: Any,
+    agent: User,
+    two_cases_and_a_promise: None,
 ) -> None:
     log_in(page, f"{live_server.url}/waiting/", "alba")
 
@@ -67,7 +70,10 @@ def test_one_row_per_case_with_customer_subject_and_zone_most_urgent_first(
 
 
 def test_filters_survive_a_reload_and_coming_back(
-    page: Any, live_server: Any, agent: User, two_cases_and_a_promise: None
+    page: Any,  # noqa: F811
+    live_server: Any,
+    agent: User,
+    two_cases_and_a_promise: None,
 ) -> None:
     log_in(page, f"{live_server.url}/waiting/", "alba")
 
@@ -86,7 +92,10 @@ def test_filters_survive_a_reload_and_coming_back(
 
 
 def test_the_list_fits_a_390_pixel_phone(
-    browser: Any, live_server: Any, agent: User, two_cases_and_a_promise: None  # noqa: F811
+    browser: Any,
+    live_server: Any,
+    agent: User,
+    two_cases_and_a_promise: None,  # noqa: F811
 ) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     tab = context.new_page()

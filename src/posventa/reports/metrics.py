@@ -237,7 +237,7 @@ class DurationUnits:
         if not self.day_standards or not self.day_seconds:
             return seconds
         day = Case(
-            *(When(site_id=site_id, then=Value(float(n))) for site_id, n in self.day_seconds.items()),
+            *(When(site_id=pk, then=Value(float(n))) for pk, n in self.day_seconds.items()),
             default=Value(8.0 * 3600),
             output_field=FloatField(),
         )
@@ -364,7 +364,8 @@ def median_business_seconds(
 ) -> dict[GroupKey, float]:
     """Median stored business duration of satisfied clocks, per group (business seconds)."""
     return {
-        key: median for key, (median, _p90, _n) in duration_percentiles(
+        key: median
+        for key, (median, _p90, _n) in duration_percentiles(
             clocks, group_by, DurationUnits()
         ).items()
     }

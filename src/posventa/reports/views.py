@@ -150,7 +150,7 @@ def scope_of(request: HttpRequest) -> Scope:
 
 
 @login_required
-def compliance(request: HttpRequest) -> HttpResponse:
+def compliance(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     scope = scope_of(request)
     report = compliance_by_standard(
         scope.sites, scope.start, scope.end, now=scope.now, clocks=scope.clocks
@@ -249,7 +249,7 @@ def drilled_clocks(request: HttpRequest, scope: Scope) -> tuple[QuerySet[Clock],
 
 
 @login_required
-def drill_down(request: HttpRequest) -> HttpResponse:
+def drill_down(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     scope = scope_of(request)
     clocks, outcome = drilled_clocks(request, scope)
     clocks = clocks.select_related("standard", "site", "owner").order_by("started_at", "pk")
