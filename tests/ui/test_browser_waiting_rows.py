@@ -95,7 +95,7 @@ def test_the_list_fits_a_390_pixel_phone(
     browser: Any,
     live_server: Any,
     agent: User,
-    two_cases_and_a_promise: None,  # noqa: F811
+    two_cases_and_a_promise: None,
 ) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     tab = context.new_page()

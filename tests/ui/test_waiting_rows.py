@@ -12,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from posventa.cases import actions as cases
+from posventa.cases.models import CaseStatus
 from posventa.clocks.models import Clock
 from posventa.core.models import Site, User
 from tests.ui.helpers import make_clock, open_email_case
@@ -168,3 +170,20 @@ def test_an_unknown_subject_type_is_404(client: Client, agent: User) -> None:
     missing = ContentType.objects.order_by("-pk").first().pk + 100  # type: ignore[union-attr]
 
     assert client.get(reverse("clocks:subject", args=[missing, "1"])).status_code == 404
+
+
+def test_a_case_waiting_on_the_customer_is_one_paused_row_after_the_running_ones(
+    client: Client, agent: User, madrid: Site
+) -> None:
+    now = timezone.now()
+    waiting = open_email_case(madrid, customer="Greta Nyberg", subject="Fotos", arrived=now - H)
+    cases.set_case_status(waiting, CaseStatus.WAITING_CUSTOMER, actor=agent)
+    running = open_email_case(madrid, customer="Hugo Arias", subject="Frenos", arrived=now)
+    paused_clocks = Clock.objects.filter(subject_id=str(waiting.pk), state="paused").count()
+
+    found = rows(client, agent)
+
+    assert paused_clocks >= 2
+    assert [row.subject.title for row in found] == ["Frenos", "Fotos"]
+    assert found[0].subject.url == reverse("cases:detail", args=[running.reference])
+    assert found[1].lead.urgency == "paused" and len(found[1].others) == paused_clocks - 1

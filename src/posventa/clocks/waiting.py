@@ -12,8 +12,9 @@ comes before it in (due_at, id) order; walking the partial index `clock_running_
 that order and keeping only such clocks yields subjects already sorted, one row each, and
 the anti-join is one probe of `clock_subject` per candidate (a subject has a handful of
 clocks). DISTINCT ON (subject) would have to sort every open clock before the first page;
-a per-subject summary table would need every clock action to maintain it. Paused subjects
-are walked the same way over `clock_paused_started` once the running ones run out.
+a per-subject summary table would need every clock action to maintain it. Subjects whose
+clocks are all paused follow once the running ones run out, read in batches over
+`clock_paused_started` (see paused_leads_after).
 
 Filters (site, standard, owner, team, breached) choose which clocks count: a row shows its
 subject's matching clocks, and leads with the most urgent of them.
@@ -34,9 +35,10 @@ from posventa.clocks.subjects import SubjectCard, SubjectKey, present
 from posventa.core.models import Membership, Site, Team, User
 
 PAGE_SIZE = 50
-# Counts above this read "1000+": an exact count of a million rows would cost more than the
-# page itself, and nobody acts differently on 1,412 or 1,413 late obligations.
-COUNT_CAP = 1000
+# Counts above this read "100+": an exact count of a million rows would cost more than the
+# page itself, and nobody acts differently on 1,412 or 1,413 late obligations. The cost of a
+# capped count grows with the cap divided by how many clocks match the filters.
+COUNT_CAP = 100
 RUNNING_PHASE = "r"
 PAUSED_PHASE = "p"
 
@@ -103,6 +105,11 @@ class WaitingRow:
     def clock(self) -> Clock:
         return self.lead.clock
 
+    @property
+    def urgency(self) -> str:
+        """The row's urgency is its lead obligation's."""
+        return self.lead.urgency
+
 
 @dataclass
 class WaitingPage:
@@ -166,18 +173,73 @@ def running_leads(clocks: QuerySet[Clock]) -> QuerySet[Clock]:
     return running.filter(~Exists(earlier)).order_by("due_at", "pk")
 
 
-def paused_leads(clocks: QuerySet[Clock]) -> QuerySet[Clock]:
-    """Subjects whose matching clocks are all paused, by their oldest paused clock."""
-    running = clocks.filter(_same_subject(), state=ClockState.RUNNING)
-    paused = clocks.filter(state=ClockState.PAUSED)
-    earlier = paused.filter(_same_subject()).filter(
-        Q(started_at__lt=OuterRef("started_at"))
-        | Q(started_at=OuterRef("started_at"), pk__lt=OuterRef("pk"))
-    )
-    return paused.filter(~Exists(running), ~Exists(earlier)).order_by("started_at", "pk")
-
-
 LEAD_FIELDS = ("pk", "subject_type_id", "subject_id", "due_at", "started_at")
+# Paused candidates are read in batches and checked in Python (see paused_leads_after).
+PAUSED_BATCH = 200
+PAUSED_BATCHES = 5
+
+
+def subjects_condition(keys: list[SubjectKey]) -> Q:
+    ids_by_type: dict[int, list[str]] = defaultdict(list)
+    for type_id, subject_id in keys:
+        ids_by_type[type_id].append(subject_id)
+    condition = Q(pk__in=[])
+    for type_id, ids in ids_by_type.items():
+        condition |= Q(subject_type_id=type_id, subject_id__in=ids)
+    return condition
+
+
+def _after(instant_field: str, cursor: Cursor) -> Q:
+    # The first term lets PostgreSQL start the index range at the cursor; the second is the
+    # exact keyset condition.
+    return Q(**{f"{instant_field}__gte": cursor.instant}) & (
+        Q(**{f"{instant_field}__gt": cursor.instant})
+        | Q(**{instant_field: cursor.instant, "pk__gt": cursor.pk})
+    )
+
+
+def paused_leads_after(
+    clocks: QuerySet[Clock], cursor: Cursor | None, wanted: int
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """Up to `wanted` subjects whose matching clocks are all paused, by their oldest one.
+
+    Read in batches over clock_paused_started and checked in Python with one query for the
+    batch's sibling clocks: as one SQL anti-join, PostgreSQL misjudged how many paused
+    clocks survive and hashed every running clock first (4 s at 1M clocks). At most
+    PAUSED_BATCHES batches are read; the second value is where to go on when they ran out
+    before `wanted` were found (None when nothing is left).
+    """
+    paused = clocks.filter(state=ClockState.PAUSED).order_by("started_at", "pk")
+    found: list[dict[str, Any]] = []
+    position = cursor
+    for _ in range(PAUSED_BATCHES):
+        page = paused if position is None else paused.filter(_after("started_at", position))
+        batch = list(page.values(*LEAD_FIELDS)[:PAUSED_BATCH])
+        if not batch:
+            return found, None
+        keys = [(row["subject_type_id"], row["subject_id"]) for row in batch]
+        with_running: set[SubjectKey] = set()
+        first_paused: dict[SubjectKey, tuple[dt.datetime, int]] = {}
+        siblings = clocks.filter(subjects_condition(keys), state__in=OPEN_STATES).values_list(
+            "subject_type_id", "subject_id", "state", "started_at", "pk"
+        )
+        for type_id, subject_id, state, started_at, pk in siblings:
+            key = (type_id, subject_id)
+            if state == ClockState.RUNNING:
+                with_running.add(key)
+            elif key not in first_paused or (started_at, pk) < first_paused[key]:
+                first_paused[key] = (started_at, pk)
+        for row, key in zip(batch, keys, strict=True):
+            if key in with_running or first_paused.get(key) != (row["started_at"], row["pk"]):
+                continue
+            found.append(dict(row, phase=PAUSED_PHASE))
+            if len(found) == wanted:
+                return found, None
+        if len(batch) < PAUSED_BATCH:
+            return found, None
+        last = batch[-1]
+        position = Cursor(PAUSED_PHASE, last["started_at"], last["pk"])
+    return found, position
 
 
 def lead_page(
@@ -185,26 +247,21 @@ def lead_page(
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """Up to `size` lead clocks after `cursor` (as dicts of LEAD_FIELDS) and the next cursor."""
     leads: list[dict[str, Any]] = []
-    if cursor is None or cursor.phase == RUNNING_PHASE:
+    paused_cursor = cursor if cursor is not None and cursor.phase == PAUSED_PHASE else None
+    if paused_cursor is None:
         running = running_leads(clocks)
         if cursor is not None:
-            running = running.filter(
-                Q(due_at__gt=cursor.instant) | Q(due_at=cursor.instant, pk__gt=cursor.pk)
-            )
+            running = running.filter(_after("due_at", cursor))
         leads = [dict(row, phase=RUNNING_PHASE) for row in running.values(*LEAD_FIELDS)[: size + 1]]
+    resume = None
     if len(leads) <= size:
-        paused = paused_leads(clocks)
-        if cursor is not None and cursor.phase == PAUSED_PHASE:
-            paused = paused.filter(
-                Q(started_at__gt=cursor.instant) | Q(started_at=cursor.instant, pk__gt=cursor.pk)
-            )
-        wanted = size + 1 - len(leads)
-        leads += [dict(row, phase=PAUSED_PHASE) for row in paused.values(*LEAD_FIELDS)[:wanted]]
-    if len(leads) <= size:
-        return leads, None
-    last = leads[size - 1]
-    instant = last["due_at"] if last["phase"] == RUNNING_PHASE else last["started_at"]
-    return leads[:size], Cursor(last["phase"], instant, last["pk"])
+        more, resume = paused_leads_after(clocks, paused_cursor, size + 1 - len(leads))
+        leads += more
+    if len(leads) > size:
+        last = leads[size - 1]
+        instant = last["due_at"] if last["phase"] == RUNNING_PHASE else last["started_at"]
+        return leads[:size], Cursor(last["phase"], instant, last["pk"])
+    return leads, resume
 
 
 def urgency_of(clock: Clock, now: dt.datetime) -> str:
