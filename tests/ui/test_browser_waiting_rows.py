@@ -92,7 +92,7 @@ def test_filters_survive_a_reload_and_coming_back(
 
 
 def test_the_list_fits_a_390_pixel_phone(
-    browser: Any,
+    browser: Any,  # noqa: F811
     live_server: Any,
     agent: User,
     two_cases_and_a_promise: None,
