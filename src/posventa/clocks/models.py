@@ -200,6 +200,13 @@ class Clock(models.Model):
                 name="clock_paused_site",
                 condition=Q(state="paused"),
             ),
+            # "Owner: me" on the waiting list walks one person's running clocks by deadline
+            # instead of sorting all of them (an agent may own a few thousand).
+            models.Index(
+                fields=["owner", "due_at", "id"],
+                name="clock_running_owner_due",
+                condition=Q(state="running"),
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),
