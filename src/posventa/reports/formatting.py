@@ -39,10 +39,12 @@ def format_duration(seconds: float) -> str:
 def format_figure_duration(value: float, unit: str) -> str:
     """A report's duration in its standard's unit: "1.4 business days", or "1 h 12 min"."""
     if unit == "business_days":
-        days = round(value, 1)
+        # Under a day, a tenth of a day (an hour or so) is too coarse: "0.0" would hide it.
+        places = 1 if value >= 1 else 2
+        days = round(value, places)
         return ngettext(
             "%(days)s business day", "%(days)s business days", 1 if days == 1 else 2
-        ) % {"days": number_format(days, 1)}
+        ) % {"days": number_format(days, places)}
     return format_duration(value)
 
 
