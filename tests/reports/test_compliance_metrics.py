@@ -9,6 +9,7 @@ import pytest
 from posventa.clocks.models import Clock, ClockState
 from posventa.core.models import Site, User
 from posventa.reports.metrics import (
+    BUSINESS_DAYS,
     ComplianceFigures,
     aggregate_compliance,
     clocks_started_between,
@@ -108,11 +109,11 @@ def test_it_counts_each_standard_per_site_exactly(
 
     web = by_site(report, "INFO-WEB")
     assert web[madrid.name] == ComplianceFigures(
-        started=8, met=2, breached=3, open=2, cancelled=1, median_business_seconds=3000.0
+        started=8, met=2, breached=3, open=2, cancelled=1, median=3000.0, p90=4920.0, timed=3
     )
     assert web[madrid.name].percent_met == pytest.approx(40.0)
     assert web[goteborg.name] == ComplianceFigures(
-        started=3, met=2, breached=1, open=0, cancelled=0, median_business_seconds=2000.0
+        started=3, met=2, breached=1, open=0, cancelled=0, median=2000.0, p90=7600.0, timed=3
     )
     assert web[goteborg.name].percent_met == pytest.approx(200 / 3)
 
@@ -127,8 +128,10 @@ def test_it_totals_each_standard_across_sites_with_its_own_median(data_set: None
         breached=4,
         open=2,
         cancelled=1,
-        # median of 1000, 1200, 2000, 3000, 5400, 9000
-        median_business_seconds=2500.0,
+        # median of 1000, 1200, 2000, 3000, 5400, 9000; p90 halfway from 5400 to 9000
+        median=2500.0,
+        p90=7200.0,
+        timed=6,
     )
     assert total.percent_met == pytest.approx(50.0)
 
@@ -137,7 +140,7 @@ def test_a_standard_with_nothing_decided_has_no_percentage(data_set: None, madri
     report = compliance_by_standard(Site.objects.all(), START, END, now=NOW)
 
     written = by_site(report, "INFO-WRITTEN")[madrid.name]
-    assert written == ComplianceFigures(started=1, open=1)
+    assert written == ComplianceFigures(started=1, open=1, unit=BUSINESS_DAYS)
     assert written.percent_met is None
     assert written.median_business_seconds is None
 
@@ -172,10 +175,10 @@ def test_the_same_figures_group_by_owner_for_per_agent_reports(
     per_owner = aggregate_compliance(clocks, ["owner_id"], now=NOW)
 
     assert per_owner[(agent.pk,)] == ComplianceFigures(
-        started=3, met=2, open=1, median_business_seconds=2100.0
+        started=3, met=2, open=1, median=2100.0, p90=2820.0, timed=2
     )
     assert per_owner[(manager.pk,)] == ComplianceFigures(
-        started=2, breached=2, median_business_seconds=5400.0
+        started=2, breached=2, median=5400.0, p90=5400.0, timed=1
     )
 
 

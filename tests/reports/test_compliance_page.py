@@ -91,7 +91,8 @@ def test_the_end_day_is_included_whole(client: Client, agent: User, madrid: Site
     make_clock(
         "INFO-WEB",
         madrid,
-        started_at=dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC),
+        # 23:59 in Madrid (summer time, UTC+2): still the last local day of the period.
+        started_at=dt.datetime(2025, 6, 30, 21, 59, tzinfo=dt.UTC),
         due_at=timezone.now() + H,
     )
     client.force_login(agent)

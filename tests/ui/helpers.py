@@ -63,3 +63,31 @@ def new_subject() -> User:
     """
     number = User.objects.filter(username__startswith="subject-").count() + 1
     return User.objects.create(username=f"subject-{number}", first_name=f"Subject {number}")
+
+
+def open_email_case(
+    site: Site,
+    *,
+    customer: str,
+    subject: str,
+    arrived: dt.datetime,
+    owner: User | None = None,
+) -> Any:
+    """A case opened by a customer's e-mail through the real action: it owes INFO-COMPLETE,
+    INFO-WEB and INFO-WRITTEN, three open clocks on one subject."""
+    from posventa.cases import actions as cases
+    from posventa.customers import actions as customers
+
+    person = customers.create_customer(
+        site.organisation, display_name=customer, region=site.country
+    )
+    return cases.open_case(
+        site=site,
+        customer=person,
+        channel="email",
+        subject=subject,
+        owner=owner,
+        opened_at=arrived,
+        awaiting_reply_since=arrived,
+        actor_label="inbound:email",
+    )

@@ -111,7 +111,7 @@ def test_it_uses_the_subject_name_when_the_clock_has_no_label(
 
     response = login(client, agent).get(reverse("clocks:waiting"))
 
-    assert response.context["rows"][0].subject_label == str(agent)
+    assert response.context["rows"][0].subject.title == str(agent)
 
 
 def test_an_outsider_from_another_site_never_sees_the_rows(
@@ -193,17 +193,43 @@ def test_an_unknown_standard_is_reported_on_its_field_and_the_list_still_shows(
     assert clock_ids(response) == [row.pk]
 
 
-def test_it_paginates(client: Client, agent: User, madrid: Site, now: dt.datetime) -> None:
-    for minutes in range(PAGE_SIZE + 3):
-        make_clock("INFO-WEB", madrid, due_at=now + (minutes + 1) * MIN)
+def test_it_pages_by_keyset_from_running_into_paused_subjects(
+    client: Client, agent: User, madrid: Site, now: dt.datetime
+) -> None:
+    running = [
+        make_clock("INFO-WEB", madrid, due_at=now + (minutes + 1) * MIN).pk
+        for minutes in range(PAGE_SIZE - 1)
+    ]
+    paused = [
+        make_clock(
+            "INFO-WEB",
+            madrid,
+            state=ClockState.PAUSED,
+            due_at=None,
+            started_at=now - (10 - number) * H,
+        ).pk
+        for number in range(4)
+    ]
     client = login(client, agent)
 
     first = client.get(reverse("clocks:waiting"))
-    second = client.get(reverse("clocks:waiting"), {"page": 2})
+    cursor = first.context["page"].next_cursor
+    second = client.get(reverse("clocks:waiting"), {"after": cursor.encode()})
 
-    assert len(first.context["rows"]) == PAGE_SIZE
-    assert len(second.context["rows"]) == 3
-    assert 'page=2"' in first.content.decode()
+    assert clock_ids(first) == running + paused[:1]
+    assert clock_ids(second) == paused[1:]
+    assert second.context["page"].next_cursor is None
+    assert 'rel="next" href="?after=p~' in first.content.decode()
+
+
+def test_a_cursor_that_is_not_one_shows_the_first_page(
+    client: Client, agent: User, madrid: Site, now: dt.datetime
+) -> None:
+    row = make_clock("INFO-WEB", madrid, due_at=now + H)
+
+    response = login(client, agent).get(reverse("clocks:waiting"), {"after": "x~nope~1"})
+
+    assert clock_ids(response) == [row.pk]
 
 
 def test_htmx_refresh_returns_only_the_table_keeping_the_filters(

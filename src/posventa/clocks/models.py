@@ -180,6 +180,33 @@ class Clock(models.Model):
                 name="clock_running_due",
                 condition=Q(state="running") & Q(due_at__isnull=False),
             ),
+            # The waiting list's last pages: subjects whose clocks are all paused, oldest
+            # first (a paused clock has no deadline, so clock_running_due leaves it out).
+            models.Index(
+                fields=["started_at", "id"],
+                name="clock_paused_started",
+                condition=Q(state="paused"),
+            ),
+            # The waiting list's overdue and paused counts for some sites: without these,
+            # PostgreSQL intersects clock_report and clock_running_due bitmaps over every
+            # overdue clock (35-70 ms at 1M open clocks); with them, a short range per site.
+            models.Index(
+                fields=["site", "due_at"],
+                name="clock_running_site_due",
+                condition=Q(state="running"),
+            ),
+            models.Index(
+                fields=["site", "started_at"],
+                name="clock_paused_site",
+                condition=Q(state="paused"),
+            ),
+            # "Owner: me" on the waiting list walks one person's running clocks by deadline
+            # instead of sorting all of them (an agent may own a few thousand).
+            models.Index(
+                fields=["owner", "due_at", "id"],
+                name="clock_running_owner_due",
+                condition=Q(state="running"),
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),

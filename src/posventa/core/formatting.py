@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # A real minus sign, not a hyphen: it lines up with digits and reads as a number.
 MINUS = "\u2212"
@@ -32,3 +34,15 @@ def format_duration(seconds: float) -> str:
     else:
         text = _("%(minutes)d min") % {"minutes": minutes}
     return f"{MINUS}{text}" if negative and total_minutes else text
+
+
+def format_figure_duration(value: float, unit: str) -> str:
+    """A report's duration in its standard's unit: "1.4 business days", or "1 h 12 min"."""
+    if unit == "business_days":
+        # Under a day, a tenth of a day (an hour or so) is too coarse: "0.0" would hide it.
+        places = 1 if value >= 1 else 2
+        days = round(value, places)
+        return ngettext(
+            "%(days)s business day", "%(days)s business days", 1 if days == 1 else 2
+        ) % {"days": number_format(days, places)}
+    return format_duration(value)

@@ -30,6 +30,10 @@ HISTORY_MIX = [
     ("INFO-WEB", 4),
     ("INFO-PHONE", 3),
     ("INFO-WRITTEN", 2),
+    # Requests answered completely over several business days: without a history of them
+    # the compliance page had only the demo's two just-resolved cases per site, answered
+    # within a second of opening, and showed INFO-COMPLETE's median as "0 min".
+    ("INFO-COMPLETE", 2),
     ("CONSULT-VARIATION", 2),
     ("CONSULT-PARTS", 1),
     ("FOLLOWUP-2D", 2),

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.db import models
+from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
@@ -14,7 +15,7 @@ from posventa.clocks.display import describe_target
 from posventa.clocks.models import Clock
 from posventa.core import access
 from posventa.core.events import timeline
-from posventa.core.formatting import format_duration
+from posventa.core.formatting import format_duration, format_figure_duration
 from posventa.core.labels import describe_actor, describe_source, describe_verb
 from posventa.core.models import Event
 
@@ -38,6 +39,26 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
     return format_duration(seconds)
+
+
+@register.filter
+def figure_duration(value: float | None, unit: str) -> str:
+    """A report's median or percentile in its standard's unit (business days or time)."""
+    if value is None:
+        return ""
+    return format_figure_duration(value, unit)
+
+
+@register.simple_tag(takes_context=True)
+def drill_url(context: Any, outcome: str, **narrow: Any) -> str:
+    """The drill-down of one figure: this page's period and filters, narrowed further."""
+    query = QueryDict(context.get("scope_query", ""), mutable=True)
+    for key, value in narrow.items():
+        if value == "":
+            continue  # not narrowed by this key (e.g. the "All sites" row)
+        query[key] = "none" if value is None else str(value)  # None: nobody owned it
+    query["outcome"] = outcome
+    return f"{reverse('reports:clocks')}?{query.urlencode()}"
 
 
 @register.inclusion_tag("includes/timeline.html")
