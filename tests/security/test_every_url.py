@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -58,8 +59,7 @@ PUBLIC = {
     "admin:login",
     "admin:logout",
     "core:healthz",
-    "sites:public",
-    "core:site_public",
+    "core:site_page",
 }
 
 # What a successful attack must never receive: a page, a redirect into the product or a
@@ -180,6 +180,9 @@ VALUES: dict[str, Callable[[World], str]] = {
     "portal:attachment_id": _primary_key(lambda w: w.attachment),
     "attachments:pk": _primary_key(lambda w: w.attachment),
     "reference": lambda w: w.case.reference,
+    # The waiting list's page for a subject: Madrid's case, by content type and id.
+    "clocks:type_id": lambda w: str(ContentType.objects.get_for_model(Case).pk),
+    "clocks:subject_id": _primary_key(lambda w: w.case),
     "site_slug": lambda w: w.madrid.slug,
     "slug": lambda w: w.madrid.slug,
     # In the portal, the intruder's own link: she must not reach Madrid's case with it.
@@ -244,8 +247,10 @@ def leaks(route: Route, response: Any, world: World) -> str | None:
 
 
 def server_errors(route: Route, *responses: Any) -> str | None:
+    # 503 is a deliberate answer (the health check of a product whose worker is down).
     statuses = [response.status_code for response in responses]
-    return f"{route.name} answered {statuses}" if any(code >= 500 for code in statuses) else None
+    failed = any(code >= 500 and code != 503 for code in statuses)
+    return f"{route.name} answered {statuses}" if failed else None
 
 
 def check_all(routes: list[Route], check: Callable[[Route], list[str | None]]) -> None:
@@ -278,7 +283,6 @@ def test_an_anonymous_visitor_gets_nothing_but_the_public_pages(
     check_all(SITE_ROUTES, check)
 
 
-@pytest.mark.xfail(strict=True, reason="customers are still visible group-wide (issue 9, item 9)")
 def test_staff_of_the_other_site_never_reach_madrids_data(client: Client, world: World) -> None:
     client.force_login(world.intruder)
 
@@ -330,7 +334,6 @@ def test_the_admin_is_closed_to_staff_without_admin_rights(client: Client, world
     check_all(ADMIN_ROUTES, check)
 
 
-@pytest.mark.xfail(strict=True, reason="customers are still visible group-wide (issue 9, item 9)")
 def test_the_api_gives_the_other_sites_token_nothing_of_madrid(
     client: Client, world: World
 ) -> None:

@@ -59,6 +59,9 @@ VERB_LABELS: dict[str, Promise] = {
     "case.reopened": gettext_lazy("Case reopened"),
     "case.closed": gettext_lazy("Case closed"),
     "case.customer_merged": gettext_lazy("Customer merged into another record"),
+    "case.acknowledgement_withheld": gettext_lazy("Automatic acknowledgement not sent"),
+    "case.vehicle_linked": gettext_lazy("Vehicle linked"),
+    "case.team_changed": gettext_lazy("Team changed"),
     # clocks
     "clock.started": gettext_lazy("Clock started"),
     "clock.skipped": gettext_lazy("Clock not started"),
@@ -83,6 +86,7 @@ VERB_LABELS: dict[str, Promise] = {
     "customer.merged_into": gettext_lazy("Merged into another customer"),
     "customer.vehicle_owned": gettext_lazy("Vehicle linked to the customer"),
     "customer.vehicle_released": gettext_lazy("Vehicle no longer the customer's"),
+    "customer.portal_links_revoked": gettext_lazy("Signed out of the portal everywhere"),
     "vehicle.registered": gettext_lazy("Vehicle registered"),
     "vehicle.owner_changed": gettext_lazy("Vehicle owner changed"),
     "vehicle.odometer_read": gettext_lazy("Odometer reading recorded"),
