@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from posventa import secret_key
 from posventa.settings import env_duration
-from tests.core.test_cli import cli_env, posventa
+from tests.demo.test_cli import cli_env, posventa
 
 GOOD_KEY = "a-configured-key-" + "x7Qp2Lm9" * 6
 

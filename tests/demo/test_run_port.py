@@ -3,7 +3,6 @@ another; the links in mails follow the address the server listens on."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -16,6 +15,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.demo.management.commands.run import follow_the_served_address
 from posventa.demo.ports import bind_error, port_problem
+from tests.demo.test_cli import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 POSVENTA = Path(sys.executable).with_name("posventa")
@@ -47,8 +47,7 @@ def test_a_taken_port_is_named_with_a_free_one_to_use_instead(taken_port: int) -
 def test_posventa_run_stops_before_migrating_when_its_port_is_taken(
     taken_port: int, tmp_path: Path
 ) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env["POSVENTA_DATA_DIR"] = str(tmp_path / "data")
+    env = cli_env(tmp_path)
     result = subprocess.run(
         [str(POSVENTA), "run", "--port", str(taken_port)],
         env=env,

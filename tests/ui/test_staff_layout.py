@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from posventa.core.demo import DEMO_PASSWORD, load_demo
 
 from posventa.cases.models import Case
 from posventa.core.models import User
 from posventa.customers.models import Customer
+from posventa.demo.loader import DEMO_PASSWORD, load_demo
 from tests.ui.test_browser_waiting import CHROMIUM, browser  # noqa: F401 (fixture)
 
 pytestmark = [

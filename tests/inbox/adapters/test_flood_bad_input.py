@@ -13,7 +13,7 @@ from posventa.inbox.models import InboundRaw
 from tests.inbox.adapters.test_web_form import URL, form_data
 
 
-def test_an_oversize_form_post_is_refused_with_400_and_earlier_messages_stay(
+def test_an_oversize_form_post_is_refused_with_413_naming_the_limit_and_earlier_messages_stay(
     client: Client, madrid: Site, settings: SettingsWrapper
 ) -> None:
     assert client.post(URL, form_data()).status_code == 302
@@ -21,7 +21,8 @@ def test_an_oversize_form_post_is_refused_with_400_and_earlier_messages_stay(
 
     response = client.post(URL, form_data(message="x" * 20_000))
 
-    assert response.status_code == 400
+    assert response.status_code == 413
+    assert "9.8\xa0KB" in response.content.decode()
     assert InboundRaw.objects.count() == 1
 
 
