@@ -169,6 +169,8 @@ class BusinessCalendar:
             raise _beyond_max_error() from error
         days_left = max(_LAST_ORDINAL - first + 1, 0)
         weeks = days_left // _WEEK + 2
+        if duration <= weeks * self._plain_week:
+            return  # every deadline in practice: no need to weigh clock changes
         years = days_left // 365 + 2
         fold = _seasonal_change(self._zone, dt.date.fromordinal(first).year)
         extra = years * _FOLDS_PER_YEAR * fold + _ONE_OFF_CHANGES * _MAX_FOLD
