@@ -105,7 +105,7 @@ def spec_limits(db: None) -> dict[str, int]:
     return {"limit": found["limit"]["maximum"], "offset": found["offset"]["maximum"]}
 
 
-@pytest.mark.parametrize("body", ["\x00", "\x00{}", "[1,", "{\"display_name\": "])
+@pytest.mark.parametrize("body", ["\x00", "\x00{}", "[1,", '{"display_name": '])
 def test_a_body_that_does_not_parse_is_a_documented_400(
     api_as: TokenFactory, agent: User, body: str
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
@@ -126,13 +127,14 @@ def unreachable_database(settings: SettingsWrapper) -> Iterator[str]:
     }
     configured = connections.configure_settings(
         {"default": connections.settings["default"], alias: config}
-    )
-    connections.settings[alias] = configured[alias]
+    )[alias]
+    # Registered as a live connection only, not in the settings: Django's test case then
+    # treats it as created on the fly and lets the view try to reach it.
+    connections[alias] = load_backend(config["ENGINE"]).DatabaseWrapper(configured, alias)
     settings.POSVENTA_HEALTHZ_DATABASE = alias
     yield alias
     connections[alias].close()
     del connections[alias]
-    del connections.settings[alias]
 
 
 def test_an_unreachable_database_is_503_down(db: None, unreachable_database: str) -> None:
