@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import signal
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -155,10 +156,21 @@ def test_a_sweep_run_records_the_sweeper_heartbeat(db: None) -> None:
     assert healthz()[1]["checks"][SWEEPER]["ok"] is True
 
 
-def test_a_worker_run_records_the_worker_heartbeat(db: None) -> None:
+@pytest.fixture
+def keep_signal_handlers() -> Iterator[None]:
+    """The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+# The worker loop closes and reopens connections as in production: no test transaction.
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_run_records_the_worker_heartbeat(keep_signal_handlers: None) -> None:
     before = timezone.now()
     # --batch: work off what is queued (nothing) and exit, through the real worker loop.
-    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command("worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
     row = Heartbeat.objects.get(name=WORKER)
     assert row.beat_at >= before
     assert healthz()[1]["checks"][WORKER]["ok"] is True
