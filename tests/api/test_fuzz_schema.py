@@ -34,7 +34,7 @@ from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
 from tests.api.conftest import TokenFactory
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "20"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import signal
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.db.utils import load_backend
 from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
@@ -126,13 +128,14 @@ def unreachable_database(settings: SettingsWrapper) -> Iterator[str]:
     }
     configured = connections.configure_settings(
         {"default": connections.settings["default"], alias: config}
-    )
-    connections.settings[alias] = configured[alias]
+    )[alias]
+    # Registered as a live connection only, not in the settings: Django's test case then
+    # treats it as created on the fly and lets the view try to reach it.
+    connections[alias] = load_backend(config["ENGINE"]).DatabaseWrapper(configured, alias)
     settings.POSVENTA_HEALTHZ_DATABASE = alias
     yield alias
     connections[alias].close()
     del connections[alias]
-    del connections.settings[alias]
 
 
 def test_an_unreachable_database_is_503_down(db: None, unreachable_database: str) -> None:
@@ -153,10 +156,21 @@ def test_a_sweep_run_records_the_sweeper_heartbeat(db: None) -> None:
     assert healthz()[1]["checks"][SWEEPER]["ok"] is True
 
 
-def test_a_worker_run_records_the_worker_heartbeat(db: None) -> None:
+@pytest.fixture
+def keep_signal_handlers() -> Iterator[None]:
+    """The worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+# The worker loop closes and reopens connections as in production: no test transaction.
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_run_records_the_worker_heartbeat(keep_signal_handlers: None) -> None:
     before = timezone.now()
     # --batch: work off what is queued (nothing) and exit, through the real worker loop.
-    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command("worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
     row = Heartbeat.objects.get(name=WORKER)
     assert row.beat_at >= before
     assert healthz()[1]["checks"][WORKER]["ok"] is True

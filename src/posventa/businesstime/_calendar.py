@@ -169,6 +169,8 @@ class BusinessCalendar:
             raise _beyond_max_error() from error
         days_left = max(_LAST_ORDINAL - first + 1, 0)
         weeks = days_left // _WEEK + 2
+        if duration <= weeks * self._plain_week:
+            return  # every deadline in practice: no need to weigh clock changes
         years = days_left // 365 + 2
         fold = _seasonal_change(self._zone, dt.date.fromordinal(first).year)
         extra = years * _FOLDS_PER_YEAR * fold + _ONE_OFF_CHANGES * _MAX_FOLD
@@ -199,9 +201,13 @@ class BusinessCalendar:
             if ordinal % _WEEK == 1:
                 # A week without a clock change is counted by arithmetic alone, without
                 # building its days: a duration of centuries then costs microseconds a week.
-                week = self._steady_week_total(ordinal)
+                week = self._weeks.get(ordinal)
                 if week is None:
-                    week = self._week_total(ordinal)
+                    week = self._steady_week_total(ordinal)
+                    if week is None:
+                        week = self._week_total(ordinal)
+                    else:
+                        self._remember_week(ordinal, week)
                 if remaining > week:
                     remaining -= week
                     ordinal += _WEEK
@@ -315,10 +321,13 @@ class BusinessCalendar:
         total = self._weeks.get(monday)
         if total is None:
             total = sum((self._day(monday + i).total for i in range(_WEEK)), ZERO)
-            if len(self._weeks) >= _MAX_CACHED_WEEKS:
-                self._weeks.clear()
-            self._weeks[monday] = total
+            self._remember_week(monday, total)
         return total
+
+    def _remember_week(self, monday: int, total: dt.timedelta) -> None:
+        if len(self._weeks) >= _MAX_CACHED_WEEKS:
+            self._weeks.clear()
+        self._weeks[monday] = total
 
     def _build_day(self, ordinal: int) -> _Day:
         if not 1 <= ordinal < dt.date.max.toordinal():
