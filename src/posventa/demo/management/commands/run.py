@@ -23,11 +23,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
-from django_tasks_db.management.commands.db_worker import Worker
 from waitress.server import create_server
 
 from posventa.clocks.sweeper import run_forever
 from posventa.core.models import Organisation
+from posventa.core.worker import HeartbeatWorker
 from posventa.demo.loader import DEMO_LOGINS, DEMO_PASSWORD, demo_exists, load_demo
 from posventa.demo.ports import port_problem
 
@@ -43,7 +43,7 @@ class BackgroundServices:
 
     def __init__(self, *, worker_interval: float = 1.0, sweep_interval: float = 2.0) -> None:
         self.stop_event = threading.Event()
-        self.worker = Worker(
+        self.worker = HeartbeatWorker(
             # Embedded mode serves every queue: there is no other worker to share them with.
             queue_names=["*"],
             interval=worker_interval,
