@@ -306,6 +306,7 @@ AXES_COOLOFF_TIME = dt.timedelta(
 )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "posventa.core.login.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 # A try during the lockout does not extend it: the time the page gives stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

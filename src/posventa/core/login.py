@@ -56,6 +56,14 @@ class LockoutBackend(AxesStandaloneBackend):
         )
 
 
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """AXES_USERNAME_CALLABLE: axes' own choice (the credentials, else the posted field),
+    cut to its column's 255 characters. Django's login form does not enforce the
+    username's length, and a longer one would make axes fail to save its record (500)."""
+    value = (credentials or {}).get("username") if credentials else request.POST.get("username")
+    return str(value)[:255] if value else None
+
+
 def seconds_locked(username: str, ip_address: str, now: dt.datetime | None = None) -> int:
     """How long the lockout of `username` from `ip_address` still lasts, in whole seconds.
 
