@@ -46,3 +46,10 @@ def test_an_empty_reply_is_refused_in_the_composer_at_the_case_url(
     # The error is on screen, not below the fold.
     box = error.bounding_box()
     assert box is not None and 0 <= box["y"] <= page.viewport_size["height"]
+    # The composer swapped in still warns about a channel the customer did not ask for.
+    other = page.eval_on_selector(
+        "#reply_channel",
+        "s => [...s.options].map(o => o.value).find(v => v !== s.dataset.requested)",
+    )
+    page.select_option("#reply_channel", other)
+    assert page.locator("#channel-warning").is_visible()
