@@ -27,7 +27,6 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from itertools import groupby
 from typing import Any
 
 import phonenumbers
@@ -45,9 +44,9 @@ from django.views.decorators.http import require_http_methods
 from posventa.cases.models import Department
 from posventa.channels import actions as channel_actions
 from posventa.channels.models import RefusedReason
-from posventa.core import ratelimit
+from posventa.core import ratelimit, site_page
 from posventa.core.forms import EmailAddressField
-from posventa.core.models import Site, Weekday
+from posventa.core.models import Site
 from posventa.inbox.actions import ingest
 from posventa.inbox.adapters import record_refusal
 from posventa.inbox.models import InboundRaw, InboundStatus
@@ -58,7 +57,6 @@ THANKS_MAX_AGE = 7 * 24 * 3600
 HONEYPOT_FIELD = "website"
 STARTED_SALT = "posventa.inbox.adapters.webform.started"
 DEFAULT_MIN_FILL_SECONDS = 3.0
-DASH = "\N{EN DASH}"
 
 REPLY_METHODS = [
     ("email", _("E-mail")),
@@ -182,22 +180,9 @@ def submission_key(kind: str, submission_id: str, content: bytes) -> str:
 
 
 def opening_hours(site: Site) -> list[tuple[str, list[str]]]:
-    """[("Monday", ["08:00-13:00", "14:00-19:00"]), ..., ("Sunday", [])] in local time.
-
-    (Shown with an en dash between the times.)
-    """
-    by_day = {
-        day: [
-            f"{row.start:%H:%M}{DASH}{row.end:%H:%M}"
-            if row.end
-            else f"{row.start:%H:%M}{DASH}24:00"
-            for row in rows
-        ]
-        for day, rows in groupby(
-            site.opening_intervals.order_by("weekday", "start"), key=lambda row: row.weekday
-        )
-    }
-    return [(str(label), by_day.get(value, [])) for value, label in Weekday.choices]
+    """[("Monday", ["08:00-13:00", "14:00-19:00"]), ..., ("Sunday", [])] in local time, with
+    an en dash between the times (the site page's own list)."""
+    return [(day.name, day.intervals) for day in site_page.weekly_hours(site)]
 
 
 def _site_context(site: Site) -> dict[str, Any]:
