@@ -268,17 +268,19 @@ POSVENTA_HEALTHZ_DATABASE = "default"
 # --- rate limits and login lockout (core/ratelimit.py, core/login.py) ---------------------
 # Each limit is "COUNT/PERIOD" (PERIOD: s, m, h or d, optionally with a number: "10/10m"),
 # or "off". Counted in the database, so they hold across processes and machines.
+# The defaults: also what core.ratelimit falls back to for a name POSVENTA_RATE_LIMITS lacks.
+POSVENTA_RATE_LIMIT_DEFAULTS = {
+    "web_form_ip": "10/10m",  # public web form posts per client IP
+    "web_form_address": "5/h",  # web form submissions per e-mail address or phone
+    "portal_link_ip": "10/h",  # portal "send me a new link" requests per client IP
+    "portal_link_address": "3/h",  # ... per e-mail address
+    "webhook_ip": "300/m",  # inbound webhooks and the raw e-mail endpoint, per IP
+    "webhook_endpoint": "600/m",  # ... per endpoint (site + channel, or bearer token)
+    "login_ip": "60/10m",  # staff login posts per client IP, whatever the username
+}
 POSVENTA_RATE_LIMITS = {
     name: os.environ.get(f"POSVENTA_RATE_{name.upper()}", default)
-    for name, default in {
-        "web_form_ip": "10/10m",  # public web form posts per client IP
-        "web_form_address": "5/h",  # web form submissions per e-mail address or phone
-        "portal_link_ip": "10/h",  # portal "send me a new link" requests per client IP
-        "portal_link_address": "3/h",  # ... per e-mail address
-        "webhook_ip": "300/m",  # inbound webhooks and the raw e-mail endpoint, per IP
-        "webhook_endpoint": "600/m",  # ... per endpoint (site + channel, or bearer token)
-        "login_ip": "60/10m",  # staff login posts per client IP, whatever the username
-    }.items()
+    for name, default in POSVENTA_RATE_LIMIT_DEFAULTS.items()
 }
 # Reverse proxies in front of Posventa that append to X-Forwarded-For (0: use REMOTE_ADDR).
 POSVENTA_PROXY_COUNT = int(os.environ.get("POSVENTA_PROXY_COUNT", "0"))

@@ -42,16 +42,6 @@ from django.utils.translation import ngettext
 
 from posventa.core.models import RateLimitCounter
 
-# The defaults, documented in docs and settings.py; settings may override each.
-DEFAULT_RATES = {
-    "web_form_ip": "10/10m",
-    "web_form_address": "5/h",
-    "portal_link_ip": "10/h",
-    "portal_link_address": "3/h",
-    "webhook_ip": "300/m",
-    "login_ip": "60/10m",
-    "webhook_endpoint": "600/m",
-}
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 OFF = {"", "0", "off", "none", "no"}
@@ -99,7 +89,8 @@ class Verdict:
 
 def rate_for(name: str) -> Rate | None:
     configured = getattr(settings, "POSVENTA_RATE_LIMITS", {}) or {}
-    return Rate.parse(str(configured.get(name, DEFAULT_RATES.get(name, "off"))))
+    defaults = getattr(settings, "POSVENTA_RATE_LIMIT_DEFAULTS", {})
+    return Rate.parse(str(configured.get(name, defaults.get(name, "off"))))
 
 
 def client_digest(value: str) -> str:
