@@ -103,3 +103,29 @@ def emit(summary: dict[str, Any]) -> None:
     """The last line of every bench: one JSON object, nothing after it."""
     sys.stdout.flush()
     print(json.dumps(summary, ensure_ascii=False))
+
+
+def bench_database_url(default: str) -> str:
+    """DATABASE_URL when it names a PostgreSQL database with "bench" in its name (a bench
+    drops and loads its database), else `default`."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres") and "bench" in database_name(url):
+        return url
+    return default
+
+
+def loaded_rows(url: str, table: str, where: str = "") -> int | None:
+    """How many rows `table` already holds (matching `where`), or None when the database
+    or the table does not exist yet: a bench reuses a load of the size it wants."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=3) as connection:
+            exists = connection.execute("SELECT to_regclass(%s)", [table]).fetchone()
+            if not exists or exists[0] is None:
+                return None
+            condition = f" WHERE {where}" if where else ""
+            row = connection.execute(f"SELECT count(*) FROM {table}{condition}").fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.OperationalError:
+        return None  # no such database yet

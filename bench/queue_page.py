@@ -99,28 +99,6 @@ WRITTEN = ("email", "web_form", "letter")
 # --- the database -------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres") and "bench" in _common.database_name(url):
-        return url
-    return DEFAULT_URL
-
-
-def loaded_case_count(url: str) -> int | None:
-    """Cases already in the bench database, or None if it has no cases table yet."""
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=3) as connection:
-            exists = connection.execute("SELECT to_regclass('cases_case')").fetchone()
-            if not exists or exists[0] is None:
-                return None
-            row = connection.execute("SELECT count(*) FROM cases_case").fetchone()
-            return int(row[0]) if row else 0
-    except psycopg.OperationalError:
-        return None  # no such database yet
-
-
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
@@ -877,7 +855,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     size = args.cases or (QUICK_CASES if args.quick else FULL_CASES)
-    url = database_url()
+    url = _common.bench_database_url(DEFAULT_URL)
     _common.refuse_unless_bench(url)
     summary: dict[str, Any] = {"benchmark": "queue_page", "target_p95_ms": TARGET_P95_MS}
 
@@ -886,7 +864,7 @@ def main() -> None:
         print(f"PostgreSQL is not reachable at {url}: {unreachable}")
         _common.emit({**summary, "error": f"PostgreSQL not reachable: {unreachable}"})
         sys.exit(1)
-    existing = loaded_case_count(url)
+    existing = _common.loaded_rows(url, "cases_case")
     reuse = existing == size and not args.reload
     _common.create_database(url, drop_first=not reuse)
     print(

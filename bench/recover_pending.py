@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import create_database, django_environment, last_json_line  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_bench_recovery"
 
 
@@ -86,19 +88,12 @@ def child(count: int) -> dict[str, Any]:
 
 
 def _run_child(url: str, count: int, data_dir: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "posventa.settings",
-        "DATABASE_URL": url,
-        "POSVENTA_DATA_DIR": data_dir,
-        "POSVENTA_LOG": "WARNING",
-        "PYTHONPATH": str(ROOT / "src"),
-    }
+    env = django_environment(url, data_dir)
     command = [sys.executable, __file__, "--child", "--count", str(count)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"url": url, "error": done.stderr.strip().splitlines()[-3:]}
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return last_json_line(done.stdout)
 
 
 def main() -> None:
@@ -112,8 +107,6 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(count)))
         return
-
-    from _common import create_database
 
     results = []
     with tempfile.TemporaryDirectory(prefix="posventa-bench-") as data_dir:

@@ -57,29 +57,6 @@ INTERNET = queue_page.INTERNET
 WRITTEN = queue_page.WRITTEN
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres") and "bench" in _common.database_name(url):
-        return url
-    return DEFAULT_URL
-
-
-def loaded_open_clocks(url: str) -> int | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=3) as connection:
-            exists = connection.execute("SELECT to_regclass('clocks_clock')").fetchone()
-            if not exists or exists[0] is None:
-                return None
-            row = connection.execute(
-                "SELECT count(*) FROM clocks_clock WHERE state IN ('running', 'paused')"
-            ).fetchone()
-            return int(row[0]) if row else 0
-    except psycopg.OperationalError:
-        return None
-
-
 def insert_open_cases(
     cursor: Any, people: Any, count: int, first_customer: int, customers: int, now: Any
 ) -> None:
@@ -344,14 +321,14 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="drop and load again")
     args = parser.parse_args()
     size = args.clocks or (QUICK_CLOCKS if args.quick else FULL_CLOCKS)
-    url = database_url()
+    url = _common.bench_database_url(DEFAULT_URL)
     _common.refuse_unless_bench(url)
     summary: dict[str, Any] = {"benchmark": "waiting_list", "target_p95_ms": TARGET_P95_MS}
     unreachable = _common.postgres_reachable(url)
     if unreachable:
         _common.emit({**summary, "error": f"PostgreSQL not reachable: {unreachable}"})
         sys.exit(1)
-    existing = loaded_open_clocks(url)
+    existing = _common.loaded_rows(url, "clocks_clock", "state IN ('running', 'paused')")
     # The load makes about `size` open clocks (2.3 a case on average): reuse one within 10 %.
     reuse = existing is not None and abs(existing - size) < 0.10 * size and not args.reload
     _common.create_database(url, drop_first=not reuse)
