@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,7 +57,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = _search(_staff(request), query).order_by("-needs_review", "display_name", "pk")
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "customers/list.html", {"query": query, "page": page})
+    page_query = urlencode({"q": query}) if query else ""
+    return render(
+        request, "customers/list.html", {"query": query, "page": page, "page_query": page_query}
+    )
 
 
 @login_required
