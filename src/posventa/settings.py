@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "posventa.cases",
     "posventa.inbox",
     "posventa.channels",
+    "posventa.telephony",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",
