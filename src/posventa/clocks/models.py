@@ -207,6 +207,20 @@ class Clock(models.Model):
                 name="clock_running_owner_due",
                 condition=Q(state="running"),
             ),
+            # "Standard: X" likewise walks one standard's running clocks by deadline; over
+            # clock_running_due it stepped past every other standard's clocks first (19,000
+            # of them before the 50 INFO-WRITTEN ones of page 1, at 1M open clocks).
+            models.Index(
+                fields=["standard", "due_at", "id"],
+                name="clock_running_standard_due",
+                condition=Q(state="running") & Q(due_at__isnull=False),
+            ),
+            # ...and its paused clocks by age, for the paused count and the last pages.
+            models.Index(
+                fields=["standard", "started_at", "id"],
+                name="clock_paused_standard",
+                condition=Q(state="paused"),
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject"),
             models.Index(fields=["site", "standard", "started_at"], name="clock_report"),
             models.Index(fields=["owner", "state"], name="clock_owner_state"),

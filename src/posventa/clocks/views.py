@@ -28,6 +28,7 @@ from posventa.clocks.waiting import (
     waiting_page,
 )
 from posventa.core.access import visible_sites
+from posventa.core.forms import QuickSelect
 from posventa.core.models import Site, Team, User
 
 __all__ = ["PAGE_SIZE", "WaitingFilterForm", "subject", "waiting"]
@@ -50,7 +51,11 @@ class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class WaitingFilterForm(forms.Form):
     site = forms.ModelChoiceField(
-        queryset=Site.objects.none(), required=False, label=_("Site"), empty_label=_("All sites")
+        queryset=Site.objects.none(),
+        required=False,
+        label=_("Site"),
+        empty_label=_("All sites"),
+        widget=QuickSelect,
     )
     standard = StandardChoiceField(
         queryset=Standard.objects.all(),
@@ -58,10 +63,15 @@ class WaitingFilterForm(forms.Form):
         label=_("Standard"),
         empty_label=_("All standards"),
         to_field_name="code",
+        widget=QuickSelect,
     )
-    owner = forms.ChoiceField(required=False, label=_("Owner"))
+    owner = forms.ChoiceField(required=False, label=_("Owner"), widget=QuickSelect)
     team = TeamChoiceField(
-        queryset=Team.objects.none(), required=False, label=_("Team"), empty_label=_("All teams")
+        queryset=Team.objects.none(),
+        required=False,
+        label=_("Team"),
+        empty_label=_("All teams"),
+        widget=QuickSelect,
     )
     breached = forms.BooleanField(required=False, label=_("Breached only"))
 

@@ -110,6 +110,12 @@ class WaitingRow:
         """The row's urgency is its lead obligation's."""
         return self.lead.urgency
 
+    @property
+    def due_local(self) -> dt.datetime | None:
+        """The lead's deadline in the row's zone (the template shows it as it is)."""
+        due = self.lead.clock.due_at
+        return due.astimezone(self.zone) if due is not None else None
+
 
 @dataclass
 class WaitingPage:
@@ -291,14 +297,54 @@ def _urgency_order(clock: Clock) -> tuple[int, dt.datetime, int]:
     return (1, clock.started_at, clock.pk)
 
 
+# What a row reads of a clock. Loading whole clocks with their standard and site joined
+# made a page build about 600 model instances, a third of its server time.
+ROW_CLOCK_FIELDS = (
+    "id",
+    "standard_id",
+    "site_id",
+    "subject_type_id",
+    "subject_id",
+    "owner_id",
+    "label",
+    "state",
+    "started_at",
+    "calendar_kind",
+    "warn_at",
+    "due_at",
+    "breached_at",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
+
+def _page_clocks(clocks: QuerySet[Clock], same_subjects: Q, sites: dict[int, Site]) -> list[Clock]:
+    """The open matching clocks of the page's subjects, each with its standard and site
+    attached from one small query and the sites already read, not joined per clock."""
+    page_clocks = list(
+        clocks.filter(same_subjects, state__in=OPEN_STATES)
+        .select_related("owner")
+        .only(*ROW_CLOCK_FIELDS)
+    )
+    standards = Standard.objects.in_bulk({clock.standard_id for clock in page_clocks})
+    missing_sites = {clock.site_id for clock in page_clocks} - sites.keys()
+    sites = {**sites, **Site.objects.in_bulk(missing_sites)} if missing_sites else sites
+    for clock in page_clocks:
+        clock.standard = standards[clock.standard_id]
+        clock.site = sites[clock.site_id]
+    return page_clocks
+
+
 def build_rows(
     clocks: QuerySet[Clock],
     leads: list[dict[str, Any]],
     *,
     now: dt.datetime,
     zone: zoneinfo.ZoneInfo | None,
+    sites: dict[int, Site] | None = None,
 ) -> list[WaitingRow]:
-    """One row per lead: two queries for the page's clocks and one per subject type."""
+    """One row per lead: three queries for the page's clocks and one per subject type."""
     keys: list[SubjectKey] = [(lead["subject_type_id"], lead["subject_id"]) for lead in leads]
     if not keys:
         return []
@@ -309,10 +355,7 @@ def build_rows(
     for type_id, ids in ids_by_type.items():
         same_subjects |= Q(subject_type_id=type_id, subject_id__in=ids)
     by_subject: dict[SubjectKey, list[Clock]] = defaultdict(list)
-    page_clocks = clocks.filter(same_subjects, state__in=OPEN_STATES).select_related(
-        "standard", "site", "owner"
-    )
-    for clock in page_clocks:
+    for clock in _page_clocks(clocks, same_subjects, sites or {}):
         by_subject[(clock.subject_type_id, clock.subject_id)].append(clock)
     lead_ids = {lead["pk"] for lead in leads}
     labels = {
@@ -365,5 +408,6 @@ def waiting_page(
     # A team filter joins the team's members, at most one row per owner: no duplicates.
     clocks = matching_clocks([site.pk for site in sites], filters, user=user, now=now)
     leads, next_cursor = lead_page(clocks, cursor, size)
-    rows = build_rows(clocks, leads, now=now, zone=zone)
+    by_pk = {site.pk: site for site in sites}
+    rows = build_rows(clocks, leads, now=now, zone=zone, sites=by_pk)
     return WaitingPage(rows, next_cursor, cursor is None, summarise(clocks, now))
