@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "posventa.inbox",
     "posventa.channels",
     "posventa.telephony",
+    "posventa.promises",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",

@@ -28,6 +28,7 @@ LAYERS: tuple[str, ...] = (
     "demo",  # composes everything: demo data, the all-in-one `run`
     "api | portal",  # the two faces over the domain; the domain never imports them
     "reports",  # compliance figures over clocks
+    "promises",  # what staff promised: kept by a reply (cases) or a connected call
     "telephony",  # calls and callbacks, over cases, customers and clocks
     "cases : inbox",
     "customers | clocks | channels",
