@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "posventa.channels",
     "posventa.telephony",
     "posventa.promises",
+    "posventa.complaints",
+    "posventa.billing",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",

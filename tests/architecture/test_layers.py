@@ -28,7 +28,9 @@ LAYERS: tuple[str, ...] = (
     "demo",  # composes everything: demo data, the all-in-one `run`
     "api | portal",  # the two faces over the domain; the domain never imports them
     "reports",  # compliance figures over clocks
-    "promises",  # what staff promised: kept by a reply (cases) or a connected call
+    # What staff promised (kept by a reply or a connected call), complaints (closed with the
+    # customer's agreement), invoices and the dispute holds that stop collections.
+    "promises | complaints | billing",
     "telephony",  # calls and callbacks, over cases, customers and clocks
     "cases : inbox",
     "customers | clocks | channels",
