@@ -238,3 +238,55 @@ def _status(
     if cause_key in FAILED_CAUSES:
         return CallStatus.FAILED
     return CallStatus.MISSED
+
+
+def record_facts(
+    *,
+    direction: str,
+    start: dt.datetime,
+    answer: dt.datetime | None,
+    end: dt.datetime,
+    cause: str,
+    rules: Rules,
+) -> Facts:
+    """The facts of a call known only by its start, answer and end (a CDR row): what
+    `compute_facts` gives for a ringing, an answer and a hang-up event at those times,
+    without building them (a million-row import spends its time here; the equivalence is
+    a property test, tests/telephony/test_cdr_facts.py)."""
+    answered_at = min(answer, end) if answer is not None else None
+    ring_seconds = _seconds(start, answered_at or end)
+    rings = max(math.ceil(ring_seconds / max(rules.ring_seconds, 1)), 1)
+    status = _status(
+        direction=direction,
+        answered=answered_at is not None,
+        ended=True,
+        voicemail=False,
+        cause=cause,
+        timed_out=False,
+    )
+    abandoned = status == CallStatus.ABANDONED
+    inbound = direction == CallDirection.INBOUND
+    within = answered_at is not None and ring_seconds <= rules.answer_limit_seconds
+    return Facts(
+        status=status,
+        started_at=start,
+        answered_at=answered_at,
+        ended_at=end,
+        last_event_at=max(start, end),
+        ring_seconds=ring_seconds,
+        rings=min(rings, 32767),
+        hold_seconds=0,
+        longest_hold_seconds=0,
+        holds_over_limit=0,
+        talk_seconds=_seconds(answered_at, end) if answered_at else 0,
+        answered=answered_at is not None,
+        abandoned=abandoned,
+        abandoned_after_seconds=_seconds(start, end) if abandoned else None,
+        voicemail=False,
+        voicemail_url="",
+        agent_raw="",
+        transfers=[],
+        hangup_cause=cause[:64],
+        meets_info_phone=within if inbound else None,
+        answered_within_limit=within if inbound else None,
+    )
