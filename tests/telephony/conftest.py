@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from posventa.cases.models import Case
 from posventa.channels import actions as channel_actions
 from posventa.channels.models import WebhookProvider
 from posventa.core.models import Site
 from posventa.telephony.models import PhoneLine
 from posventa.telephony.webhooks import body_signature
+from tests.inbox.factories import case_of, receive_email
 
 PHONE_SECRET = "phone-secret-0123456789abcdef"
 ZAMMAD_TOKEN = "zammad-token-abcdef0123456789"
@@ -37,6 +39,12 @@ def phone_site(madrid: Site) -> Site:
     PhoneLine.objects.create(site=madrid, number=SERVICE_LINE, department="service")
     PhoneLine.objects.create(site=madrid, number=PARTS_LINE, department="parts")
     return madrid
+
+
+@pytest.fixture
+def email_case(madrid: Site) -> Case:
+    """A case opened by a customer's e-mail to Madrid."""
+    return case_of(receive_email(madrid, subject="Revisión de los 30.000 km"))
 
 
 def event(
