@@ -23,7 +23,7 @@ from posventa.telephony.models import CallDirection, CallEventKind, CallStatus
 
 K = CallEventKind
 # Within one second, the order in which a call's events make sense.
-KIND_ORDER = {
+KIND_ORDER: dict[str, int] = {
     K.RINGING: 0,
     K.ANSWERED: 1,
     K.HOLD_STARTED: 2,

@@ -4,6 +4,7 @@ its case, and what happens when a call becomes final."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,9 @@ from posventa.telephony.models import (
     PhoneSettings,
 )
 
+if TYPE_CHECKING:  # django-stubs is a development dependency only
+    from django_stubs_ext import StrOrPromise
+
 # The timeline verb of a call that became final, by what happened.
 CALL_VERBS = {
     "inbound": "call.received",
@@ -34,7 +38,7 @@ UNANSWERED_INBOUND = {
     CallStatus.VOICEMAIL,
     CallStatus.TIMED_OUT,
 }
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, StrOrPromise] = {
     CallStatus.COMPLETED: gettext_lazy("answered"),
     CallStatus.MISSED: gettext_lazy("missed"),
     CallStatus.ABANDONED: gettext_lazy("abandoned"),
@@ -119,7 +123,7 @@ def call_verb(call: Call) -> str:
 
 def call_summary(call: Call) -> str:
     number = call.caller_raw if call.direction == CallDirection.INBOUND else call.called_raw
-    word = STATUS_WORDS.get(call.status) or call.get_status_display()  # type: ignore[attr-defined]
+    word = STATUS_WORDS.get(call.status) or call.get_status_display()
     return f"{number} · {word}"
 
 

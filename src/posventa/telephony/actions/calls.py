@@ -35,7 +35,7 @@ from posventa.cases.models import Case
 from posventa.core.events import record_event
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
-from posventa.customers.models import Channel
+from posventa.customers.models import Channel, Customer
 from posventa.inbox.models import Message, MessageKind
 from posventa.telephony.actions._common import (
     atomic,
@@ -66,7 +66,7 @@ from posventa.telephony.numbers import read_number
 
 OPEN_STATUSES = (CallStatus.RINGING, CallStatus.IN_PROGRESS)
 # A manual call's outcome, read as the status a phone system would report.
-OUTCOME_STATUS = {
+OUTCOME_STATUS: dict[str, str] = {
     CallOutcome.CONNECTED: CallStatus.COMPLETED,
     CallOutcome.NO_ANSWER: CallStatus.MISSED,
     CallOutcome.VOICEMAIL_LEFT: CallStatus.VOICEMAIL,
@@ -307,6 +307,7 @@ def _identify(call: Call, site: Site, source: str) -> None:
     number = customer_number(call)
     if not number:
         return
+    customer: Customer | None
     if call.direction == CallDirection.INBOUND:
         customer = customer_actions.identify_customer(
             site.organisation, channel=Channel.PHONE, address=number, region=site.country

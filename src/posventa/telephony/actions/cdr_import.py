@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -59,6 +59,13 @@ CHUNK_ROWS = 5000
 COPY_BUFFER = 1024 * 1024
 ACTOR_LABEL = "phone:asterisk_cdr"
 
+
+class Readable(Protocol):
+    """A file as it arrives: an open file, an upload."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
 # (bytes read, total bytes, rows read so far)
 Progress = Callable[[int, int, int], None]
 
@@ -75,7 +82,7 @@ def storage_dir() -> Path:
     return Path(settings.DATA_DIR) / "cdr"
 
 
-def keep_file(source: IO[bytes]) -> tuple[Path, str, int]:
+def keep_file(source: Readable) -> tuple[Path, str, int]:
     """Copy the file as it came into storage, hashing it; returns (path, sha256, size)."""
     folder = storage_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,7 +101,7 @@ def keep_file(source: IO[bytes]) -> tuple[Path, str, int]:
 
 def import_cdr(
     site: Site,
-    source: IO[bytes],
+    source: Readable,
     *,
     filename: str,
     times_utc: bool | None = None,
