@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -64,11 +65,10 @@ class CdrRecord:
     def outbound(self) -> bool:
         return direction_is_outbound(self.dcontext, self.src, self.dst)
 
-    @property
-    def agent(self) -> str:
+    def agent(self, outbound: bool) -> str:
         """The extension on our side: the answering channel of an inbound call, the
         calling channel of an outbound one ("SIP/201-0000002a" → "201")."""
-        return channel_extension(self.channel if self.outbound else self.dstchannel)
+        return channel_extension(self.channel if outbound else self.dstchannel)
 
 
 @dataclass(slots=True)
@@ -90,12 +90,21 @@ def _is_extension(number: str) -> bool:
 def direction_is_outbound(dcontext: str, src: str, dst: str) -> bool:
     """Which way the call went: by its dialplan context when that says, else an internal
     extension calling a longer number is outbound."""
+    by_context = _context_direction(dcontext)
+    if by_context is not None:
+        return by_context
+    return _is_extension(src) and not _is_extension(dst)
+
+
+@lru_cache(maxsize=1024)
+def _context_direction(dcontext: str) -> bool | None:
+    # A PBX has a handful of contexts: decided once each.
     context = dcontext.lower()
     if any(name in context for name in INBOUND_CONTEXTS):
         return False
     if any(name in context for name in OUTBOUND_CONTEXTS):
         return True
-    return _is_extension(src) and not _is_extension(dst)
+    return None
 
 
 class _Lines:

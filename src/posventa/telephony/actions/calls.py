@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from posventa.cases import actions as case_actions
 from posventa.cases.models import Case
+from posventa.core.bulk import insert_new, new_row, update_rows
 from posventa.core.events import record_event
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
@@ -176,82 +177,156 @@ def process_pending(limit: int = 500) -> int:
 
 def apply_signals(site: Site, source: str, signals: Sequence[CallSignal]) -> list[Call]:
     """Store the events and refresh the facts of each call they belong to. Returns the
-    calls, in the order their first signal came. The caller holds the transaction."""
+    calls, in the order their first signal came. The caller holds the transaction.
+
+    A batch (a list posted at once, a raw row processed again) costs the same few
+    statements as one event: the calls are read and created together, the events
+    inserted in one statement (a repeat is ignored by the unique key), all the calls'
+    events read back in one query and the calls updated in one prepared statement."""
     by_call: dict[str, list[CallSignal]] = defaultdict(list)
     for signal in signals:
         by_call[signal.external_id].append(signal)
+    if not by_call:
+        return []
     rules = rules_for(site)
+    found = _calls_for(site, source, by_call)
+    _store_events([(found[key][0], group) for key, group in by_call.items()])
+    events = _events_by_call([call.pk for call, _created in found.values()])
     calls, final_now, first_final = [], [], []
-    for group in by_call.values():
-        call, created = _call_for(site, source, group)
+    for key in by_call:
+        call, created = found[key]
         was_final = call.status in FINAL_STATUSES and not created
-        before = {name: getattr(call, name) for name in FACT_FIELDS}
-        _store_events(call, group)
-        refresh_facts(call, rules)
+        before = [getattr(call, name) for name in FACT_FIELDS]
+        _refresh_from(call, events.get(call.pk, []), rules)
         if created:
             _identify(call, site, source)
-        call.save()
         calls.append(call)
-        changed = any(getattr(call, name) != before[name] for name in FACT_FIELDS)
+        changed = before != [getattr(call, name) for name in FACT_FIELDS]
         if call.status in FINAL_STATUSES and (not was_final or changed):
             final_now.append(call)
             if not was_final:
                 first_final.append(call)
+    update_rows(calls, SAVED_FIELDS)
     calls_became_final(final_now, first_time=first_final)
     return calls
 
 
-def _call_for(site: Site, source: str, group: Sequence[CallSignal]) -> tuple[Call, bool]:
-    external_id = group[0].external_id
-    calls = Call.objects.filter(site=site, source=source, external_id=external_id)
+# What processing events changes on a call.
+SAVED_FIELDS = (
+    *FACT_FIELDS,
+    "direction",
+    "caller_raw",
+    "caller",
+    "caller_unparsed",
+    "called_raw",
+    "called",
+    "department",
+    "customer",
+    "case",
+)
+
+
+def _calls_for(
+    site: Site, source: str, by_call: dict[str, list[CallSignal]]
+) -> dict[str, tuple[Call, bool]]:
+    """external id -> (the call, whether it was made now), the new ones inserted."""
+    existing = Call.objects.filter(site=site, source=source, external_id__in=list(by_call))
     if connection.vendor == "postgresql":
-        calls = calls.select_for_update()
-    call = calls.first()
-    if call is not None:
-        return call, False
-    first = min(group, key=lambda signal: signal.occurred_at)
-    new = Call(
+        existing = existing.select_for_update()
+    found: dict[str, tuple[Call, bool]] = {call.external_id: (call, False) for call in existing}
+    new = [
+        _new_call(site, source, key, group) for key, group in by_call.items() if key not in found
+    ]
+    if new and connection.vendor == "postgresql":
+        try:
+            # A savepoint only here: the first events of one call posted at once.
+            with transaction.atomic():
+                insert_new(new)
+        except IntegrityError:
+            return _calls_one_by_one(site, source, by_call)
+    elif new:
+        insert_new(new)  # SQLite: one writer at a time, no race to lose
+    for call in new:
+        call.site = site
+        found[call.external_id] = (call, True)
+    return found
+
+
+def _new_call(site: Site, source: str, key: str, group: Sequence[CallSignal]) -> Call:
+    first = min(signal.occurred_at for signal in group)
+    return new_row(
+        Call,
         organisation_id=site.organisation_id,
-        site=site,
+        site_id=site.pk,
         source=source,
-        external_id=external_id,
+        external_id=key,
         direction=CallDirection.INBOUND,
-        started_at=first.occurred_at,
-        last_event_at=first.occurred_at,
+        started_at=first,
+        last_event_at=first,
     )
-    try:
-        # A savepoint only here: two first events of one call posted at once (PostgreSQL).
-        with transaction.atomic():
-            new.save()
-    except IntegrityError:
-        return calls.get(), False
-    return new, True
 
 
-def _store_events(call: Call, group: Sequence[CallSignal]) -> None:
-    rows = []
-    for signal in group:
-        data = dict(signal.data)
-        # Who called whom, as this event said it: the call's own numbers come from the
-        # earliest event that gives them, whatever order they arrived in.
-        for name, value in (
-            ("_direction", signal.direction),
-            ("_from", signal.caller),
-            ("_to", signal.called),
-        ):
-            if value:
-                data[name] = value
-        rows.append(
-            CallEvent(
-                call=call,
-                kind=signal.kind,
-                occurred_at=signal.occurred_at,
-                agent_raw=signal.agent,
-                data=data,
-                dedupe_key=signal.dedupe_key,
-            )
+def _calls_one_by_one(
+    site: Site, source: str, by_call: dict[str, list[CallSignal]]
+) -> dict[str, tuple[Call, bool]]:
+    """The slow way, for the rare batch that raced another for a new call."""
+    found: dict[str, tuple[Call, bool]] = {}
+    for key, group in by_call.items():
+        call = (
+            Call.objects.select_for_update()
+            .filter(site=site, source=source, external_id=key)
+            .first()
         )
+        if call is not None:
+            found[key] = (call, False)
+            continue
+        call = _new_call(site, source, key, group)
+        try:
+            with transaction.atomic():
+                call.save()
+        except IntegrityError:
+            found[key] = (Call.objects.get(site=site, source=source, external_id=key), False)
+        else:
+            found[key] = (call, True)
+    return found
+
+
+def _store_events(groups: Sequence[tuple[Call, Sequence[CallSignal]]]) -> None:
+    rows = []
+    for call, group in groups:
+        for signal in group:
+            data = dict(signal.data)
+            # Who called whom, as this event said it: the call's own numbers come from
+            # the earliest event that gives them, whatever order they arrived in.
+            for name, value in (
+                ("_direction", signal.direction),
+                ("_from", signal.caller),
+                ("_to", signal.called),
+            ):
+                if value:
+                    data[name] = value
+            rows.append(
+                new_row(
+                    CallEvent,
+                    call_id=call.pk,
+                    kind=signal.kind,
+                    occurred_at=signal.occurred_at,
+                    agent_raw=signal.agent,
+                    data=data,
+                    dedupe_key=signal.dedupe_key,
+                )
+            )
     CallEvent.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _events_by_call(call_ids: Sequence[int]) -> dict[int, list[EventFact]]:
+    grouped: dict[int, list[EventFact]] = defaultdict(list)
+    rows = CallEvent.objects.filter(call_id__in=list(call_ids)).values_list(
+        "call_id", "kind", "occurred_at", "dedupe_key", "agent_raw", "data"
+    )
+    for call_id, kind, occurred_at, key, agent, data in rows:
+        grouped[call_id].append(EventFact(kind, occurred_at, key, agent, data))
+    return grouped
 
 
 def event_facts(call: Call) -> list[EventFact]:
@@ -265,7 +340,12 @@ def event_facts(call: Call) -> list[EventFact]:
 
 def refresh_facts(call: Call, rules: Rules, *, timed_out: bool | None = None) -> Call:
     """Recompute the call's facts from all its stored events (not saved)."""
-    events = event_facts(call)
+    return _refresh_from(call, event_facts(call), rules, timed_out=timed_out)
+
+
+def _refresh_from(
+    call: Call, events: Sequence[EventFact], rules: Rules, *, timed_out: bool | None = None
+) -> Call:
     _apply_identity(call, events)
     facts = compute_facts(
         events,
