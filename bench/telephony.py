@@ -352,7 +352,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 lines and 2,000 events")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--lines", help="CDR sizes, comma-separated (default 100000,1000000)")
-    parser.add_argument("--events", type=int, help="events to post (default 20000)")
+    parser.add_argument("--events", type=int, help="events to post (default 5000)")
     parser.add_argument(
         "--only", help="run only these measures (cdr, events, ...), comma-separated"
     )
@@ -367,7 +367,7 @@ def main() -> None:
         return
     default_lines = "10000" if args.quick else "100000,1000000"
     args.lines = [int(part) for part in (args.lines or default_lines).split(",")]
-    args.events = args.events or (2000 if args.quick else 20000)
+    args.events = args.events or (2000 if args.quick else 5000)
     only = set(args.only.split(",")) if args.only else None
     figures: dict[str, Any] = {"benchmark": "telephony", "phone_board_p95_ms": None}
     with tempfile.TemporaryDirectory(prefix="posventa-bench-telephony-") as data_dir:

@@ -291,7 +291,16 @@ def _calls_one_by_one(
     return found
 
 
+EVENT_INSERT = (
+    "INSERT INTO {table} (call_id, kind, occurred_at, agent_raw, data, dedupe_key) "
+    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (call_id, dedupe_key) DO NOTHING"
+)
+
+
 def _store_events(groups: Sequence[tuple[Call, Sequence[CallSignal]]]) -> None:
+    table = connection.ops.quote_name(CallEvent._meta.db_table)
+    data_field = CallEvent._meta.get_field("data")
+    moment = connection.ops.adapt_datetimefield_value
     rows = []
     for call, group in groups:
         for signal in group:
@@ -306,17 +315,18 @@ def _store_events(groups: Sequence[tuple[Call, Sequence[CallSignal]]]) -> None:
                 if value:
                     data[name] = value
             rows.append(
-                new_row(
-                    CallEvent,
-                    call_id=call.pk,
-                    kind=signal.kind,
-                    occurred_at=signal.occurred_at,
-                    agent_raw=signal.agent,
-                    data=data,
-                    dedupe_key=signal.dedupe_key,
-                )
+                [
+                    call.pk,
+                    signal.kind,
+                    moment(signal.occurred_at),
+                    signal.agent,
+                    data_field.get_db_prep_save(data, connection),
+                    signal.dedupe_key,
+                ]
             )
-    CallEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    # One prepared statement; an event already stored (same call and key) is skipped.
+    with connection.cursor() as cursor:
+        cursor.executemany(EVENT_INSERT.format(table=table), rows)
 
 
 def _events_by_call(call_ids: Sequence[int]) -> dict[int, list[EventFact]]:
