@@ -49,6 +49,15 @@ def test_times_can_be_utc_as_cdr_conf_allows(phone_site: Site) -> None:
     assert Call.objects.get().started_at == dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
 
+def test_a_call_across_the_autumn_clock_change_ends_after_it_starts(phone_site: Site) -> None:
+    # 02:59:50 CEST, then the clocks go back: 02:00:20 CET is 30 s later.
+    line = cdr_line(start=dt.datetime(2026, 10, 25, 2, 59, 50), ring=30, talk=None)
+    line = line.replace("2026-10-25 03:00:20", "2026-10-25 02:00:20")
+    record = run(phone_site, line.encode())
+    assert record.rows_bad == 0
+    assert Call.objects.get().ring_seconds == 30
+
+
 def test_quoted_names_with_quotes_and_commas_are_read(phone_site: Site) -> None:
     run(phone_site, cdr_line(clid='"Pérez, ""el de Vallecas""" <600000130>').encode())
     assert Call.objects.get().caller == "+34600000130"

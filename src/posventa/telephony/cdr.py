@@ -178,6 +178,11 @@ def _time(value: str, column: str, zone: ZoneInfo | None, *, required: bool) -> 
     return moment.astimezone(dt.UTC)
 
 
+def _later_pass(value: str, zone: ZoneInfo) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.strip()).replace(tzinfo=zone, fold=1)
+    return moment.astimezone(dt.UTC)
+
+
 def _record(row: list[str], number: int, text: str, zone: ZoneInfo | None) -> CdrRecord:
     if not MIN_COLUMNS <= len(row) <= MAX_COLUMNS:
         raise ValueError(
@@ -188,6 +193,12 @@ def _record(row: list[str], number: int, text: str, zone: ZoneInfo | None) -> Cd
     answer = _time(row[10], "answer", zone, required=False)
     end = _time(row[11], "end", zone, required=True)
     assert start is not None and end is not None
+    if end < start and zone is not None:
+        # The hour a clock goes back happens twice in local time: an end written in its
+        # second pass (fold=1) is later than a start written in the first.
+        end = _later_pass(row[11], zone)
+    if answer is not None and answer < start and zone is not None:
+        answer = _later_pass(row[10], zone)
     if end < start:
         raise ValueError(_("end: before the start."))
     disposition = DISPOSITIONS.get(row[14].strip().upper())
