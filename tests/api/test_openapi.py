@@ -93,6 +93,10 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/status"),
         ("GET", "/api/cases/{reference}/messages"),
         ("POST", "/api/cases/{reference}/replies"),
+        ("GET", "/api/calls"),
+        ("GET", "/api/calls/{call_id}"),
+        ("POST", "/api/cdr-imports"),
+        ("GET", "/api/cdr-imports/{import_id}"),
     }
 
 

@@ -98,6 +98,13 @@ VERB_LABELS: dict[str, Promise] = {
     "notification.retry_requested": gettext_lazy("Sending retried by staff"),
     "notification.dead": gettext_lazy("Message could not be sent"),
     "portal.link_sent": gettext_lazy("Portal link sent"),
+    # calls (telephony)
+    "call.received": gettext_lazy("Call received"),
+    "call.missed": gettext_lazy("Call missed"),
+    "call.made": gettext_lazy("Call made"),
+    "call.attached": gettext_lazy("Call put on the case"),
+    "call_event.quarantined": gettext_lazy("Phone event quarantined"),
+    "phone.config_changed": gettext_lazy("Phone settings changed"),
 }
 
 # Admin edits are recorded as "<model>.admin_added" / "<model>.admin_changed" for any model.
@@ -119,6 +126,13 @@ ACTOR_LABELS: dict[str, Promise] = {
     "http_email": gettext_lazy("E-mail endpoint"),
     "twilio_sms": gettext_lazy("SMS gateway"),
     "twilio_whatsapp": gettext_lazy("WhatsApp gateway"),
+    "phone:generic": gettext_lazy("Phone system"),
+    "phone:zammad_cti": gettext_lazy("Phone system (Zammad CTI)"),
+    "phone:twilio": gettext_lazy("Twilio Voice (automatic)"),
+    "phone:asterisk_cdr": gettext_lazy("Asterisk call records"),
+    "phone_events": gettext_lazy("Phone events endpoint"),
+    "phone_zammad": gettext_lazy("Zammad CTI endpoint"),
+    "phone_twilio": gettext_lazy("Twilio Voice endpoint"),
 }
 
 # The channel of an "inbound:<channel>" actor (the inbox's channels, named here because
