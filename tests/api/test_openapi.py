@@ -93,6 +93,7 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/status"),
         ("GET", "/api/cases/{reference}/messages"),
         ("POST", "/api/cases/{reference}/replies"),
+        ("GET", "/api/reports/phone"),
     }
 
 

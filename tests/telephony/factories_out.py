@@ -82,6 +82,6 @@ def missed_call(site: Site, **kwargs: Any) -> Call:
 
 
 def call_back(site: Site, *, connected: bool = True, **kwargs: Any) -> Call:
-    status = CallStatus.COMPLETED if connected else CallStatus.MISSED
+    status = kwargs.pop("status", CallStatus.COMPLETED if connected else CallStatus.MISSED)
     kwargs.setdefault("talk_seconds", 60 if connected else 0)
     return make_call(site, direction=CallDirection.OUTBOUND, status=status, **kwargs)

@@ -130,30 +130,32 @@ def offered_calls(calls: QuerySet[Call]) -> QuerySet[Call]:
     return calls.filter(direction=CallDirection.INBOUND, status__in=FINAL_STATUSES)
 
 
+# Named apart from the model's fields: an annotation called "answered" would shadow the
+# column in the filters beside it.
 CALL_AGGREGATES: dict[str, Any] = {
-    "offered": Count("pk"),
-    "answered": Count("pk", filter=Q(answered=True)),
-    "answered_in_time": Count("pk", filter=Q(answered_within_limit=True)),
-    "abandoned": Count("pk", filter=Q(abandoned=True)),
-    "unanswered": Count("pk", filter=Q(answered=False)),
-    "ring_seconds_answered": Coalesce(Sum("ring_seconds", filter=Q(answered=True)), 0),
-    "hold_breaches": Coalesce(Sum("holds_over_limit"), 0),
+    "n_offered": Count("pk"),
+    "n_answered": Count("pk", filter=Q(answered=True)),
+    "n_answered_in_time": Count("pk", filter=Q(answered_within_limit=True)),
+    "n_abandoned": Count("pk", filter=Q(abandoned=True)),
+    "n_unanswered": Count("pk", filter=Q(answered=False)),
+    "n_ring_seconds_answered": Coalesce(Sum("ring_seconds", filter=Q(answered=True)), 0),
+    "n_hold_breaches": Coalesce(Sum("holds_over_limit"), 0),
 }
+
+
+def _figures(row: dict[str, Any]) -> CallFigures:
+    return CallFigures(**{name.removeprefix("n_"): row[name] for name in CALL_AGGREGATES})
 
 
 def call_figures(calls: QuerySet[Call]) -> CallFigures:
     """The figures of `calls` (narrowed to offered inbound calls here), in one query."""
-    return CallFigures(**offered_calls(calls).aggregate(**CALL_AGGREGATES))
+    return _figures(offered_calls(calls).aggregate(**CALL_AGGREGATES))
 
 
 def call_figures_by(calls: QuerySet[Call], *fields: str) -> dict[tuple[Any, ...], CallFigures]:
     """The figures per value of `fields` (site_id, department, agent_id...), one query."""
     rows = offered_calls(calls).order_by().values(*fields).annotate(**CALL_AGGREGATES)
-    result = {}
-    for row in rows:
-        key = tuple(row.pop(name) for name in fields)
-        result[key] = CallFigures(**row)
-    return result
+    return {tuple(row[name] for name in fields): _figures(row) for row in rows}
 
 
 def late_clock_condition(now: dt.datetime) -> Q:
@@ -179,18 +181,24 @@ def with_lateness(callbacks: QuerySet[Callback], now: dt.datetime) -> QuerySet[C
 def _callback_aggregates() -> dict[str, Any]:
     kept = Q(status__in=KEPT_STATUSES)
     return {
-        "opened": Count("pk"),
-        "kept_on_time": Count("pk", filter=kept & Q(late=False)),
-        "late": Count("pk", filter=Q(late=True) & ~Q(status=CallbackStatus.CANCELLED)),
-        "open": Count("pk", filter=Q(status=CallbackStatus.OPEN, late=False)),
-        "called_back": Count("pk", filter=Q(status=CallbackStatus.CALLED_BACK)),
-        "customer_called": Count("pk", filter=Q(status=CallbackStatus.CUSTOMER_CALLED)),
-        "message_sent": Count("pk", filter=Q(status=CallbackStatus.MESSAGE_SENT)),
+        "n_opened": Count("pk"),
+        "n_kept_on_time": Count("pk", filter=kept & Q(late=False)),
+        "n_late": Count("pk", filter=Q(late=True) & ~Q(status=CallbackStatus.CANCELLED)),
+        "n_open": Count("pk", filter=Q(status=CallbackStatus.OPEN, late=False)),
+        "n_called_back": Count("pk", filter=Q(status=CallbackStatus.CALLED_BACK)),
+        "n_customer_called": Count("pk", filter=Q(status=CallbackStatus.CUSTOMER_CALLED)),
+        "n_message_sent": Count("pk", filter=Q(status=CallbackStatus.MESSAGE_SENT)),
     }
 
 
+def _callback_figures(row: dict[str, Any]) -> CallbackFigures:
+    return CallbackFigures(
+        **{name.removeprefix("n_"): value for name, value in row.items() if name.startswith("n_")}
+    )
+
+
 def callback_figures(callbacks: QuerySet[Callback], now: dt.datetime) -> CallbackFigures:
-    return CallbackFigures(**with_lateness(callbacks, now).aggregate(**_callback_aggregates()))
+    return _callback_figures(with_lateness(callbacks, now).aggregate(**_callback_aggregates()))
 
 
 def callback_figures_by(
@@ -199,11 +207,7 @@ def callback_figures_by(
     rows = (
         with_lateness(callbacks, now).order_by().values(*fields).annotate(**_callback_aggregates())
     )
-    result = {}
-    for row in rows:
-        key = tuple(row.pop(name) for name in fields)
-        result[key] = CallbackFigures(**row)
-    return result
+    return {tuple(row[name] for name in fields): _callback_figures(row) for row in rows}
 
 
 def agent_names(agent_ids: Iterable[Any]) -> dict[Any, str]:
