@@ -121,12 +121,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client: Client, madrid: Site) -> 
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_someone_at_one_site_goes_straight_to_its_board(
-    client: Client, agent: User, madrid: Site
+def test_the_boards_page_lists_only_the_sites_one_works_at(
+    client: Client, agent: User, madrid: Site, goteborg: Site
 ) -> None:
     client.force_login(agent)
-    response = client.get(reverse("telephony_board:boards"))
-    assert response.status_code == 302 and response["Location"] == board_url(madrid)
+    page = client.get(reverse("telephony_board:boards")).content.decode()
+    assert f'href="{board_url(madrid)}"' in page and board_url(goteborg) not in page
 
 
 def test_the_board_costs_the_same_queries_for_3_callbacks_as_for_30(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 
 from posventa.core.access import visible_sites
@@ -21,12 +21,11 @@ def _visible_site(user: User, slug: str) -> Site:
 
 @login_required
 def boards(request: HttpRequest) -> HttpResponse:
-    """The boards one may open: straight to it when there is only one."""
+    """The boards one may open, one per visible site (a list even with one: the menu's
+    link lands on the same page for everyone)."""
     user = request.user
     assert isinstance(user, User)
     sites = list(visible_sites(user).order_by("name"))
-    if len(sites) == 1:
-        return redirect("telephony_board:board", site_slug=sites[0].slug)
     return render(request, "telephony/board_sites.html", {"sites": sites})
 
 
