@@ -18,7 +18,9 @@ urlpatterns = [
     path("customers/", include("posventa.customers.urls")),
     path("cases/", include("posventa.cases.urls")),
     path("inbox/", include("posventa.inbox.urls")),
+    path("in/phone/", include("posventa.telephony.webhook_urls")),
     path("in/", include("posventa.inbox.adapter_urls")),
+    path("calls/", include("posventa.telephony.urls")),
     path("portal/", include("posventa.portal.urls")),
     path("api/", include("posventa.api.urls")),
 ]

@@ -114,7 +114,10 @@ def phone_report(
             calls_by_site.get((pk,), CallFigures()),
             callbacks_by_site.get((pk,), CallbackFigures()),
         )
-        for pk in sorted({k[0] for k in (*calls_by_site, *callbacks_by_site)}, key=site_names.get)
+        for pk in sorted(
+            {k[0] for k in (*calls_by_site, *callbacks_by_site)},
+            key=lambda pk: site_names.get(pk, ""),
+        )
     ]
 
     departments = dict(Department.choices)

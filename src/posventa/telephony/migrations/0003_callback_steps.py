@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('telephony', '0001_initial'),
+        ('telephony', '0002_phone_lines_and_kept_cdr_files'),
     ]
 
     operations = [
