@@ -25,7 +25,11 @@ def cdr_line(
     extra: tuple[object, ...] = (),
 ) -> str:
     answer = start + dt.timedelta(seconds=ring) if talk is not None else None
-    end = (answer + dt.timedelta(seconds=talk)) if answer and talk is not None else start + dt.timedelta(seconds=ring)
+    end = (
+        (answer + dt.timedelta(seconds=talk))
+        if answer and talk is not None
+        else start + dt.timedelta(seconds=ring)
+    )
     fields: list[object] = [
         "",
         src,

@@ -88,7 +88,9 @@ def test_staff_attach_a_call_to_a_case_by_its_reference(
 def test_the_call_pages_open_for_the_sites_staff_only(
     client: Client, phone_site: Site, agent: User, outsider: User
 ) -> None:
-    post_events(client, [event("ringing", 0), event("answered", 20, agent="201"), event("hung_up", 30)])
+    post_events(
+        client, [event("ringing", 0), event("answered", 20, agent="201"), event("hung_up", 30)]
+    )
     call = Call.objects.get()
     client.force_login(agent)
     page = client.get(f"/calls/{call.pk}/").content.decode()

@@ -25,10 +25,16 @@ def test_record_facts_are_the_facts_of_the_same_events(
 ) -> None:
     rules = Rules(ring_seconds=ring_seconds, answer_within_rings=rings)
     answer = T0 + dt.timedelta(seconds=ring) if talk is not None else None
-    end = (answer + dt.timedelta(seconds=talk)) if answer and talk is not None else T0 + dt.timedelta(seconds=ring)
+    end = (
+        (answer + dt.timedelta(seconds=talk))
+        if answer and talk is not None
+        else T0 + dt.timedelta(seconds=ring)
+    )
     events = [EventFact("ringing", T0, "r")]
     if answer is not None:
         events.append(EventFact("answered", answer, "a"))
     events.append(EventFact("hung_up", end, "h", data={"cause": cause}))
-    fast = record_facts(direction=direction, start=T0, answer=answer, end=end, cause=cause, rules=rules)
+    fast = record_facts(
+        direction=direction, start=T0, answer=answer, end=end, cause=cause, rules=rules
+    )
     assert fast == compute_facts(events, direction=direction, rules=rules)

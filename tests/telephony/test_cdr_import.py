@@ -105,7 +105,9 @@ def test_every_bad_line_is_reported_and_every_good_one_imported(phone_site: Site
     lines = [
         good.encode(),
         b'"","1","2","ctx"\n',
-        cdr_line(uniqueid="bad-date").replace("2026-12-01 10:00:00", "2026-13-45 25:00:00", 1).encode(),
+        cdr_line(uniqueid="bad-date")
+        .replace("2026-12-01 10:00:00", "2026-13-45 25:00:00", 1)
+        .encode(),
         cdr_line(uniqueid="bad-utf8").encode().replace(b"Cliente", b"Cli\xe9nte"),
         cdr_line(uniqueid="good-2", src="anonymous").encode(),
         b"\n",

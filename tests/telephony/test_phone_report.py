@@ -160,3 +160,14 @@ def test_a_period_is_the_sites_local_days(madrid: Site) -> None:
               started_at=dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC), close=False)  # fmt: skip
     report = phone_report([madrid], dt.date(2026, 12, 1), dt.date(2026, 12, 1), now=timezone.now())
     assert report.total.calls.offered == 1
+
+
+def test_an_agent_the_phone_system_names_but_posventa_does_not_know_gets_a_row(
+    madrid: Site,
+) -> None:
+    make_call(madrid, status=CallStatus.COMPLETED, ring_seconds=5, agent_raw="201",
+              started_at=MORNING, close=False)  # fmt: skip
+    report = phone_report([madrid], dt.date(2026, 12, 1), dt.date(2026, 12, 1), now=MORNING)
+    assert [(row.key, row.name, row.calls.answered) for row in report.by_agent] == [
+        ("201", "201", 1)
+    ]

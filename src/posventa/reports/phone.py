@@ -36,7 +36,9 @@ from posventa.telephony.reporting import (
 
 @dataclass(frozen=True)
 class PhoneRow:
-    key: Any  # site pk, department code, or agent pk (None: nobody answered / no agent)
+    # Site pk, department code, or the agent: a staff member's pk, else the name the phone
+    # system gave (None: nobody answered).
+    key: Any
     name: str
     calls: CallFigures
     callbacks: CallbackFigures | None
@@ -133,19 +135,25 @@ def phone_report(
         for code in sorted({k[0] for k in (*calls_by_department, *callbacks_by_department)})
     ]
 
-    calls_by_agent = call_figures_by(calls, "agent_id")
+    # The phone system names the agent (extension, user name); a call matched to a staff
+    # member carries them too. Unanswered calls have neither and make one row.
+    calls_by_agent = call_figures_by(calls, "agent_id", "agent_raw")
     names = agent_names(key[0] for key in calls_by_agent)
     by_agent = sorted(
         (
             PhoneRow(
-                key[0],
-                names.get(key[0], "") if key[0] is not None else _("Not answered by anyone"),
+                agent_id if agent_id is not None else (agent_raw or None),
+                names.get(agent_id, agent_raw) if agent_id is not None else agent_raw,
                 figures,
                 None,
             )
-            for key, figures in calls_by_agent.items()
+            for (agent_id, agent_raw), figures in calls_by_agent.items()
         ),
         key=lambda row: (row.key is None, row.name),
     )
+    by_agent = [
+        row if row.key is not None else PhoneRow(None, _("Not answered by anyone"), row.calls, None)
+        for row in by_agent
+    ]
     total = PhoneRow(None, _("All sites"), call_figures(calls), callback_figures(callbacks, now))
     return PhoneReport(start, end, total, by_site, by_department, by_agent)

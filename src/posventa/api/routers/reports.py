@@ -62,7 +62,8 @@ class CallbackFiguresOut(Schema):
 
 class PhoneRowOut(Schema):
     key: int | str | None = Field(
-        description="The site's or agent's id, or the department code; null: no agent."
+        description="The site's id, the department code, or the agent: a user id, else "
+        "the name the phone system gave; null: calls nobody answered."
     )
     name: str
     calls: CallFiguresOut
