@@ -202,6 +202,14 @@ class Call(models.Model):
                 name="call_open_last_event",
                 condition=Q(status__in=["ringing", "in_progress"]),
             ),
+            # The phone board's heat map: a site's missed inbound calls of the last weeks,
+            # read from the index alone (the period holds about four times as many calls
+            # in all; fetching each row to test its status cost 30-50 ms on SQLite).
+            models.Index(
+                fields=["site", "started_at"],
+                name="call_missed_site_started",
+                condition=Q(direction="inbound", status__in=["missed", "abandoned", "voicemail"]),
+            ),
         ]
 
     def __str__(self) -> str:
