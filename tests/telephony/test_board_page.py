@@ -142,3 +142,15 @@ def test_the_board_costs_the_same_queries_for_3_callbacks_as_for_30(
         return len(captured)
 
     assert queries_with(3) == queries_with(30)
+
+
+def test_the_heat_map_is_exact_in_a_zone_half_an_hour_off(madrid: Site) -> None:
+    madrid.timezone = "Asia/Kolkata"  # UTC+05:30
+    madrid.save()
+    zone = zoneinfo.ZoneInfo("Asia/Kolkata")
+    # 09:50 and 10:10 local on Tuesday: one UTC hour (04:00-05:00), two local hours.
+    for minute, number in ((50, "+34600000801"), (70, "+34600000802")):
+        at = dt.datetime(2026, 12, 1, 9, 0, tzinfo=zone) + dt.timedelta(minutes=minute)
+        make_call(madrid, status=CallStatus.MISSED, number=number, started_at=at, close=False)
+    heat = missed_heat_map(madrid, dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC), zone)
+    assert (heat.rows[1].cells[9].missed, heat.rows[1].cells[10].missed) == (1, 1)

@@ -227,13 +227,11 @@ def _open_clocks(callback_ids: Sequence[int]) -> dict[int, Clock]:
 def missed_heat_map(site: Site, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> HeatMap:
     """Missed inbound calls per local weekday and hour over the last weeks, beside the
     hours the site is open."""
+    begin = now - dt.timedelta(weeks=HEAT_MAP_WEEKS)
     missed = Call.objects.filter(
-        MISSED_INBOUND,
-        site=site,
-        started_at__gte=now - dt.timedelta(weeks=HEAT_MAP_WEEKS),
-        started_at__lt=now,
+        MISSED_INBOUND, site=site, started_at__gte=begin, started_at__lt=now
     ).order_by()
-    counts = _local_hour_counts(missed, zone)
+    counts = _local_hour_counts(missed, zone, begin, now)
     open_hours = opening_hours_by_weekday(site)
     busiest = max(counts.values(), default=0)
     rows = []
@@ -251,13 +249,13 @@ def missed_heat_map(site: Site, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> He
 
 
 def _local_hour_counts(
-    calls: QuerySet[Call], zone: zoneinfo.ZoneInfo
+    calls: QuerySet[Call], zone: zoneinfo.ZoneInfo, begin: dt.datetime, end: dt.datetime
 ) -> dict[tuple[int, int], int]:
     """{(weekday 0-6, local hour): calls}. PostgreSQL converts to the zone itself (AT TIME
     ZONE). SQLite has no time zones: Django's Extract calls back into Python for every row
     (about 100 ms for a month of a busy site's missed calls), so there the database counts
-    per UTC minute, a text prefix of the stored value, and Python folds the few distinct
-    minutes into local hours, exactly, for any zone offset."""
+    per UTC hour (a text prefix of the stored value) and Python folds those few hundred
+    buckets into local hours."""
     if connection.vendor != "sqlite":
         rows = (
             calls.annotate(
@@ -268,15 +266,23 @@ def _local_hour_counts(
             .annotate(missed=Count("pk"))
         )
         return {(row["weekday"] - 1, row["hour"]): row["missed"] for row in rows}
-    minutes = (
-        calls.annotate(minute=Substr(Cast("started_at", CharField()), 1, 16))
-        .values("minute")
+    # UTC hours fold exactly into local hours where the zone's offset is whole hours; a
+    # zone half an hour off (India, Newfoundland) is counted per UTC minute instead.
+    whole_hours = all(
+        (moment.astimezone(zone).utcoffset() or dt.timedelta()).total_seconds() % 3600 == 0
+        for moment in (begin, end)
+    )
+    width = 13 if whole_hours else 16  # "YYYY-MM-DD HH" or "YYYY-MM-DD HH:MM"
+    buckets = (
+        calls.annotate(bucket=Substr(Cast("started_at", CharField()), 1, width))
+        .values("bucket")
         .annotate(missed=Count("pk"))
-        .values_list("minute", "missed")
+        .values_list("bucket", "missed")
     )
     counts: dict[tuple[int, int], int] = defaultdict(int)
-    for minute, missed in minutes:
-        local = dt.datetime.fromisoformat(minute).replace(tzinfo=dt.UTC).astimezone(zone)
+    for bucket, missed in buckets:
+        moment = dt.datetime.fromisoformat(bucket if not whole_hours else f"{bucket}:00")
+        local = moment.replace(tzinfo=dt.UTC).astimezone(zone)
         counts[(local.weekday(), local.hour)] += missed
     return counts
 
