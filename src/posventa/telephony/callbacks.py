@@ -396,7 +396,9 @@ def send_written_message(callback: Callback, *, tried_at: dt.datetime) -> Notifi
                 body="\n".join(lines),
                 site=site,
                 related=callback,
-                automatic=False,
+                # Written by the system, not a person: marked automatic (Auto-Submitted), so
+                # it never counts as a staff reply on a case the customer may have open.
+                automatic=True,
                 dedupe_key=f"callback:{callback.pk}:tried",
                 from_address=site.email or None,
             )
