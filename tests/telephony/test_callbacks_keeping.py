@@ -166,3 +166,25 @@ def test_a_new_missed_call_after_a_kept_callback_opens_a_new_one(madrid: Site) -
         CallbackStatus.CALLED_BACK,
         CallbackStatus.OPEN,
     ]
+
+
+def test_a_connected_call_to_the_customer_on_another_of_their_numbers_keeps_it(
+    madrid: Site,
+) -> None:
+    customer = customer_actions.create_customer(
+        madrid.organisation,
+        display_name="Cliente Con Dos Teléfonos",
+        contact_points=[("phone", "+34600000101"), ("phone", "+34600000199")],
+    )
+    missed_call(madrid, started_at=timezone.now() - AGO, customer=customer)
+    back = call_back(madrid, number="+34600000199", customer=customer)
+    callback = Callback.objects.get()
+    assert callback.status == CallbackStatus.CALLED_BACK and callback.kept_by_call == back
+
+
+def test_a_call_logged_on_the_customers_case_without_a_number_keeps_it(madrid: Site) -> None:
+    customer = customer_actions.create_customer(madrid.organisation, display_name="Cliente Caso")
+    missed_call(madrid, started_at=timezone.now() - AGO, customer=customer)
+    call_back(madrid, number="", called_raw="", customer=customer, source=CallSource.MANUAL,
+              outcome=CallOutcome.CONNECTED)  # fmt: skip
+    assert Callback.objects.get().status == CallbackStatus.CALLED_BACK

@@ -85,7 +85,7 @@ def calls_closed(calls: Sequence[Call], *, now: dt.datetime | None = None) -> No
     now = now or timezone.now()
     by_site: dict[int, list[Call]] = defaultdict(list)
     for call in calls:
-        if call.status in FINAL_STATUSES and number_of(call):
+        if call.status in FINAL_STATUSES and (number_of(call) or call.customer_id):
             by_site[call.site_id].append(call)
     for site_calls in by_site.values():
         with transaction.atomic():
@@ -124,34 +124,48 @@ def is_connected(call: Call) -> bool:
 
 
 def _apply_site_calls(site_calls: list[Call], now: dt.datetime) -> None:
-    site_calls.sort(key=lambda call: (call.started_at, call.pk or 0))
     site_id = site_calls[0].site_id
-    candidates = [call for call in site_calls if not (is_missed(call) and _is_history(call, now))]
-    if not candidates:
+    missed = [c for c in site_calls if is_missed(c) and number_of(c) and not _is_history(c, now)]
+    others = [c for c in site_calls if not is_missed(c)]
+    if not missed and not others:
         return
-    numbers = {number_of(call) for call in candidates}
-    open_callbacks = _open_callbacks(site_id, numbers)
-    # Only missed calls may open something; any other call matters only for a number
-    # with an open callback, or one that a missed call of this batch may open.
-    numbers_in_play = set(open_callbacks) | {number_of(c) for c in candidates if is_missed(c)}
-    relevant = [c for c in candidates if number_of(c) in numbers_in_play]
+    by_number = _open_callbacks(site_id, {number_of(c) for c in site_calls} - {""})
+    # A call to the customer keeps their callback even when it was made to another of
+    # their numbers, or logged on their case without one.
+    by_customer = _open_callbacks_of(site_id, {c.customer_id for c in others} - {None})
+    # Only missed calls may open something; any other call matters only for a callback
+    # that is open, or one that a missed call of this batch may open.
+    numbers = set(by_number) | {number_of(c) for c in missed}
+    customers = set(by_customer) | {c.customer_id for c in missed if c.customer_id}
+    relevant = [
+        *missed,
+        *(c for c in others if number_of(c) in numbers or c.customer_id in customers),
+    ]
+    relevant.sort(key=lambda call: (call.started_at, call.pk or 0))
     done = _calls_with_steps([c.pk for c in relevant])
     for call in relevant:
         if call.pk in done:
             continue
         number = number_of(call)
-        callback = open_callbacks.get(number)
+        callback = by_number.get(number) if number else None
         if is_missed(call):
             if callback is None:
-                open_callbacks[number] = open_callback(call)
+                callback = by_number[number] = open_callback(call)
+                if callback.customer_id:
+                    by_customer.setdefault(callback.customer_id, callback)
             else:
                 chase_callback(callback, call)
-        elif (
+            continue
+        if callback is None and call.customer_id:
+            callback = by_customer.get(call.customer_id)
+        if (
             callback is not None
             and call.started_at >= callback.opened_at
             and record_call_on_callback(callback, call)
         ):
-            del open_callbacks[number]
+            by_number.pop(callback.number, None)
+            if callback.customer_id is not None:
+                by_customer.pop(callback.customer_id, None)
 
 
 def _is_history(call: Call, now: dt.datetime) -> bool:
@@ -168,6 +182,26 @@ def _open_callbacks(site_id: int, numbers: Iterable[str]) -> dict[str, Callback]
             number__in=wanted[start : start + LOOKUP_BATCH],
         )
         found.update({row.number: row for row in rows})
+    return found
+
+
+def _open_callbacks_of(site_id: int, customer_ids: Iterable[int | None]) -> dict[int, Callback]:
+    """The oldest open callback of each customer at the site."""
+    found: dict[int, Callback] = {}
+    wanted = sorted(pk for pk in customer_ids if pk is not None)
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        rows = (
+            Callback.objects.select_for_update(of=("self",))
+            .filter(
+                site_id=site_id,
+                status=CallbackStatus.OPEN,
+                customer_id__in=wanted[start : start + LOOKUP_BATCH],
+            )
+            .order_by("opened_at", "pk")
+        )
+        for row in rows:
+            if row.customer_id is not None:
+                found.setdefault(row.customer_id, row)
     return found
 
 
