@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("posventa.core.urls")),
     path("waiting/", include("posventa.clocks.urls")),
     path("compliance/", include("posventa.reports.urls")),
+    path("phone/", include("posventa.telephony.board_urls")),
     path("customers/", include("posventa.customers.urls")),
     path("cases/", include("posventa.cases.urls")),
     path("inbox/", include("posventa.inbox.urls")),

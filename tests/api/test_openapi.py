@@ -97,6 +97,7 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("GET", "/api/calls/{call_id}"),
         ("POST", "/api/cdr-imports"),
         ("GET", "/api/cdr-imports/{import_id}"),
+        ("GET", "/api/reports/phone"),
     }
 
 

@@ -12,7 +12,7 @@ from ninja.operation import Operation
 
 from posventa.api.auth import BearerToken
 from posventa.api.errors import install_error_handlers
-from posventa.api.routers import calls, cases, customers, vehicles
+from posventa.api.routers import calls, cases, customers, reports, vehicles
 
 
 class PosventaAPI(NinjaAPI):
@@ -41,5 +41,6 @@ api.add_router("", customers.router)
 api.add_router("", vehicles.router)
 api.add_router("", cases.router)
 api.add_router("", calls.router)
+api.add_router("", reports.router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

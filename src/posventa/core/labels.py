@@ -74,6 +74,13 @@ VERB_LABELS: dict[str, Promise] = {
     "clock.warned": gettext_lazy("Owner warned"),
     "clock.breached": gettext_lazy("Deadline missed"),
     "clock.escalated": gettext_lazy("Escalated"),
+    # callbacks (telephony.callbacks)
+    "callback.opened": gettext_lazy("Missed call: callback to make"),
+    "callback.chased": gettext_lazy("Called again while waiting for our callback"),
+    "callback.attempted": gettext_lazy("Callback attempt: not reached"),
+    "callback.called_back": gettext_lazy("Called back"),
+    "callback.customer_called": gettext_lazy("Customer called again and was answered"),
+    "callback.message_sent": gettext_lazy("Not reached: written message sent"),
     # customers and vehicles
     "customer.created": gettext_lazy("Customer created"),
     "customer.contact_point_added": gettext_lazy("Contact detail added"),
