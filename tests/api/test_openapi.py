@@ -93,6 +93,16 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/status"),
         ("GET", "/api/cases/{reference}/messages"),
         ("POST", "/api/cases/{reference}/replies"),
+        ("GET", "/api/billing/invoices"),
+        ("POST", "/api/billing/invoices"),
+        ("POST", "/api/billing/invoices/import"),
+        ("GET", "/api/billing/holds"),
+        ("POST", "/api/billing/holds"),
+        ("GET", "/api/billing/hold-check"),
+        ("POST", "/api/billing/collection-actions"),
+        ("POST", "/api/billing/disputes/{reference}/resolve"),
+        ("GET", "/api/billing/cases/{reference}/dossier.pdf"),
+        ("GET", "/api/billing/cases/{reference}/dossier.zip"),
     }
 
 
