@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -468,6 +468,72 @@ def active_holds(
         .order_by("placed_at", "id")
     )
     return HoldCheck(found)
+
+
+def hold_check(
+    *,
+    customer_ids: Iterable[int] | QuerySet[Any],
+    invoice_number: str = "",
+    site_ids: QuerySet[Any] | None = None,
+) -> list[dict[str, Any]]:
+    """What the hold-check API answers, read lean (it is asked before every collection run,
+    for every account): one query for the holds as plain values, and one more for the
+    invoice numbers only when a hold covers invoices. Empty means clear."""
+    holds = Hold.objects.filter(lifted_at=None, customer_id__in=customer_ids)
+    if site_ids is not None:
+        holds = holds.filter(case__site_id__in=site_ids)
+    if invoice_number:
+        # EXISTS rather than a join: a join would repeat a hold once per covered invoice.
+        covers = Hold.invoices.through.objects.filter(
+            hold_id=OuterRef("pk"), invoice__number=invoice_number
+        )
+        holds = holds.filter(Q(scope=HoldScope.ACCOUNT) | Exists(covers))
+    rows = list(
+        holds.order_by("placed_at", "id").values(
+            "id",
+            "scope",
+            "reason",
+            "placed_at",
+            "customer_id",
+            "case__reference",
+            "case__owner__first_name",
+            "case__owner__last_name",
+            "case__owner__username",
+        )
+    )
+    numbers: dict[int, list[str]] = {}
+    scoped = [row["id"] for row in rows if row["scope"] == HoldScope.INVOICES]
+    if scoped:
+        for hold_id, number in (
+            Hold.invoices.through.objects.filter(hold_id__in=scoped)
+            .order_by("invoice__number")
+            .values_list("hold_id", "invoice__number")
+        ):
+            numbers.setdefault(hold_id, []).append(number)
+    return [
+        {
+            "id": row["id"],
+            "case": row["case__reference"],
+            "customer": row["customer_id"],
+            "scope": row["scope"],
+            "invoices": numbers.get(row["id"], []),
+            "reason": row["reason"],
+            "owner": _full_name(
+                row["case__owner__first_name"],
+                row["case__owner__last_name"],
+                row["case__owner__username"],
+            ),
+            "since": row["placed_at"],
+        }
+        for row in rows
+    ]
+
+
+def _full_name(first: str | None, last: str | None, username: str | None) -> str | None:
+    """As `str(user)` shows a person (core.User: the full name, else the username)."""
+    if username is None:
+        return None
+    return f"{first or ''} {last or ''}".strip() or username
 
 
 def request_collection_action(

@@ -171,9 +171,20 @@ class HoldCheckFilters(InputSchema):
     invoice: str = stated("", max_length=64, pattern=NO_NUL, description="An invoice number.")
 
 
+class HoldCheckItem(Schema):
+    id: int
+    case: str = Field(description="The dispute's case reference.")
+    customer: int
+    scope: str = Field(description="`account` (everything) or `invoices` (those listed).")
+    invoices: list[str]
+    reason: str
+    owner: str | None = Field(None, description="Who owns the dispute (the case owner).")
+    since: dt.datetime
+
+
 class HoldCheckOut(Schema):
     status: str = Field(description="`held` or `clear`.")
-    holds: list[HoldOut]
+    holds: list[HoldCheckItem]
 
 
 class CollectionIn(InputSchema):
@@ -361,22 +372,23 @@ def check_hold(request: HttpRequest, filters: Query[HoldCheckFilters]) -> dict[s
     (then only holds covering that invoice or the whole account count). An unknown
     customer, account or invoice is `clear`."""
     reach = scope(request)
+    organisations = reach.organisation_ids()
     if filters.customer:
         customer_ids: Any = [filters.customer]
     elif filters.account:
         customer_ids = _account_customers(reach, filters.account).values("customer_id")
     elif filters.invoice:
         customer_ids = Invoice.objects.filter(
-            organisation_id__in=reach.organisation_ids(), number=filters.invoice
+            organisation_id__in=organisations, number=filters.invoice
         ).values("customer_id")
     else:
         raise ValidationError({"customer": _("Give a customer, an account or an invoice.")})
-    check = actions.active_holds(
+    holds = actions.hold_check(
         customer_ids=customer_ids,
-        invoice_numbers=[filters.invoice] if filters.invoice else [],
-        cases=Case.objects.filter(site__in=reach.sites),
+        invoice_number=filters.invoice,
+        site_ids=reach.sites.values("pk"),
     )
-    return {"status": "held" if check.held else "clear", "holds": check.holds}
+    return {"status": "held" if holds else "clear", "holds": holds}
 
 
 @router.post("/billing/collection-actions", response={201: CollectionOut, **REFUSED_ERRORS})
