@@ -174,6 +174,7 @@ def _primary_key(value: Callable[[World], Model]) -> Callable[[World], str]:
 # name means different things in different apps, else by the argument alone.
 VALUES: dict[str, Callable[[World], str]] = {
     "customers:pk": _primary_key(lambda w: w.customer),
+    "billing:pk": _primary_key(lambda w: w.customer),
     "inbox:pk": _primary_key(lambda w: w.quarantined),
     "cases:pk": _primary_key(lambda w: w.case),
     "cases:attachment_id": _primary_key(lambda w: w.attachment),
