@@ -261,8 +261,10 @@ def questions(customers: int) -> dict[str, list[dict[str, str]]]:
         .distinct()
     )
     first = min(c for c, _s in holds) if holds else 1
-    clear_accounts = [f"ACC-{rng.randrange(customers) * 1 + 1}" for _ in range(200)]
-    clear_accounts = [a for a in clear_accounts if a not in set(held_accounts)]
+    # Customer k (from 0) has account ACC-k; every hundredth one has a dispute.
+    clear_accounts = [
+        f"ACC-{k}" for k in (rng.randrange(customers) for _ in range(300)) if k % DISPUTE_EVERY
+    ]
     return {
         "held_account": [{"account": a} for a in held_accounts],
         "clear_account": [{"account": a} for a in clear_accounts],

@@ -474,7 +474,7 @@ def hold_check(
     *,
     customer_ids: Iterable[int] | QuerySet[Any],
     invoice_number: str = "",
-    site_ids: QuerySet[Any] | None = None,
+    site_ids: Sequence[int] | QuerySet[Any] | None = None,
 ) -> list[dict[str, Any]]:
     """What the hold-check API answers, read lean (it is asked before every collection run,
     for every account): one query for the holds as plain values, and one more for the
