@@ -310,7 +310,11 @@ def measure(token: str, kinds: dict[str, list[dict[str, str]]], requests: int) -
             status = response.json()["status"]
             if kind in expected and status != expected[kind]:
                 sys.exit(f"{kind} {query}: answered {status}, expected {expected[kind]}")
+        database_ms = explain_last(client, headers, rng.choice(pool))
         results[kind] = {
+            # PostgreSQL's own execution time of the hold query (EXPLAIN ANALYZE): what grows
+            # with the data, where the rest of a request does not.
+            "hold_query_db_ms": database_ms,
             "p50_ms": round(_common.percentile(times, 0.5), 2),
             "p95_ms": round(_common.percentile(times, 0.95), 2),
             "max_ms": round(max(times), 2),
@@ -321,6 +325,26 @@ def measure(token: str, kinds: dict[str, list[dict[str, str]]], requests: int) -
         }
         print(f"{kind:32} {results[kind]}", flush=True)
     return results
+
+
+def explain_last(client: Any, headers: dict[str, str], query: dict[str, str]) -> float:
+    """Ask once more, and EXPLAIN ANALYZE the request's query for the holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/billing/hold-check", query, headers=headers)
+    sql = [q["sql"] for q in captured.captured_queries if '"billing_hold"."placed_at"' in q["sql"]][
+        -1
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return round(float(plan[0]["Execution Time"]), 3)
 
 
 def main() -> None:
