@@ -91,3 +91,13 @@ def test_a_dispute_resolved_without_a_reason_is_refused_and_keeps_its_hold(
 
 def test_an_unknown_customer_is_clear(customer: Customer) -> None:
     assert not actions.active_holds(customer_ids=[customer.pk + 1000]).held
+
+
+def test_a_merged_customers_dispute_still_holds_the_survivor(
+    dispute: Case, agent: User, madrid: Site, invoices: list[Invoice]
+) -> None:
+    actions.place_hold(dispute, actor=agent, reason="Coste cero")
+    survivor = customer_actions.create_customer(madrid.organisation, display_name="T. Ferrer")
+    customer_actions.merge_customers(survivor, dispute.customer, actor=agent)
+    assert actions.active_holds(customer_ids=[survivor.pk]).held
+    assert Invoice.objects.filter(customer=survivor).count() == len(invoices)

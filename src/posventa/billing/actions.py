@@ -661,3 +661,13 @@ def hold_message(hold: Hold) -> str:
         "since": hold.placed_at.isoformat(),
         "reason": hold.reason,
     }
+
+
+# --- customer merges ------------------------------------------------------------------------
+
+
+def repoint_customer(survivor: Customer, duplicate: Customer) -> None:
+    """Move the duplicate's invoices, holds and collection attempts to the survivor, so a
+    hold check on the surviving customer still finds the dispute (customers were merged)."""
+    for model in (Invoice, Hold, CollectionAttempt):
+        model.objects.filter(customer=duplicate).update(customer=survivor)  # type: ignore[attr-defined]

@@ -7,10 +7,12 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from posventa.billing.actions import lift_holds
+from posventa.billing.actions import lift_holds, repoint_customer
 from posventa.cases.models import Case
 from posventa.cases.signals import case_resolved
 from posventa.core.models import User
+from posventa.customers.models import Customer
+from posventa.customers.signals import customer_merged
 from posventa.inbox.models import Message
 
 
@@ -25,3 +27,9 @@ def lift_holds_on_resolution(
         "answer": answer.body_text[:300]
     }
     lift_holds(case, actor=actor, reason=reason)
+
+
+@receiver(customer_merged, dispatch_uid="posventa.billing.repoint_customer")
+def repoint_on_merge(sender: Any, survivor: Customer, duplicate: Customer, **kwargs: Any) -> None:
+    # Sent inside the merge transaction: if this fails, the merge rolls back with it.
+    repoint_customer(survivor, duplicate)
