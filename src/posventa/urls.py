@@ -17,6 +17,7 @@ urlpatterns = [
     path("phone/", include("posventa.telephony.board_urls")),
     path("customers/", include("posventa.customers.urls")),
     path("cases/", include("posventa.cases.urls")),
+    path("billing/", include("posventa.billing.urls")),
     path("inbox/", include("posventa.inbox.urls")),
     path("in/phone/", include("posventa.telephony.webhook_urls")),
     path("in/", include("posventa.inbox.adapter_urls")),

@@ -98,6 +98,16 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cdr-imports"),
         ("GET", "/api/cdr-imports/{import_id}"),
         ("GET", "/api/reports/phone"),
+        ("GET", "/api/billing/invoices"),
+        ("POST", "/api/billing/invoices"),
+        ("POST", "/api/billing/invoices/import"),
+        ("GET", "/api/billing/holds"),
+        ("POST", "/api/billing/holds"),
+        ("GET", "/api/billing/hold-check"),
+        ("POST", "/api/billing/collection-actions"),
+        ("POST", "/api/billing/disputes/{reference}/resolve"),
+        ("GET", "/api/billing/cases/{reference}/dossier.pdf"),
+        ("GET", "/api/billing/cases/{reference}/dossier.zip"),
     }
 
 

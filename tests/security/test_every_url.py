@@ -200,6 +200,7 @@ def _madrid_cdr_import(world: World) -> CdrImport:
 # name means different things in different apps, else by the argument alone.
 VALUES: dict[str, Callable[[World], str]] = {
     "customers:pk": _primary_key(lambda w: w.customer),
+    "billing:pk": _primary_key(lambda w: w.customer),
     "inbox:pk": _primary_key(lambda w: w.quarantined),
     "cases:pk": _primary_key(lambda w: w.case),
     "cases:attachment_id": _primary_key(lambda w: w.attachment),

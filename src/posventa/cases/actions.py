@@ -47,6 +47,7 @@ from posventa.cases.models import (
     Priority,
     ReplyChannel,
 )
+from posventa.cases.signals import case_resolved
 from posventa.clocks import actions as clocks
 from posventa.core.access import can_see_site
 from posventa.core.bulk import new_row
@@ -1184,6 +1185,9 @@ def resolve_case(case: Case, *, actor: User, answer: Message) -> Case:
             summary=answer.body_text[:200],
             data={"answer": answer.pk, "from": previous},
         )
+        # Apps above cases act on a resolution in this transaction (billing lifts the
+        # dispute's holds); a receiver that refuses rolls the resolution back.
+        case_resolved.send(sender=Case, case=case, actor=actor, answer=answer)
     return case
 
 

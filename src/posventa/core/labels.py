@@ -98,6 +98,14 @@ VERB_LABELS: dict[str, Promise] = {
     "vehicle.owner_changed": gettext_lazy("Vehicle owner changed"),
     "vehicle.odometer_read": gettext_lazy("Odometer reading recorded"),
     "vehicle.odometer_corrected": gettext_lazy("Odometer reading corrected"),
+    # invoices, dispute holds and collection actions (billing)
+    "invoice.recorded": gettext_lazy("Invoice recorded"),
+    "invoice.changed": gettext_lazy("Invoice updated"),
+    "invoice.imported": gettext_lazy("Invoices imported"),
+    "hold.placed": gettext_lazy("Dispute hold placed"),
+    "hold.lifted": gettext_lazy("Dispute hold lifted"),
+    "collection.recorded": gettext_lazy("Collection action recorded"),
+    "collection.refused": gettext_lazy("Collection action refused during the dispute"),
     # outgoing messages and the portal
     "notification.queued": gettext_lazy("Message queued"),
     "notification.sent": gettext_lazy("Message sent"),
