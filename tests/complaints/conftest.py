@@ -17,6 +17,7 @@ from posventa.complaints import actions
 from posventa.complaints.models import Complaint
 from posventa.core import actions as core_actions
 from posventa.core.models import Role, Site, User
+from tests.api.conftest import api_as
 from tests.conftest import make_user
 from tests.inbox.factories import case_of, receive_email
 
@@ -61,3 +62,6 @@ def complaint(email_case: Case, agent: User) -> Complaint:
 
 def in_department(case: Case, department: str, actor: User) -> None:
     cases.transfer_case(case, to_department=department, note="Moved by the test.", actor=actor)
+
+
+__all__ = ["api_as"]  # the API fixture, shared with tests/api
