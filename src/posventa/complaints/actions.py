@@ -199,6 +199,24 @@ def open_complaint(
         )
 
 
+def registration_warnings(
+    complaint: Complaint, *, given_category: str, given_severity: int | str | None
+) -> list[str]:
+    """What registering kept differently from what was sent, for the sender to see."""
+    warnings = []
+    if given_category and given_category != complaint.category:
+        warnings.append(
+            _("Category “%(given)s” is not one we know: registered as “other”.")
+            % {"given": given_category}
+        )
+    if given_severity not in (None, "") and str(given_severity).strip().lower() not in {
+        str(complaint.severity),
+        Severity(complaint.severity).name.lower(),
+    }:
+        warnings.append(_("Severity not understood: registered as normal."))
+    return warnings
+
+
 def _severity(value: int | str | None) -> int:
     try:
         number = int(value) if value is not None and value != "" else Severity.NORMAL

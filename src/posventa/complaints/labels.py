@@ -36,3 +36,9 @@ STANDARD_WORDS = (
         "with the customer's agreement, or with a recorded reason after repeated attempts."
     ),
 )
+
+# The API router's own refusals (api/routers/complaints.py).
+API_WORDS = (
+    N_("No case %(reference)s."),
+    N_("Give a case reference, or a site, a customer and a channel."),
+)

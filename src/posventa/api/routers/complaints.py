@@ -41,7 +41,6 @@ from posventa.complaints.models import (
     Complaint,
     ComplaintStatus,
     RegisteredVia,
-    Severity,
 )
 from posventa.inbox.models import Message
 
@@ -188,21 +187,6 @@ def _message(complaint: Complaint, pk: int | None) -> Message | None:
     return Message.objects.filter(pk=pk).first() if pk is not None else None
 
 
-def _warnings(payload: ComplaintIn, complaint: Complaint) -> list[str]:
-    warnings = []
-    if payload.category and payload.category != complaint.category:
-        warnings.append(
-            _("Category “%(given)s” is not one we know: registered as “other”.")
-            % {"given": payload.category}
-        )
-    if payload.severity not in (None, "") and str(payload.severity).lower() not in {
-        str(complaint.severity),
-        Severity(complaint.severity).name.lower(),
-    }:
-        warnings.append(_("Severity not understood: registered as normal."))
-    return warnings
-
-
 @router.post("/complaints", response={201: ComplaintOut, **CREATE_ERRORS})
 def register_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Complaint]:
     """Register a complaint on a case (`case`), or for a customer (`site`, `customer`,
@@ -234,12 +218,15 @@ def register_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Com
             subject=payload.subject,
             **common,  # type: ignore[arg-type]
         )
-    complaint.warnings = _warnings(payload, complaint)  # type: ignore[attr-defined]
+    complaint.warnings = actions.registration_warnings(  # type: ignore[attr-defined]
+        complaint, given_category=payload.category, given_severity=payload.severity
+    )  # type: ignore[attr-defined]
     return Status(201, complaint)
 
 
 def _case(reach: Scope, reference: str) -> Case:
-    # Named in the body, so an unknown one is a 422 on `case` (routers/common.py).
+    # Named in the body, so an unknown one is a 422 on `case` (routers/common.py). The
+    # words are in the complaints catalogue (complaints/labels.py).
     case = reach.cases().filter(reference=reference).first()
     if case is None:
         raise ValidationError({"case": _("No case %(reference)s.") % {"reference": reference}})
