@@ -102,3 +102,24 @@ def test_the_portal_and_the_api_register_with_no_staff_actor(email_case: Case) -
     assert clock(complaint.case, "COMPLAINT-ACK").owner is None
     assert Message.objects.filter(case=email_case).exists()
     assert email_case.department == Department.SERVICE
+
+
+def test_a_case_whose_owner_left_still_becomes_a_complaint(email_case: Case, agent: User) -> None:
+    cases.assign_case(email_case, agent, actor=agent)
+    agent.is_active = False
+    agent.save()
+    complaint = actions.register_complaint(email_case, via="portal", actor_label="customer")
+    assert clock(complaint.case, "COMPLAINT-ACK").owner is None
+
+
+def test_a_resolved_case_whose_owner_left_is_reopened_for_the_queue(
+    email_case: Case, agent: User
+) -> None:
+    cases.assign_case(email_case, agent, actor=agent)
+    answer = cases.reply(email_case, author=agent, body="Resuelto.")
+    cases.resolve_case(email_case, actor=agent, answer=answer)
+    agent.is_active = False
+    agent.save()
+    complaint = actions.register_complaint(email_case, via="api")
+    email_case.refresh_from_db()
+    assert complaint.case == email_case and email_case.is_active and email_case.owner is None

@@ -48,6 +48,7 @@ from posventa.complaints.models import (
     RegisteredVia,
     Severity,
 )
+from posventa.core.access import can_see_site
 from posventa.core.events import record_event
 from posventa.core.models import Site, User
 from posventa.customers.models import Customer, contact_language
@@ -228,7 +229,10 @@ def _severity(value: int | str | None) -> int:
 
 def _case_that_can_take_it(case: Case, *, actor: User | None, actor_label: str) -> Case:
     """The case a complaint goes on: this one, reopened if resolved; a new linked case if
-    it was closed for good (a closed case stays closed, CASE-ONE-STORY)."""
+    it was closed for good (a closed case stays closed, CASE-ONE-STORY). An owner who
+    left gives the case back to the queue first: reopening would refuse them."""
+    if case.owner is not None and _usable_owner(case) is None and case.status != CaseStatus.CLOSED:
+        cases.assign_case(case, None, actor=actor)
     if case.status == CaseStatus.RESOLVED:
         return cases.reopen_case(
             case, actor=actor, actor_label=actor_label, reason=_("Registered as a complaint.")
@@ -242,13 +246,23 @@ def _case_that_can_take_it(case: Case, *, actor: User | None, actor_label: str) 
             department=case.department,
             requested_reply_channel=case.requested_reply_channel,
             vehicle=case.vehicle,
-            owner=case.owner if case.owner is not None and case.owner.is_active else None,
+            owner=_usable_owner(case),
             team=case.team,
             previous_case=case,
             actor=actor,
             actor_label=actor_label,
         )
     return case
+
+
+def _usable_owner(case: Case) -> User | None:
+    """The case owner, unless they left or no longer work at the site: an owner who left
+    must not make a registration fail. The clocks then start unowned, so the sweeper warns
+    the team leads, and the next assignment gives them an owner."""
+    owner = case.owner
+    if owner is not None and (not owner.is_active or not can_see_site(owner, case.site)):
+        return None
+    return owner
 
 
 def _register_again(
@@ -285,12 +299,13 @@ def _start_clocks(
 ) -> None:
     case = complaint.case
     codes = [COMPLAINT_OPEN] if acknowledged else [COMPLAINT_ACK, COMPLAINT_OPEN]
+    owner = _usable_owner(case)
     for code in codes:
         clocks.start_clock(
             code,
             subject=case,
             site=case.site,
-            owner=case.owner,
+            owner=owner,
             started_at=at,
             label=case.reference,
             actor=actor,
