@@ -93,6 +93,14 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/status"),
         ("GET", "/api/cases/{reference}/messages"),
         ("POST", "/api/cases/{reference}/replies"),
+        ("POST", "/api/complaints"),
+        ("GET", "/api/complaints"),
+        ("GET", "/api/complaints/{reference}"),
+        ("POST", "/api/complaints/{reference}/acknowledgement"),
+        ("POST", "/api/complaints/{reference}/plan"),
+        ("POST", "/api/complaints/{reference}/attempts"),
+        ("POST", "/api/complaints/{reference}/agreement"),
+        ("POST", "/api/complaints/{reference}/close"),
     }
 
 
