@@ -108,6 +108,14 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/billing/disputes/{reference}/resolve"),
         ("GET", "/api/billing/cases/{reference}/dossier.pdf"),
         ("GET", "/api/billing/cases/{reference}/dossier.zip"),
+        ("POST", "/api/complaints"),
+        ("GET", "/api/complaints"),
+        ("GET", "/api/complaints/{reference}"),
+        ("POST", "/api/complaints/{reference}/acknowledgement"),
+        ("POST", "/api/complaints/{reference}/plan"),
+        ("POST", "/api/complaints/{reference}/attempts"),
+        ("POST", "/api/complaints/{reference}/agreement"),
+        ("POST", "/api/complaints/{reference}/close"),
     }
 
 

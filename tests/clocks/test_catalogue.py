@@ -37,11 +37,19 @@ def design_codes() -> list[str]:
     return re.findall(r"^\| ([A-Z]+(?:-[A-Z0-9]+)+) \|", table, flags=re.MULTILINE)
 
 
-def test_it_lists_the_28_standards_in_design_order() -> None:
+# Issue 11 split "a complaint that stays open" out of CASE-COMEBACK into two clocks of its
+# own, acknowledged in 2 business days and closed within 14 days; DESIGN.md's table does
+# not list them yet.
+ISSUE_11 = ["COMPLAINT-ACK", "COMPLAINT-OPEN"]
+
+
+def test_it_lists_the_28_standards_in_design_order_and_the_complaint_clocks() -> None:
     codes = [spec.code for spec in CATALOGUE]
-    assert len(codes) == 28 == len(set(codes))
+    assert len(codes) == 30 == len(set(codes))
+    design = [code for code in codes if code not in ISSUE_11]
+    assert codes.index("COMPLAINT-ACK") == codes.index("CASE-COMEBACK") + 1
     if DESIGN.exists():
-        assert codes == design_codes()
+        assert design == design_codes()
     assert codes[0] == "INFO-PHONE" and codes[-1] == "HOLD-DISPUTE"
 
 

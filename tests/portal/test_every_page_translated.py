@@ -139,6 +139,15 @@ PAGES: dict[str, Request] = {
     "home": get(lambda story: f"/portal/{token(story)}/"),
     "case": get(lambda story: f"/portal/{token(story)}/cases/{story['case'].reference}/"),
     "language": language_switch,
+    # The case page after the customer registers a complaint, and after they agree.
+    "complaint": lambda client, story: client.post(
+        f"/portal/{token(story)}/cases/{story['case'].reference}/complaint/",
+        {"category": "cleanliness", "desired_outcome": "Una disculpa."},
+        follow=True,
+    ),
+    "complaint_agree": lambda client, story: client.post(
+        f"/portal/{token(story)}/cases/{story['case'].reference}/complaint/agree/", follow=True
+    ),
 }
 # Pages that are not HTML: checked for their access elsewhere (test_attachment_access).
 NOT_PAGES = {"attachment"}

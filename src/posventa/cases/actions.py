@@ -47,7 +47,7 @@ from posventa.cases.models import (
     Priority,
     ReplyChannel,
 )
-from posventa.cases.signals import case_resolved
+from posventa.cases.signals import case_closing, case_resolved, case_transferred
 from posventa.clocks import actions as clocks
 from posventa.core.access import can_see_site
 from posventa.core.bulk import new_row
@@ -1110,6 +1110,7 @@ def transfer_case(
                 "to_department": transfer.to_department,
             },
         )
+        case_transferred.send(sender=Case, case=case, transfer=transfer)
     return transfer
 
 
@@ -1165,6 +1166,7 @@ def resolve_case(case: Case, *, actor: User, answer: Message) -> Case:
     _validate_answer(case, answer)
     if not case.is_active:
         raise ValidationError({"status": _("The case is already resolved or closed.")})
+    case_closing.send(sender=Case, case=case, action="resolve")
     now = timezone.now()
     with atomic():
         previous = case.status
@@ -1217,6 +1219,7 @@ def close_case(case: Case, *, actor: User | None) -> Case:
     """Close a resolved case for good: a later contact opens a new, linked case."""
     if case.status != CaseStatus.RESOLVED:
         raise ValidationError({"status": _("Only a resolved case can be closed.")})
+    case_closing.send(sender=Case, case=case, action="close")
     now = timezone.now()
     with atomic():
         case.status = CaseStatus.CLOSED

@@ -1,8 +1,10 @@
-"""Signals through which cases announce changes that apps above it act on.
+"""Signals through which cases announce changes that apps above them act on.
 
-Cases imports no app above it, so when a case change has consequences elsewhere (a resolved
-billing dispute lifts its holds), the action sends a signal and the app that owns the
-consequence listens (`billing/receivers.py`, connected in `BillingConfig.ready`).
+Cases import none of those apps (tests/architecture/test_layers.py): when a case change has
+consequences elsewhere (a resolved billing dispute lifts its holds, a transfer re-checks a
+complaint's department), the case action sends a signal and the app that owns the
+consequence listens from a receiver connected in its AppConfig.ready, as core/signals.py
+and clocks/receivers.py do.
 """
 
 from __future__ import annotations
@@ -13,3 +15,14 @@ from django.dispatch import Signal
 # transaction of `resolve_case`, after the case was saved. Sent with `send`, not
 # `send_robust`: a receiver that fails rolls the resolution back with it.
 case_resolved = Signal()
+
+# Sent with `case=` and `transfer=` (the CaseTransfer row) inside the transaction of
+# `transfer_case`, after the case moved. Sent with `send`: a receiver that fails rolls the
+# transfer back with it, so a flag never disagrees with where the case is.
+case_transferred = Signal()
+
+# Sent with `case=` and `action=` ("resolve" or "close") by `resolve_case` and
+# `close_case` before they change anything. Sent with `send`, not `send_robust`: a receiver
+# may refuse by raising ValidationError naming the field, and the case stays as it was
+# (a complaint does not close without the customer, seed 003).
+case_closing = Signal()

@@ -321,6 +321,28 @@ CATALOGUE: tuple[StandardSpec, ...] = (
         pausable=True,
     ),
     StandardSpec(
+        "COMPLAINT-ACK",
+        "case",
+        N_("Complaint acknowledged"),
+        N_(
+            "Every complaint is acknowledged within 2 business days, with its reference and "
+            "the name of the person who owns it."
+        ),
+        business_days=2,
+    ),
+    StandardSpec(
+        "COMPLAINT-OPEN",
+        "case",
+        N_("Complaint closed in time"),
+        N_(
+            "A complaint still open after 14 days escalates to the service manager. It closes "
+            "with the customer's agreement, or with a recorded reason after repeated attempts."
+        ),
+        # Calendar days, as customers and consumer offices count them.
+        business_days=14,
+        calendar_kind=ALWAYS,
+    ),
+    StandardSpec(
         "HOLD-DISPUTE",
         "dispute",
         N_("No collection during a dispute"),

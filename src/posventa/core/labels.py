@@ -62,6 +62,19 @@ VERB_LABELS: dict[str, Promise] = {
     "case.acknowledgement_withheld": gettext_lazy("Automatic acknowledgement not sent"),
     "case.vehicle_linked": gettext_lazy("Vehicle linked"),
     "case.team_changed": gettext_lazy("Team changed"),
+    # complaints (their translations live in complaints/locale, see complaints/labels.py)
+    "complaint.registered": gettext_lazy("Complaint registered"),
+    "complaint.reopened": gettext_lazy("Complaint reopened"),
+    "complaint.changed": gettext_lazy("Complaint details changed"),
+    "complaint.misrouted": gettext_lazy("Complaint with a department that cannot solve it"),
+    "complaint.routing_fixed": gettext_lazy("Complaint now with a department that can solve it"),
+    "complaint.plan_set": gettext_lazy("Resolution plan written"),
+    "complaint.acknowledged": gettext_lazy("Complaint acknowledged"),
+    "complaint.agreement_requested": gettext_lazy(
+        "Customer asked to agree the complaint is resolved"
+    ),
+    "complaint.agreed": gettext_lazy("Customer agreed the complaint is resolved"),
+    "complaint.closed": gettext_lazy("Complaint closed"),
     # clocks
     "clock.started": gettext_lazy("Clock started"),
     "clock.skipped": gettext_lazy("Clock not started"),

@@ -29,6 +29,8 @@ from urllib.parse import urlencode
 
 from posventa.cases import actions as cases
 from posventa.cases.models import Case, CaseStatus, Department
+from posventa.complaints import actions as complaints
+from posventa.complaints.models import Category, RegisteredVia, Severity
 from posventa.core.models import Role, Site, Team
 from posventa.customers import actions as customers
 from posventa.customers.models import Customer, Vehicle
@@ -73,6 +75,7 @@ class SiteTexts:
     complaint: tuple[str, str]
     complaint_note: str
     complaint_handover: str
+    complaint_wish: str
     resolved: tuple[str, str]
     resolved_answer: str
     closed: tuple[str, str]
@@ -208,6 +211,7 @@ TEXTS = {
             "volante tienen manchas de grasa. Quiero que alguien se haga cargo.",
         ),
         complaint_note="Llamé a la clienta: confirma manchas en tapicería y volante. Tiene fotos.",
+        complaint_wish="Quiero que alguien se haga cargo.",
         complaint_handover=(
             "Reclamación por manchas tras la revisión de ayer. La clienta tiene fotos y ya "
             "lo ha contado una vez: no volver a pedirle la historia. Propongo limpieza de "
@@ -273,6 +277,7 @@ TEXTS = {
             "fettfläckar. Jag vill att någon tar hand om det.",
         ),
         complaint_note="Ringde kunden: bekräftar fläckar på stol och ratt. Hon har bilder.",
+        complaint_wish="Jag vill att någon tar hand om det.",
         complaint_handover=(
             "Klagomål på fettfläckar efter gårdagens service. Kunden har bilder och har "
             "redan berättat allt en gång: be henne inte upprepa. Förslag: kostnadsfri "
@@ -351,6 +356,14 @@ class _SiteDemo:
         case = self.web_form(c[0], *t.complaint, department=Department.COMPLAINTS)
         cases.assign_case(case, self.agent, actor=self.agent)
         self.file(case, reception)
+        complaints.register_complaint(
+            case,
+            via=RegisteredVia.STAFF,
+            category=Category.CLEANLINESS,
+            severity=Severity.HIGH,
+            desired_outcome=t.complaint_wish,
+            actor=self.agent,
+        )
         cases.add_internal_note(case, author=self.agent, body=t.complaint_note)
         cases.transfer_case(
             case, to_owner=self.group_manager, note=t.complaint_handover, actor=self.agent

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from posventa.portal import views
+from posventa.portal import complaint_views, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,5 +13,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "<str:token>/cases/<str:reference>/attachments/<int:attachment_id>/",
         views.case_attachment,
         name="attachment",
+    ),
+    path(
+        "<str:token>/cases/<str:reference>/complaint/",
+        complaint_views.register_complaint,
+        name="complaint",
+    ),
+    path(
+        "<str:token>/cases/<str:reference>/complaint/agree/",
+        complaint_views.agree,
+        name="complaint_agree",
     ),
 ]

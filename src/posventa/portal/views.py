@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from posventa.cases.models import ACTIVE_STATUSES, Case
 from posventa.channels.models import RefusedReason
+from posventa.complaints.forms import ComplaintForm
 from posventa.core import ratelimit
 from posventa.customers.models import Customer
 from posventa.inbox.adapters import record_refusal
@@ -150,6 +151,7 @@ def case_detail(
         "owner": story.owner_name(case),
         "story": story.story(case),
         "form": form,
+        "complaint_form": ComplaintForm(),
         **_language_context(token),
     }
     return _render(request, "portal/case.html", context)

@@ -1,0 +1,143 @@
+"""The complaint panel's forms on the staff case page (`templatetags/complaints.py` draws
+it). Each view is one action: it calls `complaints.actions` and goes back to the case page
+with what happened, or with the refusal, naming what is missing. A case outside the
+user's sites is a 404 (`cases.views.get_case`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from posventa.cases.models import Case
+from posventa.cases.views import get_case, staff
+from posventa.complaints import actions
+from posventa.complaints.forms import (
+    AcknowledgeForm,
+    AgreementForm,
+    AttemptForm,
+    CloseForm,
+    PlanForm,
+    StaffComplaintForm,
+)
+from posventa.complaints.models import AgreementSource, Complaint, RegisteredVia
+from posventa.core.models import User
+from posventa.inbox.models import Message, MessageKind
+
+
+def _perform(
+    request: HttpRequest,
+    reference: str,
+    build: Callable[[Case], forms.Form],
+    act: Callable[[Case, User, dict[str, Any]], str],
+) -> HttpResponse:
+    user = staff(request)
+    case = get_case(user, reference)
+    form = build(case)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(f"{case.get_absolute_url()}#complaint")
+    try:
+        text = act(case, user, form.cleaned_data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, text)
+    return redirect(f"{case.get_absolute_url()}#complaint")
+
+
+def _complaint(case: Case) -> Complaint:
+    complaint = Complaint.objects.filter(case=case).first()
+    if complaint is None:
+        raise ValidationError({"complaint": _("This case is not a complaint.")})
+    return complaint
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, reference: str) -> HttpResponse:
+    """Never refused: a field the form cannot read is left out, and the action keeps an
+    unknown category as "other" (issue 11: no path turns a complaint away)."""
+    user = staff(request)
+    case = get_case(user, reference)
+    form = StaffComplaintForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    complaint = actions.register_complaint(
+        case,
+        via=RegisteredVia.STAFF,
+        category=data.get("category") or "",
+        severity=data.get("severity"),
+        desired_outcome=data.get("desired_outcome") or "",
+        actor=user,
+    )
+    messages.success(
+        request,
+        _("Registered as a complaint: %(reference)s.") % {"reference": complaint.case.reference},
+    )
+    return redirect(f"{complaint.case.get_absolute_url()}#complaint")
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: Case, user: User, data: dict[str, Any]) -> str:
+        actions.acknowledge_complaint(_complaint(case), actor=user, note=data["note"])
+        return _("Acknowledgement sent with the reference and the owner's name.")
+
+    return _perform(request, reference, lambda case: AcknowledgeForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def plan(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: Case, user: User, data: dict[str, Any]) -> str:
+        actions.set_resolution_plan(_complaint(case), plan=data["plan"], actor=user)
+        return _("Resolution plan saved.")
+
+    return _perform(request, reference, lambda case: PlanForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def attempt(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: Case, user: User, data: dict[str, Any]) -> str:
+        actions.record_agreement_attempt(
+            _complaint(case), actor=user, channel=data["channel"], note=data["note"]
+        )
+        return _("Attempt recorded.")
+
+    return _perform(request, reference, lambda case: AttemptForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def agreement(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: Case, user: User, data: dict[str, Any]) -> str:
+        message = Message.objects.get(pk=data["message"], case=case)
+        source = AgreementSource.CALL if message.kind == MessageKind.CALL_LOG else "reply"
+        actions.record_agreement(_complaint(case), source=source, message=message, actor=user)
+        return _("The customer's agreement is recorded.")
+
+    return _perform(request, reference, lambda case: AgreementForm(request.POST, case=case), act)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(case: Case, user: User, data: dict[str, Any]) -> str:
+        actions.close_complaint(_complaint(case), actor=user, reason=data["reason"])
+        return _("Complaint closed.")
+
+    return _perform(request, reference, lambda case: CloseForm(request.POST), act)
