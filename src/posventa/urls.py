@@ -16,6 +16,7 @@ urlpatterns = [
     path("compliance/", include("posventa.reports.urls")),
     path("customers/", include("posventa.customers.urls")),
     path("cases/", include("posventa.cases.urls")),
+    path("promises/", include("posventa.promises.urls")),
     path("inbox/", include("posventa.inbox.urls")),
     path("in/", include("posventa.inbox.adapter_urls")),
     path("portal/", include("posventa.portal.urls")),
