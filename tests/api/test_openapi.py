@@ -93,6 +93,10 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/status"),
         ("GET", "/api/cases/{reference}/messages"),
         ("POST", "/api/cases/{reference}/replies"),
+        ("GET", "/api/promises"),
+        ("POST", "/api/cases/{reference}/promises"),
+        ("POST", "/api/promises/{promise_id}/reassign"),
+        ("POST", "/api/promises/{promise_id}/cancel"),
     }
 
 

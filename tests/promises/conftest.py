@@ -7,11 +7,13 @@ import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from posventa.api.actions import create_api_token
 from posventa.cases.models import Case
 from posventa.core import actions as core_actions
 from posventa.core.models import Role, Site, Team, User
 from posventa.promises import actions
 from posventa.promises.models import Promise
+from tests.api.conftest import ApiClient, TokenFactory
 from tests.conftest import make_user
 from tests.inbox.factories import case_of, receive_email
 
@@ -58,3 +60,13 @@ def promise(email_case: Case, agent: User, technician: User) -> Promise:
         owner=technician,
         channel="phone",
     )
+
+
+@pytest.fixture
+def api_as(db: None) -> TokenFactory:
+    """`api_as(user)`: an API client with a fresh token of that user (as tests/api has)."""
+
+    def make(user: User, sites: tuple[Site, ...] = ()) -> ApiClient:
+        return ApiClient(create_api_token(user, "tests", sites=sites).plaintext)
+
+    return make

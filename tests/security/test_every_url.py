@@ -16,6 +16,7 @@ anything in the database.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,16 +29,20 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.api.actions import create_api_token
 from posventa.cases.models import Case
-from posventa.core.models import Event, Site, User
+from posventa.core.actions import grant_role
+from posventa.core.models import Event, Role, Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
 from posventa.inbox.actions import ingest
 from posventa.inbox.models import Attachment, InboundRaw, InboundStatus, Message
 from posventa.portal.links import portal_token
+from posventa.promises.actions import make_promise
+from posventa.promises.models import Promise
 from tests.inbox.factories import case_of, email_bytes
 
 # Pages anyone may open: the login, the public intake of a site, the portal's "send me a
@@ -170,6 +175,22 @@ def _primary_key(value: Callable[[World], Model]) -> Callable[[World], str]:
     return lambda world: str(value(world).pk)
 
 
+def _madrid_promise(world: World) -> Promise:
+    """A promise on Madrid's case, made the first time a URL needs one."""
+    found = Promise.objects.filter(case=world.case).first()
+    if found is not None:
+        return found
+    colleague = User.objects.create_user(username="madrid-promiser", password="x-123-y-456")
+    grant_role(colleague, world.madrid.organisation, Role.AGENT, world.madrid)
+    return make_promise(
+        world.case,
+        what="Le llamaremos mañana",
+        act="call",
+        deadline=timezone.now() + dt.timedelta(days=3),
+        actor=colleague,
+    )
+
+
 # Argument name -> how to fill it with Madrid's objects. Keyed "namespace:argument" where one
 # name means different things in different apps, else by the argument alone.
 VALUES: dict[str, Callable[[World], str]] = {
@@ -196,6 +217,8 @@ VALUES: dict[str, Callable[[World], str]] = {
     "admin:id": _primary_key(lambda w: w.intruder),
     "admin:app_label": lambda w: "customers",
     "admin:content_type_id": lambda w: "1",
+    "promises:pk": _primary_key(_madrid_promise),
+    "api:promise_id": _primary_key(_madrid_promise),
 }
 
 

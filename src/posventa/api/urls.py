@@ -12,7 +12,7 @@ from ninja.operation import Operation
 
 from posventa.api.auth import BearerToken
 from posventa.api.errors import install_error_handlers
-from posventa.api.routers import cases, customers, vehicles
+from posventa.api.routers import cases, customers, promises, vehicles
 
 
 class PosventaAPI(NinjaAPI):
@@ -40,5 +40,6 @@ install_error_handlers(api)
 api.add_router("", customers.router)
 api.add_router("", vehicles.router)
 api.add_router("", cases.router)
+api.add_router("", promises.router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

@@ -62,6 +62,12 @@ VERB_LABELS: dict[str, Promise] = {
     "case.acknowledgement_withheld": gettext_lazy("Automatic acknowledgement not sent"),
     "case.vehicle_linked": gettext_lazy("Vehicle linked"),
     "case.team_changed": gettext_lazy("Team changed"),
+    # promises
+    "promise.made": gettext_lazy("Promise made"),
+    "promise.reassigned": gettext_lazy("Promise reassigned"),
+    "promise.renegotiated": gettext_lazy("New deadline agreed with the customer"),
+    "promise.cancelled": gettext_lazy("Promise cancelled"),
+    "promise.kept": gettext_lazy("Promise kept"),
     # clocks
     "clock.started": gettext_lazy("Clock started"),
     "clock.skipped": gettext_lazy("Clock not started"),

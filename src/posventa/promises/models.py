@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from posventa.cases.models import Case, ReplyChannel
 from posventa.core.models import Site, Team
@@ -20,20 +21,20 @@ from posventa.promises import detection
 
 
 class PromiseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    KEPT = "kept", _("Kept")
-    CANCELLED = "cancelled", _("Cancelled")
+    OPEN = "open", pgettext_lazy("promise status", "Open")
+    KEPT = "kept", pgettext_lazy("promise status", "Kept")
+    CANCELLED = "cancelled", pgettext_lazy("promise status", "Cancelled")
 
 
 class PromiseAct(models.TextChoices):
     """What the owner must do; also what keeps the promise (see `actions.keeps`)."""
 
-    CALL = detection.CALL, _("Call")
-    CONTACT = detection.CONTACT, _("Contact")
-    WRITE = detection.WRITE, _("Write")
-    SEND = detection.SEND, _("Send")
-    VISIT = detection.VISIT, _("Visit")
-    CHECK = detection.CHECK, _("Check and answer")
+    CALL = detection.CALL, pgettext_lazy("promised act", "Call")
+    CONTACT = detection.CONTACT, pgettext_lazy("promised act", "Contact")
+    WRITE = detection.WRITE, pgettext_lazy("promised act", "Write")
+    SEND = detection.SEND, pgettext_lazy("promised act", "Send")
+    VISIT = detection.VISIT, pgettext_lazy("promised act", "Visit")
+    CHECK = detection.CHECK, pgettext_lazy("promised act", "Check and answer")
 
 
 class PromiseSource(models.TextChoices):
