@@ -33,7 +33,7 @@ def email_case(madrid: Site) -> Case:
 @pytest.fixture
 def technician(madrid: Site) -> User:
     user = make_user("tomas", language="es")
-    core_actions.grant_role(user, madrid.organisation, Role.AGENT, madrid)
+    core_actions.grant_role(user, madrid.organisation, Role.TECHNICIAN, madrid)
     return user
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from posventa.cases.composer import CaseExtension
 from posventa.cases.forms import staff_of
 from posventa.cases.models import Case, ReplyChannel
-from posventa.core.models import Team, User
+from posventa.core.models import Role, Team, User
 from posventa.inbox.models import Message
 from posventa.promises import actions, detection, forms, panel
 from posventa.promises.models import PromiseAct, PromiseSource
@@ -55,7 +55,7 @@ def implied_owner(case: Case, author: User, found: detection.DetectedPromise) ->
     the case's team (else the site's team for the case's department); a named person is
     the colleague of that first name. Anything unclear falls back to the sender."""
     if found.actor in (detection.TECHNICIAN, detection.WORKSHOP):
-        team = case.team or Team.objects.filter(site=case.site, department=case.department).first()
+        team = _technicians_team(case)
         if team is not None:
             return forms.owner_value(None, team)
     if found.actor == detection.PERSON and found.actor_name:
@@ -63,6 +63,20 @@ def implied_owner(case: Case, author: User, found: detection.DetectedPromise) ->
         if person is not None:
             return forms.owner_value(person, None)
     return forms.owner_value(author, None)
+
+
+def _technicians_team(case: Case) -> Team | None:
+    """The site's team with technicians in it (the workshop), else the case's team, else
+    the site's team for the case's department."""
+    site_teams = Team.objects.filter(site=case.site).order_by("pk")
+    workshop = (
+        site_teams.filter(
+            members__memberships__role=Role.TECHNICIAN, members__memberships__site=case.site
+        )
+        .distinct()
+        .first()
+    )
+    return workshop or case.team or site_teams.filter(department=case.department).first()
 
 
 def propose(
