@@ -101,3 +101,21 @@ def test_keeping_it_late_stays_a_breach(promise: Promise, technician: User) -> N
     cases.log_call(promise.case, author=technician, summary="Sorry for the delay.")
     clock = kept_clock(promise)
     assert clock.state == ClockState.SATISFIED and clock.breached_at is not None
+
+
+def test_a_connected_call_without_a_logged_message_keeps_a_promise_to_call(
+    promise: Promise, technician: User, agent: User
+) -> None:
+    # The shape telephony's call_connected receiver will use: no message, the moment it
+    # connected. Someone else's connected call keeps nothing.
+    at = promise.made_at + dt.timedelta(minutes=30)
+    assert (
+        actions.keep_promises_by_contact(
+            promise.case, author=agent, kind="call", direction="outbound", at=at
+        )
+        == []
+    )
+    (kept,) = actions.keep_promises_by_contact(
+        promise.case, author=technician, kind="call", direction="outbound", at=at
+    )
+    assert kept.pk == promise.pk and kept.kept_at == at and kept.kept_by_message is None

@@ -300,12 +300,22 @@ def keeps(promise: Promise, *, author: User, kind: str, direction: str) -> bool:
 
 
 def keep_promises_by_contact(
-    case: Case, *, message: Message, author: User, kind: str, direction: str
+    case: Case,
+    *,
+    author: User,
+    kind: str,
+    direction: str,
+    message: Message | None = None,
+    at: dt.datetime | None = None,
 ) -> list[Promise]:
-    """Keep the open promises on `case` that this contact keeps (made before it)."""
+    """Keep the open promises on `case` that this contact keeps (made before it).
+
+    `kind` is "reply" or "call". A logged call or reply passes its `message`; a connected
+    call from the phone system (telephony, when its `call_connected` signal lands) passes
+    `at`, the moment it connected, and no message."""
     skipped = _renegotiating.get()
     kept = []
-    at = message.created_at
+    at = message.created_at if message is not None else (at or timezone.now())
     candidates = Promise.objects.filter(
         case=case, status=PromiseStatus.OPEN, made_at__lt=at
     ).select_related("owner_team", "site")
