@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from posventa.cases import actions as cases
-from posventa.cases.models import ACTIVE_STATUSES, Case
+from posventa.cases.models import Case, CaseStatus
 from posventa.core.models import Role
 from posventa.demo.staff import DemoWorld
 from posventa.promises import actions
@@ -39,30 +39,34 @@ TEXTS = {
 def contribute(world: DemoWorld) -> None:
     for site_key, site in world.sites.items():
         texts = TEXTS[site_key]
-        open_cases = list(
-            Case.objects.filter(site=site, status__in=ACTIVE_STATUSES).order_by("opened_at", "pk")
-        )
-        if len(open_cases) < 3:
+        # The workshop's open promise sits on an open case; the kept and the renegotiated
+        # ones on the case waiting on the customer, so their reply and call leave the
+        # demo's other stories (a new case, a breached chase) as they are.
+        active = Case.objects.filter(site=site, chase_count=0).order_by("opened_at", "pk")
+        open_case = active.filter(status=CaseStatus.OPEN).first()
+        waiting = active.filter(status=CaseStatus.WAITING_CUSTOMER).first()
+        if open_case is None or waiting is None:
             continue
         reception = world.person(site_key, Role.AGENT)
         technician = world.person(site_key, Role.TECHNICIAN)
         workshop = world.teams[(site_key, "Workshop")]
         tomorrow = actions.due(site, When(TOMORROW)).at
         actions.make_promise(
-            open_cases[0], what=texts["callback"], act="call", deadline=tomorrow,
+            open_case, what=texts["callback"], act="call", deadline=tomorrow,
             actor=reception, owner_team=workshop, channel="phone",
         )  # fmt: skip
-        quote = actions.make_promise(
-            open_cases[1], what=texts["quote"], act="send", deadline=tomorrow,
-            actor=technician, owner=technician,
+        actions.make_promise(
+            waiting, what=texts["quote"], act="send", deadline=tomorrow,
+            actor=technician, owner=technician, channel="email",
         )  # fmt: skip
-        if quote.channel != "phone":
-            cases.reply(open_cases[1], author=technician, body=texts["quote_sent"])
         late = actions.make_promise(
-            open_cases[2], what=texts["late"], act="call", deadline=tomorrow,
+            waiting, what=texts["late"], act="call", deadline=tomorrow,
             actor=reception, owner=technician, channel="phone",
         )  # fmt: skip
+        # A logged call tells the customer; it keeps neither (renegotiating, and a call
+        # does not send a quote). The technician's e-mail then keeps the quote.
         actions.renegotiate_promise(
             late, actor=technician, deadline=tomorrow + dt.timedelta(days=2),
             message=texts["renegotiate"],
         )  # fmt: skip
+        cases.reply(waiting, author=technician, body=texts["quote_sent"], channel="email")
