@@ -254,6 +254,9 @@ POSVENTA_HOUSEKEEPING_SECONDS = int(os.environ.get("POSVENTA_HOUSEKEEPING_SECOND
 POSVENTA_HOUSEKEEPING_JOBS = [
     "posventa.outbox.delivery.deliver_pending",
     "posventa.inbox.recovery.process_pending",
+    # Phone events left pending by a crash; calls whose events stopped without a hang-up.
+    "posventa.telephony.actions.calls.process_pending",
+    "posventa.telephony.actions.calls.close_stale_calls",
 ]
 
 # /healthz: a background loop is stale when its last heartbeat is older than this factor

@@ -43,6 +43,7 @@ from posventa.inbox.models import Attachment, InboundRaw, InboundStatus, Message
 from posventa.portal.links import portal_token
 from posventa.promises.actions import make_promise
 from posventa.promises.models import Promise
+from posventa.telephony.models import Call, CdrImport
 from tests.inbox.factories import case_of, email_bytes
 
 # Pages anyone may open: the login, the public intake of a site, the portal's "send me a
@@ -175,6 +176,31 @@ def _primary_key(value: Callable[[World], Model]) -> Callable[[World], str]:
     return lambda world: str(value(world).pk)
 
 
+def _madrid_call(world: World) -> Call:
+    """A call to Madrid from its customer (made once, on first use)."""
+    call, _created = Call.objects.get_or_create(
+        site=world.madrid,
+        source="generic",
+        external_id="security-walk",
+        defaults={
+            "organisation_id": world.madrid.organisation_id,
+            "direction": "inbound",
+            "caller_raw": "+34600000199",
+            "customer": world.customer,
+            "started_at": world.case.opened_at,
+            "last_event_at": world.case.opened_at,
+        },
+    )
+    return call
+
+
+def _madrid_cdr_import(world: World) -> CdrImport:
+    found = CdrImport.objects.filter(site=world.madrid).first()
+    return found or CdrImport.objects.create(
+        site=world.madrid, filename="Master.csv", sha256="0" * 64, started_at=world.case.opened_at
+    )
+
+
 def _madrid_promise(world: World) -> Promise:
     """A promise on Madrid's case, made the first time a URL needs one."""
     found = Promise.objects.filter(case=world.case).first()
@@ -217,6 +243,11 @@ VALUES: dict[str, Callable[[World], str]] = {
     "admin:id": _primary_key(lambda w: w.intruder),
     "admin:app_label": lambda w: "customers",
     "admin:content_type_id": lambda w: "1",
+    # Telephony: a call of Madrid's, its CDR import, and a Zammad token nobody issued.
+    "telephony:pk": _primary_key(_madrid_call),
+    "call_id": _primary_key(_madrid_call),
+    "import_id": _primary_key(_madrid_cdr_import),
+    "phone_in:token": lambda w: "forged-zammad-token",
     "promises:pk": _primary_key(_madrid_promise),
     "api:promise_id": _primary_key(_madrid_promise),
 }

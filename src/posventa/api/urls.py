@@ -12,7 +12,7 @@ from ninja.operation import Operation
 
 from posventa.api.auth import BearerToken
 from posventa.api.errors import install_error_handlers
-from posventa.api.routers import cases, customers, promises, vehicles
+from posventa.api.routers import calls, cases, customers, promises, reports, vehicles
 
 
 class PosventaAPI(NinjaAPI):
@@ -26,7 +26,7 @@ api = PosventaAPI(
     title="Posventa API",
     version="1",
     description=(
-        "After-sales cases, customers and vehicles. Authenticate with "
+        "After-sales cases, customers, vehicles and calls. Authenticate with "
         "`Authorization: Bearer <token>` (create one with `posventa create_api_token`). "
         "Every request reaches only the sites of the token's user, narrowed to the token's "
         "sites; anything else answers 404. Errors always have the shape "
@@ -40,6 +40,8 @@ install_error_handlers(api)
 api.add_router("", customers.router)
 api.add_router("", vehicles.router)
 api.add_router("", cases.router)
+api.add_router("", calls.router)
+api.add_router("", reports.router)
 api.add_router("", promises.router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

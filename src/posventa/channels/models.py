@@ -130,6 +130,10 @@ class InboundEndpointToken(models.Model):
 
 class WebhookProvider(models.TextChoices):
     TWILIO = "twilio", _("Twilio (or compatible)")
+    # Phone systems (telephony): the secret signs the generic JSON webhook (HMAC-SHA256);
+    # Zammad's CTI API has no signature, so its secret is the token in the URL.
+    PHONE_WEBHOOK = "phone_webhook", _("Phone system (JSON webhook)")
+    ZAMMAD_CTI = "zammad_cti", _("Phone system (Zammad CTI)")
 
 
 class WebhookCredential(models.Model):

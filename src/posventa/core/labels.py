@@ -80,6 +80,13 @@ VERB_LABELS: dict[str, Promise] = {
     "clock.warned": gettext_lazy("Owner warned"),
     "clock.breached": gettext_lazy("Deadline missed"),
     "clock.escalated": gettext_lazy("Escalated"),
+    # callbacks (telephony.callbacks)
+    "callback.opened": gettext_lazy("Missed call: callback to make"),
+    "callback.chased": gettext_lazy("Called again while waiting for our callback"),
+    "callback.attempted": gettext_lazy("Callback attempt: not reached"),
+    "callback.called_back": gettext_lazy("Called back"),
+    "callback.customer_called": gettext_lazy("Customer called again and was answered"),
+    "callback.message_sent": gettext_lazy("Not reached: written message sent"),
     # customers and vehicles
     "customer.created": gettext_lazy("Customer created"),
     "customer.contact_point_added": gettext_lazy("Contact detail added"),
@@ -104,6 +111,13 @@ VERB_LABELS: dict[str, Promise] = {
     "notification.retry_requested": gettext_lazy("Sending retried by staff"),
     "notification.dead": gettext_lazy("Message could not be sent"),
     "portal.link_sent": gettext_lazy("Portal link sent"),
+    # calls (telephony)
+    "call.received": gettext_lazy("Call received"),
+    "call.missed": gettext_lazy("Call missed"),
+    "call.made": gettext_lazy("Call made"),
+    "call.attached": gettext_lazy("Call put on the case"),
+    "call_event.quarantined": gettext_lazy("Phone event quarantined"),
+    "phone.config_changed": gettext_lazy("Phone settings changed"),
 }
 
 # Admin edits are recorded as "<model>.admin_added" / "<model>.admin_changed" for any model.
@@ -125,6 +139,13 @@ ACTOR_LABELS: dict[str, Promise] = {
     "http_email": gettext_lazy("E-mail endpoint"),
     "twilio_sms": gettext_lazy("SMS gateway"),
     "twilio_whatsapp": gettext_lazy("WhatsApp gateway"),
+    "phone:generic": gettext_lazy("Phone system"),
+    "phone:zammad_cti": gettext_lazy("Phone system (Zammad CTI)"),
+    "phone:twilio": gettext_lazy("Twilio Voice (automatic)"),
+    "phone:asterisk_cdr": gettext_lazy("Asterisk call records"),
+    "phone_events": gettext_lazy("Phone events endpoint"),
+    "phone_zammad": gettext_lazy("Zammad CTI endpoint"),
+    "phone_twilio": gettext_lazy("Twilio Voice endpoint"),
 }
 
 # The channel of an "inbound:<channel>" actor (the inbox's channels, named here because

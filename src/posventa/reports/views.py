@@ -34,6 +34,7 @@ from posventa.reports.metrics import (
     overall_compliance,
     trend,
 )
+from posventa.reports.phone import PhoneReport, phone_report
 from posventa.reports.trend_chart import trend_svg
 
 DEFAULT_PERIOD_DAYS = 30
@@ -177,7 +178,20 @@ def compliance(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         "chart": chart,
         "scope_query": scope.query(),
     }
+    if scope.standard is None or scope.standard.pk == "INFO-PHONE":
+        phone = phone_report(scope.sites, scope.start, scope.end, now=scope.now)
+        context.update(phone=phone, phone_groups=phone_groups(phone))
     return render(request, "reports/compliance.html", context)
+
+
+def phone_groups(phone: PhoneReport) -> list[tuple[str, str, list[Any]]]:
+    """The INFO-PHONE table's row groups, titled, with the empty ones left out."""
+    groups = [
+        (gettext("Per site"), "site", phone.by_site),
+        (gettext("Per department"), "department", phone.by_department),
+        (gettext("Per answering agent"), "agent", phone.by_agent),
+    ]
+    return [group for group in groups if group[2]]
 
 
 def _standard_q(standard: Standard) -> Q:
