@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("posventa.cases.urls")),
     path("billing/", include("posventa.billing.urls")),
     path("complaints/", include("posventa.complaints.urls")),
+    path("promises/", include("posventa.promises.urls")),
     path("inbox/", include("posventa.inbox.urls")),
     path("in/phone/", include("posventa.telephony.webhook_urls")),
     path("in/", include("posventa.inbox.adapter_urls")),

@@ -116,6 +116,10 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/complaints/{reference}/attempts"),
         ("POST", "/api/complaints/{reference}/agreement"),
         ("POST", "/api/complaints/{reference}/close"),
+        ("GET", "/api/promises"),
+        ("POST", "/api/cases/{reference}/promises"),
+        ("POST", "/api/promises/{promise_id}/reassign"),
+        ("POST", "/api/promises/{promise_id}/cancel"),
     }
 
 

@@ -9,6 +9,7 @@ approval...) fails here until it is added to PAGES and translated.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from posventa.cases import actions as case_actions
 from posventa.cases.models import Case, CaseStatus
@@ -25,6 +27,8 @@ from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer
 from posventa.inbox.models import Message
 from posventa.portal.links import portal_token
+from posventa.promises import actions as promise_actions
+from posventa.promises.models import Promise
 from tests.portal.conftest import CARMEN, email_case
 
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -80,6 +84,14 @@ def story(madrid: Site, agent: User) -> dict[str, Any]:
     answer = case_actions.reply(closed, author=agent, body="Listo, puede recogerlo.")
     case_actions.resolve_case(closed, actor=agent, answer=answer)
     case_actions.close_case(closed, actor=agent)
+    # An open promise, so the portal's "what we promised you" is read in every language.
+    promise_actions.make_promise(
+        open_case,
+        what="Le llamaremos con el presupuesto",
+        act="call",
+        deadline=timezone.now() + dt.timedelta(days=3),
+        actor=agent,
+    )
     return {"customer": customer, "case": open_case, "cases": [open_case, waiting, closed]}
 
 
@@ -88,6 +100,7 @@ def data_strings(customer: Customer, site: Site, cases: list[Case]) -> set[str]:
     values = {customer.display_name, site.name, site.timezone}
     for case in cases:
         values |= {case.reference, case.subject}
+        values |= set(Promise.objects.filter(case=case).values_list("what", flat=True))
         for message in Message.objects.filter(case=case):
             values |= {
                 " ".join(message.body_text.split()),

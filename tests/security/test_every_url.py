@@ -16,6 +16,7 @@ anything in the database.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,16 +29,20 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
+from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.api.actions import create_api_token
 from posventa.cases.models import Case
-from posventa.core.models import Event, Site, User
+from posventa.core.actions import grant_role
+from posventa.core.models import Event, Role, Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
 from posventa.inbox.actions import ingest
 from posventa.inbox.models import Attachment, InboundRaw, InboundStatus, Message
 from posventa.portal.links import portal_token
+from posventa.promises.actions import make_promise
+from posventa.promises.models import Promise
 from posventa.telephony.models import Call, CdrImport
 from tests.inbox.factories import case_of, email_bytes
 
@@ -196,6 +201,22 @@ def _madrid_cdr_import(world: World) -> CdrImport:
     )
 
 
+def _madrid_promise(world: World) -> Promise:
+    """A promise on Madrid's case, made the first time a URL needs one."""
+    found = Promise.objects.filter(case=world.case).first()
+    if found is not None:
+        return found
+    colleague = User.objects.create_user(username="madrid-promiser", password="x-123-y-456")
+    grant_role(colleague, world.madrid.organisation, Role.AGENT, world.madrid)
+    return make_promise(
+        world.case,
+        what="Le llamaremos mañana",
+        act="call",
+        deadline=timezone.now() + dt.timedelta(days=3),
+        actor=colleague,
+    )
+
+
 # Argument name -> how to fill it with Madrid's objects. Keyed "namespace:argument" where one
 # name means different things in different apps, else by the argument alone.
 VALUES: dict[str, Callable[[World], str]] = {
@@ -228,6 +249,8 @@ VALUES: dict[str, Callable[[World], str]] = {
     "call_id": _primary_key(_madrid_call),
     "import_id": _primary_key(_madrid_cdr_import),
     "phone_in:token": lambda w: "forged-zammad-token",
+    "promises:pk": _primary_key(_madrid_promise),
+    "api:promise_id": _primary_key(_madrid_promise),
 }
 
 

@@ -12,7 +12,16 @@ from ninja.operation import Operation
 
 from posventa.api.auth import BearerToken
 from posventa.api.errors import install_error_handlers
-from posventa.api.routers import billing, calls, cases, complaints, customers, reports, vehicles
+from posventa.api.routers import (
+    billing,
+    calls,
+    cases,
+    complaints,
+    customers,
+    promises,
+    reports,
+    vehicles,
+)
 
 
 class PosventaAPI(NinjaAPI):
@@ -44,5 +53,6 @@ api.add_router("", calls.router)
 api.add_router("", reports.router)
 api.add_router("", billing.router)
 api.add_router("", complaints.router)
+api.add_router("", promises.router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

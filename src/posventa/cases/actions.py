@@ -38,6 +38,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from posventa.cases import signals
 from posventa.cases.models import (
     Case,
     CaseSequence,
@@ -582,6 +583,14 @@ def reply(
                 "on_requested_channel": on_requested_channel,
             },
         )
+        signals.staff_contacted_customer.send(
+            sender=Case,
+            case=case,
+            message=message,
+            author=author,
+            direction=Direction.OUTBOUND,
+            kind="reply",
+        )
     return message
 
 
@@ -629,6 +638,14 @@ def log_call(
             occurred_at=at,
             internal=True,
             data={"message": message.pk, "direction": direction},
+        )
+        signals.staff_contacted_customer.send(
+            sender=Case,
+            case=case,
+            message=message,
+            author=author,
+            direction=direction,
+            kind="call",
         )
     return message
 

@@ -2,9 +2,9 @@
 
 Cases import none of those apps (tests/architecture/test_layers.py): when a case change has
 consequences elsewhere (a resolved billing dispute lifts its holds, a transfer re-checks a
-complaint's department), the case action sends a signal and the app that owns the
-consequence listens from a receiver connected in its AppConfig.ready, as core/signals.py
-and clocks/receivers.py do.
+complaint's department, a reply keeps a promise), the case action sends a signal and the
+app that owns the consequence listens from a receiver connected in its AppConfig.ready, as
+core/signals.py and clocks/receivers.py do.
 """
 
 from __future__ import annotations
@@ -26,3 +26,9 @@ case_transferred = Signal()
 # may refuse by raising ValidationError naming the field, and the case stays as it was
 # (a complaint does not close without the customer, seed 003).
 case_closing = Signal()
+
+# Sent by `reply` and `log_call` inside their transaction, after the message is saved, with
+# `case=`, `message=`, `author=` (the staff member who spoke to the customer), `direction=`
+# ("outbound" for a reply or a call we made, "inbound" for a call the customer made) and
+# `kind=` ("reply" or "call"). Sent with `send`: a receiver that fails rolls the message back.
+staff_contacted_customer = Signal()

@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -35,7 +36,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from posventa.cases import actions
+from posventa.cases import actions, composer
 from posventa.cases.forms import (
     CallForm,
     NoteForm,
@@ -694,7 +695,10 @@ def render_case(
         **bound,
     }
     requested = effective_requested_channel(case)
+    reply_form = forms_["reply_form"]
+    posted = reply_form.data if reply_form.is_bound else None
     context = {
+        **composer.page_context(case, staff(request), posted),
         "case": case,
         "now": now,
         "clocks": case_clocks(case, now),
@@ -767,14 +771,19 @@ def _perform(
 @require_POST
 def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     def act(case: Case, user: User, data: dict[str, Any]) -> str:
-        message = actions.reply(
-            case,
-            author=user,
-            body=data["body"],
-            channel=data["channel"],
-            canned_answer=data["canned_answer"],
-            subject=data["subject"] or None,
-        )
+        # One transaction: what the composer's extensions record (confirmed promises)
+        # commits with the reply, and a refusal from them sends nothing.
+        with transaction.atomic():
+            message = actions.reply(
+                case,
+                author=user,
+                body=data["body"],
+                channel=data["channel"],
+                canned_answer=data["canned_answer"],
+                subject=data["subject"] or None,
+            )
+            for line in composer.after_reply(case, user, message, request.POST):
+                messages.info(request, line)
         if actions.NOT_REQUESTED_CHANNEL in (message.warnings or []):
             messages.warning(request, not_requested_channel_warning())
             return _("Reply sent.")

@@ -75,6 +75,12 @@ VERB_LABELS: dict[str, Promise] = {
     ),
     "complaint.agreed": gettext_lazy("Customer agreed the complaint is resolved"),
     "complaint.closed": gettext_lazy("Complaint closed"),
+    # promises
+    "promise.made": gettext_lazy("Promise made"),
+    "promise.reassigned": gettext_lazy("Promise reassigned"),
+    "promise.renegotiated": gettext_lazy("New deadline agreed with the customer"),
+    "promise.cancelled": gettext_lazy("Promise cancelled"),
+    "promise.kept": gettext_lazy("Promise kept"),
     # clocks
     "clock.started": gettext_lazy("Clock started"),
     "clock.skipped": gettext_lazy("Clock not started"),

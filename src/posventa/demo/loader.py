@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from posventa.core.models import Organisation
-from posventa.demo import cases, telephony
+from posventa.demo import cases, promises, telephony
 from posventa.demo.clocks import add_demo_clocks
 from posventa.demo.staff import (
     DEMO_LOGINS,
@@ -50,7 +50,11 @@ logger = logging.getLogger("posventa.demo")
 DEMO_SEED = 4242
 
 # The apps' demo data, in order: each step may use what the earlier ones made.
-APP_STEPS: list[Callable[[DemoWorld], None]] = [cases.contribute, telephony.contribute]
+APP_STEPS: list[Callable[[DemoWorld], None]] = [
+    cases.contribute,
+    telephony.contribute,
+    promises.contribute,
+]
 
 
 def demo_exists() -> bool:

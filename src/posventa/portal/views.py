@@ -40,6 +40,7 @@ from posventa.inbox.models import InboundStatus
 from posventa.portal import actions, story
 from posventa.portal.forms import ChatForm, LanguageForm, NewLinkForm
 from posventa.portal.links import LinkProblem, check_token, link_max_age
+from posventa.promises.portal import open_promises
 
 CustomerView = Callable[..., HttpResponseBase]
 AnyResponse = TypeVar("AnyResponse", bound=HttpResponseBase)
@@ -116,7 +117,12 @@ def home(request: HttpRequest, token: str, customer: Customer) -> HttpResponse:
     return _render(
         request,
         "portal/home.html",
-        {"customer": customer, "rows": rows, **_language_context(token)},
+        {
+            "customer": customer,
+            "rows": rows,
+            "portal_promises": open_promises(customer),
+            **_language_context(token),
+        },
     )
 
 
@@ -150,6 +156,8 @@ def case_detail(
         "status": story.status_words(case),
         "owner": story.owner_name(case),
         "story": story.story(case),
+        "portal_promises": open_promises(customer, case),
+        "single_case": True,
         "form": form,
         "complaint_form": ComplaintForm(),
         **_language_context(token),

@@ -57,6 +57,7 @@ from posventa.core.models import Site
 from posventa.customers.models import CHANNEL_CONTACT_KIND, ContactPoint, contact_language
 from posventa.outbox.actions import send_to_customer
 from posventa.outbox.models import Channel, Notification
+from posventa.telephony import signals
 from posventa.telephony.models import (
     FINAL_STATUSES,
     UNANSWERED_STATUSES,
@@ -90,6 +91,9 @@ def calls_closed(calls: Sequence[Call], *, now: dt.datetime | None = None) -> No
     for site_calls in by_site.values():
         with transaction.atomic():
             _apply_site_calls(site_calls, now)
+    for call in calls:
+        if call.status in FINAL_STATUSES and is_connected(call) and call.case_id and call.agent_id:
+            signals.call_connected.send(sender=Call, call=call)
 
 
 def number_of(call: Call) -> str:
