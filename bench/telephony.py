@@ -17,10 +17,11 @@ measure_events  Signed generic-webhook requests, one event each (as a PBX posts 
                 call and its facts), 5 events a call, 10 calls interleaved, callers from a
                 pool of 500. Target: >= 1,000 events/s on SQLite. The rate limits are
                 raised for the run (a PBX this busy needs POSVENTA_RATE_WEBHOOK_* raised).
-measure_phone_board  (helper "telout" adds it: phone_board_p95_ms.)
+measure_phone_board  The site's phone board with 100,000 calls in its history (from
+                bench/telephony_board.py, which also runs alone). Target: p95 < 100 ms.
 
 SQLite in a temporary directory; PostgreSQL at DATABASE_URL when it names a database with
-"bench" in it, else postgres://postgres@127.0.0.1:5432/posventa_telin_bench (dropped and
+"bench" in it, else postgres://postgres@127.0.0.1:5432/posventa_telephony_bench (dropped and
 re-created per run). The last line is one JSON object with cdr_records_per_s (SQLite,
 largest size), cdr_peak_rss_mb (the largest of every run), events_per_s (SQLite) and
 phone_board_p95_ms, and every run's figures under "runs".
@@ -56,8 +57,9 @@ from _common import (  # noqa: E402
     last_json_line,
     postgres_reachable,
 )
+from telephony_board import measure_phone_board  # noqa: E402
 
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_telin_bench"
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_telephony_bench"
 CALLER_POOL = 50_000
 EVENT_CALLERS = 500
 SEED = 20261203
@@ -342,9 +344,11 @@ def measure_events(args: argparse.Namespace, data_dir: str) -> dict[str, Any]:
     }
 
 
-# Helper "telout" adds `measure_phone_board(args, data_dir) -> {"phone_board_p95_ms": ...}`
-# and puts it in this list.
-MEASURES: list[Callable[[argparse.Namespace, str], dict[str, Any]]] = [measure_cdr, measure_events]
+MEASURES: list[Callable[[argparse.Namespace, str], dict[str, Any]]] = [
+    measure_cdr,
+    measure_events,
+    measure_phone_board,
+]
 
 
 def main() -> None:
@@ -353,6 +357,8 @@ def main() -> None:
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--lines", help="CDR sizes, comma-separated (default 100000,1000000)")
     parser.add_argument("--events", type=int, help="events to post (default 5000)")
+    parser.add_argument("--board-calls", type=int, help="calls in the board's history (100000)")
+    parser.add_argument("--board-requests", type=int, help="board requests timed (60)")
     parser.add_argument(
         "--only", help="run only these measures (cdr, events, ...), comma-separated"
     )
@@ -368,6 +374,7 @@ def main() -> None:
     default_lines = "10000" if args.quick else "100000,1000000"
     args.lines = [int(part) for part in (args.lines or default_lines).split(",")]
     args.events = args.events or (2000 if args.quick else 5000)
+    args.board_calls = args.board_calls or (10_000 if args.quick else 100_000)
     only = set(args.only.split(",")) if args.only else None
     figures: dict[str, Any] = {"benchmark": "telephony", "phone_board_p95_ms": None}
     with tempfile.TemporaryDirectory(prefix="posventa-bench-telephony-") as data_dir:

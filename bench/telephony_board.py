@@ -6,7 +6,7 @@
 (`phone_board_p95_ms`); run alone, this script prints the same figures as its last line.
 
 Each backend (SQLite in a temporary directory; PostgreSQL at DATABASE_URL when it names a
-database with "bench" in it, else postgres://postgres@127.0.0.1:5432/posventa_telout_bench,
+database with "bench" in it, else postgres://postgres@127.0.0.1:5432/posventa_board_bench,
 dropped and re-created) runs in a child process that:
 
 * loads `--calls` calls at one site over the last 365 days (about 270 a day, 70 % answered,
@@ -53,7 +53,7 @@ from _common import (  # noqa: E402
     postgres_reachable,
 )
 
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_telout_bench"
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/posventa_board_bench"
 TARGET_P95_MS = 100.0
 SEED = 20261203
 WARMUP = 5
