@@ -34,9 +34,13 @@ class InvoiceSource(models.TextChoices):
 class Invoice(models.Model):
     """One invoice the billing system issued to a customer, as it told us."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # Neither key is indexed alone: the unique (organisation, number) and the index on
+    # (customer, issued_on) start with them.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="invoices"
+        "customers.Customer", on_delete=models.PROTECT, related_name="invoices", db_index=False
     )
     number = models.CharField(_("number"), max_length=64)
     # The billing system's account number, when it has one: collections systems ask by it.
@@ -134,8 +138,12 @@ class CollectionAttempt(models.Model):
     refused. Kept either way: the refused ones are HOLD-DISPUTE's figures."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # Not indexed alone: the index on (customer, at) starts with it.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="collection_attempts"
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="collection_attempts",
+        db_index=False,
     )
     kind = models.CharField(_("action"), max_length=16, choices=CollectionKind.choices)
     invoices = models.ManyToManyField(Invoice, blank=True, related_name="+")

@@ -229,7 +229,8 @@ class CallEventKind(models.TextChoices):
 class CallEvent(models.Model):
     """One normalised event of a call. Duplicates are refused by the unique key."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    # Not indexed alone: the unique (call, dedupe_key) starts with it.
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=16, choices=CallEventKind.choices)
     occurred_at = models.DateTimeField()
     agent_raw = models.CharField(max_length=128, blank=True)
