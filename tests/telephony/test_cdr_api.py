@@ -95,3 +95,17 @@ def test_an_upload_over_real_http(live_server: Any, madrid: Site, agent: User) -
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 201
     assert Call.objects.get().site == madrid
+
+
+def test_a_time_filter_with_any_offset_is_read_in_utc_and_a_naive_one_is_refused(
+    client: Client, madrid: Site, agent: User
+) -> None:
+    token = create_api_token(agent, "pbx", sites=[madrid]).plaintext
+    auth = {"Authorization": f"Bearer {token}"}
+    # An offset PostgreSQL refuses to parse (beyond ±15:59) answered 500 before.
+    far = client.get("/api/calls", {"since": "7369-06-03T05:21:54-20:08"}, headers=auth)
+    assert far.status_code == 200
+    assert far.json()["items"] == []
+    naive = client.get("/api/calls", {"since": "2026-12-03T09:00:00"}, headers=auth)
+    assert naive.status_code == 422
+    assert naive.json()["errors"][0]["field"].endswith("since")

@@ -10,13 +10,13 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status, params
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from posventa.api import lookups
 from posventa.api.auth import scope
 from posventa.api.pagination import BoundedLimitOffset
 from posventa.api.routers.common import CREATE_ERRORS, LIST_ERRORS, READ_ERRORS
-from posventa.api.schemas import MAX_ID, InputSchema
+from posventa.api.schemas import MAX_ID, InputSchema, aware_utc
 from posventa.telephony.actions import cdr_import
 from posventa.telephony.models import Call, CdrImport, CdrRowError
 
@@ -79,6 +79,9 @@ class CallFilters(InputSchema):
     site: str | None = Field(None, max_length=50, description="A site's slug.")
     since: dt.datetime | None = Field(None, description="Calls started at or after this time.")
     until: dt.datetime | None = Field(None, description="Calls started before this time.")
+
+    # A time with a zone, in UTC: PostgreSQL refuses an offset beyond ±15:59 (a 500 before).
+    _in_utc = field_validator("since", "until", mode="after")(aware_utc)
 
 
 class RowErrorOut(Schema):
