@@ -576,7 +576,7 @@ SWEDISH = Language(
         # "vi ringer dig i morgon", "en tekniker återkommer till dig".
         _compile(SV_SUBJECT + r"\s+" + SV_PRESENT + r"\b"),
         # "i morgon ringer vi dig".
-        _compile(SV_PRESENT + r"\s+" + SV_SUBJECT.replace("P<subject>", "P<subject>") + r"\b"),
+        _compile(SV_PRESENT + r"\s+" + SV_SUBJECT + r"\b"),
     ),
     negation=_compile(r"\b(?:inte|aldrig|ej|icke|ingen|inget)\b"),
     past_or_habit=_compile(
