@@ -8,16 +8,19 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from posventa.businesstime import BusinessCalendar, CalendarError, WeeklyInterval
 from posventa.core.calendars import calendar_error_to_validation, validate_holiday_region
 from posventa.core.events import record_event
 from posventa.core.models import (
+    Absence,
     Certification,
     HolidayOverride,
     Membership,
     OpeningInterval,
     Organisation,
+    ShiftInterval,
     Site,
     SiteClosure,
     User,
@@ -224,3 +227,69 @@ def certify(
             "staff.certified", subject=user, actor=actor, data={"code": code, "user": user.username}
         )
     return certification
+
+
+def set_working_hours(
+    user: User, site: Site, intervals: Sequence[IntervalSpec], *, actor: User | None = None
+) -> None:
+    """Replace someone's weekly hours at a site; an empty week means the site's own hours."""
+    validate_intervals(site.timezone, intervals)
+    with transaction.atomic():
+        ShiftInterval.objects.filter(user=user, site=site).delete()
+        ShiftInterval.objects.bulk_create(
+            ShiftInterval(user=user, site=site, weekday=day, start=start, end=end)
+            for day, start, end in intervals
+        )
+        record_event(
+            "staff.hours_changed",
+            subject=user,
+            site=site,
+            actor=actor,
+            data={
+                "user": user.username,
+                "intervals": [
+                    [d, s.isoformat(), e.isoformat() if e else None] for d, s, e in intervals
+                ],
+            },
+        )
+
+
+def record_absence(
+    user: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+    *,
+    actor: User | None = None,
+) -> Absence:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValidationError({"starts_at": gettext("Give the time with its zone.")})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": gettext("The absence must end after it starts.")})
+    with transaction.atomic():
+        absence = Absence.objects.create(
+            user=user, starts_at=starts_at, ends_at=ends_at, reason=reason
+        )
+        record_event(
+            "staff.absence_recorded",
+            subject=user,
+            actor=actor,
+            data={
+                "user": user.username,
+                "from": starts_at.isoformat(),
+                "until": ends_at.isoformat(),
+                "reason": reason,
+            },
+        )
+    return absence
+
+
+def cancel_absence(absence: Absence, *, actor: User | None = None) -> None:
+    with transaction.atomic():
+        record_event(
+            "staff.absence_cancelled",
+            subject=absence.user,
+            actor=actor,
+            data={"user": absence.user.username, "from": absence.starts_at.isoformat()},
+        )
+        absence.delete()

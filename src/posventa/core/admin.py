@@ -20,15 +20,22 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from posventa.core.actions import bump_calendar_version, validate_intervals
+from posventa.core.actions import (
+    bump_calendar_version,
+    cancel_absence,
+    record_absence,
+    validate_intervals,
+)
 from posventa.core.events import record_event
 from posventa.core.models import (
+    Absence,
     Certification,
     Event,
     HolidayOverride,
     Membership,
     OpeningInterval,
     Organisation,
+    ShiftInterval,
     Site,
     SiteClosure,
     Team,
@@ -281,3 +288,39 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
+
+
+@admin.register(ShiftInterval)
+class ShiftIntervalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read here; a person's week is replaced whole by `set_working_hours` (overlaps refused)."""
+
+    list_display = ("user", "site", "weekday", "start", "end")
+    list_filter = ("site", "weekday")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("user", "starts_at", "ends_at", "reason")
+    search_fields = ("user__username", "reason")
+    autocomplete_fields = ("user",)
+
+    def save_model(
+        self, request: HttpRequest, obj: Absence, form: ModelForm[Any], change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        saved = record_absence(
+            obj.user, obj.starts_at, obj.ends_at, obj.reason, actor=actor_of(request)
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Absence) -> None:
+        cancel_absence(obj, actor=actor_of(request))

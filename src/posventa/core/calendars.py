@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from posventa.core.models import Site
 
 CacheKey = tuple[int, int, str, str, str, str]
+K = TypeVar("K")
 _cache: dict[CacheKey, BusinessCalendar] = {}
 _cache_lock = threading.Lock()
 ALWAYS_OPEN = AlwaysOpenCalendar()
@@ -64,14 +65,25 @@ def build_calendar(site: Site) -> BusinessCalendar:
     intervals = [
         WeeklyInterval(row.weekday, row.start, row.end) for row in site.opening_intervals.all()
     ]
+    return calendars_with_hours(site, {site.pk: intervals})[site.pk]
+
+
+def calendars_with_hours(
+    site: Site, weeks: Mapping[K, Iterable[WeeklyInterval]]
+) -> dict[K, BusinessCalendar]:
+    """The site's holidays and closures around other weekly hours (each person's shifts).
+
+    The site's closures and holiday overrides are read once for all the weeks.
+    """
     closures = [Closure(row.start_date, row.end_date, row.reason) for row in site.closures.all()]
     open_anyway = site.holiday_overrides.values_list("date", flat=True)
-    return BusinessCalendar(
-        timezone=site.timezone,
-        intervals=intervals,
-        holidays=HolidaysExcept(public_holidays(site.country, site.subdivision), open_anyway),
-        closures=closures,
-    )
+    holidays = HolidaysExcept(public_holidays(site.country, site.subdivision), open_anyway)
+    return {
+        key: BusinessCalendar(
+            timezone=site.timezone, intervals=week, holidays=holidays, closures=closures
+        )
+        for key, week in weeks.items()
+    }
 
 
 def calendar_for_site(site: Site) -> BusinessCalendar:

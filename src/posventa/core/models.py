@@ -10,6 +10,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from posventa.core.calendars import validate_holiday_region
@@ -231,6 +232,66 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShiftInterval(models.Model):
+    """One interval a staff member works at a site on a weekday, in the site's local time.
+
+    Someone with no intervals at a site works the site's opening hours there: most sites
+    never enter shifts, and routing and capacity still need to know who is on duty.
+    """
+
+    # Not indexed alone: an index or unique constraint below starts with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="shift_intervals",
+        db_index=False,
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="shift_intervals")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("starts"))
+    end = models.TimeField(_("ends"), null=True, blank=True, help_text=_("Empty = midnight."))
+
+    class Meta:
+        ordering = ["user", "site", "weekday", "start"]
+        indexes = [models.Index(fields=["user", "site"], name="shift_user_site")]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+    def __str__(self) -> str:
+        end = self.end.strftime("%H:%M") if self.end else "24:00"
+        return f"{self.user} {self.get_weekday_display()} {self.start:%H:%M}-{end}"
+
+
+class Absence(models.Model):
+    """A span (UTC instants) in which a staff member does not work: leave, sickness, training."""
+
+    # Not indexed alone: an index or unique constraint below starts with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="absences",
+        db_index=False,
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "starts_at"]
+        indexes = [models.Index(fields=["user", "ends_at"], name="absence_user_ends")]
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="absence_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
 
 
 class Team(models.Model):
