@@ -15,7 +15,6 @@ from django.utils import translation
 from posventa.core.models import User
 from tests.conftest import make_user
 
-LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 NAV_STRINGS = ["Waiting on us", "Compliance", "Log out", "Time left", "Breached only"]
 
 
@@ -91,33 +90,41 @@ def test_the_main_ui_strings_are_translated(language: str) -> None:
     assert untranslated == []
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) not installed")
-@pytest.mark.parametrize("language", ["es", "sv"])
-def test_every_message_in_the_catalogue_is_translated(language: str) -> None:
-    source = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+def catalogues(*languages: str) -> list[Path]:
+    """Every catalogue of the project and of its apps, for these languages."""
+    root = Path(settings.BASE_DIR)
+    found = sorted(root.glob("**/locale/*/LC_MESSAGES/django.po"))
+    return [path for path in found if path.parts[-3] in languages]
 
-    stats = subprocess.run(
-        ["msgfmt", "--statistics", "--check-format", "-o", "/dev/null", str(source)],
+
+def catalogue_id(path: Path) -> str:
+    return str(path.relative_to(Path(settings.BASE_DIR)).parent.parent)
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) not installed")
+@pytest.mark.parametrize("source", catalogues("es", "sv"), ids=catalogue_id)
+def test_every_message_in_every_catalogue_is_translated(source: Path) -> None:
+    """`msgfmt -c` also checks the header: a catalogue whose header says three plural forms
+    while its messages have two shows those messages in English."""
+    result = subprocess.run(
+        ["msgfmt", "--statistics", "-c", "-o", "/dev/null", str(source)],
         capture_output=True,
         text=True,
-        check=True,
         env={"LC_ALL": "C"},
-    ).stderr
-
+    )
+    stats = result.stderr
+    assert result.returncode == 0, stats
     assert "untranslated" not in stats and "fuzzy" not in stats, stats
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext (msgfmt) not installed")
-@pytest.mark.parametrize("language", ["en", "es", "sv"])
+@pytest.mark.parametrize("source", catalogues("en", "es", "sv"), ids=catalogue_id)
 def test_the_committed_compiled_catalogues_match_their_sources(
-    language: str, tmp_path: Path
+    source: Path, tmp_path: Path
 ) -> None:
     """The .mo files are committed (no build step on install); they must not go stale."""
-    folder = LOCALE_DIR / language / "LC_MESSAGES"
     fresh = tmp_path / "django.mo"
 
-    subprocess.run(
-        ["msgfmt", "--check-format", "-o", str(fresh), str(folder / "django.po")], check=True
-    )
+    subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(source)], check=True)
 
-    assert fresh.read_bytes() == (folder / "django.mo").read_bytes()
+    assert fresh.read_bytes() == source.with_suffix(".mo").read_bytes()
