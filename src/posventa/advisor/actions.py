@@ -26,6 +26,8 @@ from posventa.customers import actions as customer_actions
 from posventa.customers.models import FuelType, Vehicle
 
 MAX_ITEMS = 30
+# How the odometer reading of a service is labelled (core.labels.SOURCE_LABELS).
+ODOMETER_SOURCE = "maintenance"
 OLDEST_MODEL_YEAR = 1900
 
 
@@ -65,7 +67,7 @@ def record_service(
                 vehicle,
                 km,
                 read_at=_reading_time(done_on),
-                source=f"service:{source}",
+                source=ODOMETER_SOURCE,
                 correction=correction,
                 actor=actor,
             )

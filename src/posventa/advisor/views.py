@@ -51,9 +51,11 @@ def _page(
     if question.is_valid():
         km, severe = question.cleaned_data["km"], question.cleaned_data["severe"]
     today = timezone.localdate()
+    result = advice.advise(vehicle, today=today, km=km, severe=severe)
     context: dict[str, Any] = {
         "vehicle": vehicle,
-        "advice": advice.advise(vehicle, today=today, km=km, severe=severe),
+        "advice": result,
+        "km_text": advice.km_text(result.km) if result.km is not None else "",
         "question": question,
         "history": ServiceRecord.objects.filter(vehicle=vehicle)
         .select_related("recorded_by")

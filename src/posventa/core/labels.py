@@ -230,6 +230,7 @@ SOURCE_LABELS: dict[str, Promise] = {
     "phone call": gettext_lazy("phone call"),
     "staff": gettext_lazy("staff"),
     "demo": gettext_lazy("demo data"),
+    "maintenance": gettext_lazy("maintenance record"),
 }
 
 
