@@ -37,7 +37,10 @@ def status(advice_items: object, code: str) -> Status:
 
 def test_a_distance_interval_is_due_once_the_distance_is_reached() -> None:
     schedule_ = rules("oil-service,,,,15000,,,,oil-service,,,")
-    assert status(compute(facts(), schedule_, today=TODAY, km=15_000).items, "oil-service") == Status.DUE
+    assert (
+        status(compute(facts(), schedule_, today=TODAY, km=15_000).items, "oil-service")
+        == Status.DUE
+    )
     later = compute(facts(), schedule_, today=TODAY, km=5_000)
     assert status(later.items, "oil-service") == Status.LATER
     assert later.items[0].due_km == 15_000 and later.items[0].due_date is None
@@ -57,7 +60,9 @@ def test_a_time_only_rule_is_due_whatever_the_distance_and_says_so() -> None:
         advice = compute(facts(), schedule_, today=TODAY, km=100)
     item = advice.items[0]
     assert item.status == Status.DUE and item.due_km is None
-    assert item.reason.startswith("Brake fluid: every 2 years whatever the distance; last done: never")
+    assert item.reason.startswith(
+        "Brake fluid: every 2 years whatever the distance; last done: never"
+    )
 
 
 def test_coming_up_within_the_window_in_time_or_distance() -> None:
@@ -103,10 +108,15 @@ def test_a_make_rule_overrides_the_generic_one_and_a_model_rule_the_make() -> No
         "brake-fluid,Volkswagen,Golf,,,48,,,brake-fluid,,,",
     )
     months = {
-        (make, model): compute(
-            facts(make=make, model=model), schedule_, today=TODAY, km=1
-        ).items[0].due_date
-        for make, model in (("Volvo", "XC40"), ("volkswagen", "Polo"), ("VW", "x"), ("Volkswagen", "Golf Variant"))
+        (make, model): compute(facts(make=make, model=model), schedule_, today=TODAY, km=1)
+        .items[0]
+        .due_date
+        for make, model in (
+            ("Volvo", "XC40"),
+            ("volkswagen", "Polo"),
+            ("VW", "x"),
+            ("Volkswagen", "Golf Variant"),
+        )
     }
     assert months[("Volvo", "XC40")] == add_months(dt.date(2024, 12, 1), 24)
     assert months[("volkswagen", "Polo")] == add_months(dt.date(2024, 12, 1), 36)
@@ -120,7 +130,10 @@ def test_a_make_rule_with_no_interval_switches_the_item_off() -> None:
         "timing-belt,Volvo,,,,,,,,,,",
     )
     assert compute(facts(), schedule_, today=TODAY, km=200_000).items == ()
-    assert compute(facts(make="Seat"), schedule_, today=TODAY, km=200_000).items[0].status == Status.DUE
+    assert (
+        compute(facts(make="Seat"), schedule_, today=TODAY, km=200_000).items[0].status
+        == Status.DUE
+    )
 
 
 def test_fuel_rules_leave_the_oil_out_of_an_electric_car() -> None:

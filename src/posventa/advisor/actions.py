@@ -61,7 +61,9 @@ def record_service(
     codes = _validated(
         vehicle, done_on=done_on, items=items, source=source, note=note, reference=reference
     )
-    with atomic():
+    # With a savepoint: the odometer check refuses under the vehicle's lock, inside, and a
+    # caller in its own transaction (the workshop's delivery) must be able to go on.
+    with transaction.atomic():
         if km is not None:
             customer_actions.record_odometer(
                 vehicle,

@@ -24,15 +24,21 @@ def parse_km(text: str) -> int:
     return int(re.sub(r"\D", "", match.group(1)))
 
 
-class KmField(forms.CharField):
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
+class KmField(forms.Field):
+    """A distance typed the way people write it; None when left empty."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "20"})
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value or "").strip()
+        if len(text) > 20:
+            raise ValidationError(_("Write the distance in whole kilometres, e.g. 30000."))
         return parse_km(text) if text else None
 
 
 class ServiceForm(forms.Form):
     done_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    km = KmField(label=_("Kilometres"), required=False, max_length=20)
+    km = KmField(label=_("Kilometres"), required=False)
     items = forms.MultipleChoiceField(
         label=_("Maintenance done"), widget=forms.CheckboxSelectMultiple
     )
@@ -59,9 +65,7 @@ class DescribeForm(forms.Form):
 class AdviceForm(forms.Form):
     """The page's question: today's distance if the customer just said it, severe use."""
 
-    km = KmField(
-        label=_("Distance today (if the customer just said)"), required=False, max_length=20
-    )
+    km = KmField(label=_("Distance today (if the customer just said)"), required=False)
     severe = forms.BooleanField(
         label=_("Severe service (towing, short trips, taxi, dust)"), required=False
     )
