@@ -86,7 +86,7 @@ def test_the_validation_command_names_a_file_it_cannot_read(tmp_path: Path) -> N
     path.write_bytes(HEADER.encode() + b"\nbrake-fluid,Citro\xebn,,,,24,,,brake-fluid,,,\n")
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("validate_schedule", str(path))
-    with pytest.raises(CommandError, match="missing.csv"):
+    with pytest.raises(CommandError, match=r"missing\.csv"):
         call_command("validate_schedule", str(tmp_path / "missing.csv"))
 
 

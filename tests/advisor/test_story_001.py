@@ -19,7 +19,9 @@ EXPECTED = {
         "book": ["30,000 km inspection service", "Brake fluid change"],
     },
     "es": {
-        "brake": "Líquido de frenos: cada 2 años sea cual sea la distancia; última vez: nunca; toca ya",
+        "brake": (
+            "Líquido de frenos: cada 2 años sea cual sea la distancia; última vez: nunca; toca ya"
+        ),
         "inspection": "Revisión: cada 30\xa0000 km o 2 años, lo que llegue antes",
         "book": ["Revisión de los 30.000 km", "Cambio del líquido de frenos"],
     },
