@@ -43,7 +43,8 @@ TODAY = dt.date(2026, 12, 3)
 # ("", ""): registered without make or model; the advisor reads the VIN.
 MAKES = [("Volvo", "XC40"), ("Volvo", "V60"), ("Seat", "Leon"), ("Renault", "Clio"), ("", "")]
 FUELS = ["petrol", "diesel", "hybrid", "plug-in-hybrid", "electric", ""]
-DEALER_FILE = """code,make,model,fuel,km,months,severe_km,severe_months,appointment_types,label_en,label_es,label_sv
+HEADER = "code,make,model,fuel,km,months,severe_km,severe_months,appointment_types,"
+DEALER_FILE = f"""{HEADER}label_en,label_es,label_sv
 brake-fluid,Volvo,,,,24,,,inspection-30k brake-fluid,,,
 oil-service,Volvo,XC40,petrol,20000,12,10000,6,oil-service inspection-30k,,,
 timing-belt,Volvo,,,,,,,,,,

@@ -42,8 +42,8 @@ from functools import lru_cache
 
 from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 
 from posventa.advisor import distance, schedule
 from posventa.advisor.distance import KmSource, Odometer, Reading
