@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
+from posventa import cli
 from posventa.advisor import actions, schedule
 from posventa.advisor.advice import advise, rules_of
 from posventa.advisor.models import MaintenanceSchedule
@@ -134,3 +135,12 @@ def test_the_import_command_names_an_unknown_organisation(db: None, tmp_path: Pa
     path.write_text(DEALER_FILE, encoding="utf-8")
     with pytest.raises(CommandError, match="organisation"):
         call_command("import_schedule", "nobody", str(path))
+
+
+def test_the_console_script_validates_a_file_by_its_friendly_name(
+    db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "volvo.csv"
+    path.write_text(DEALER_FILE, encoding="utf-8")
+    assert cli.main(["validate_schedule", str(path)]) == 0
+    assert "3 rules, all valid" in capsys.readouterr().out
