@@ -11,9 +11,13 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.advisor import actions
+from posventa.cases import actions as case_actions
+from posventa.cases.models import Case
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
+from posventa.inbox.actions import ingest
+from tests.inbox.factories import case_of, email_bytes
 
 TODAY = dt.date(2026, 12, 3)
 
@@ -65,3 +69,24 @@ def car(owner: Customer, agent: User) -> Vehicle:
         vehicle, 30_050, read_at=timezone.now() - dt.timedelta(days=2), source="customer"
     )
     return Vehicle.objects.get(pk=vehicle.pk)
+
+
+@pytest.fixture
+def question(madrid: Site, owner: Customer) -> Case:
+    raw = ingest(
+        "email",
+        email_bytes(
+            from_=f"{owner.display_name} <ines.ficticia@example.org>",
+            subject="¿Solo líquido de frenos o la revisión?",
+            body="Mi app dice que toca el líquido de frenos. ¿Reservo solo eso o la revisión?",
+        ),
+        source="imap",
+        site=madrid,
+    )
+    return case_of(raw)
+
+
+@pytest.fixture
+def car_question(question: Case, car: Vehicle, agent: User) -> Case:
+    """Her question, on the case about her car."""
+    return case_actions.link_vehicle(question, car, actor=agent)

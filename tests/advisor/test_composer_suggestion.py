@@ -3,32 +3,14 @@ language, which the agent inserts and edits; nothing for a case without a vehicl
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
 from posventa.advisor.composer import suggest
 from posventa.cases import actions as case_actions
 from posventa.cases.models import Case
-from posventa.core.models import Site, User
-from posventa.customers.models import Customer, Vehicle
-from posventa.inbox.actions import ingest
-from tests.inbox.factories import case_of, email_bytes
-
-
-@pytest.fixture
-def question(madrid: Site, owner: Customer) -> Case:
-    raw = ingest(
-        "email",
-        email_bytes(
-            from_=f"{owner.display_name} <ines.ficticia@example.org>",
-            subject="¿Solo líquido de frenos o la revisión?",
-            body="Mi app dice que toca el líquido de frenos. ¿Reservo solo eso o la revisión?",
-        ),
-        source="imap",
-        site=madrid,
-    )
-    return case_of(raw)
+from posventa.core.models import User
+from posventa.customers.models import Vehicle
 
 
 def test_a_case_about_a_vehicle_gets_a_suggested_answer_in_spanish(
