@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from posventa import cli
 from posventa.advisor import actions, schedule
 from posventa.advisor.advice import advise, rules_of
 from posventa.advisor.models import MaintenanceSchedule
+from posventa.core import actions as core_actions
 from posventa.core.events import timeline
 from posventa.core.models import Organisation
 from posventa.customers.models import Vehicle
@@ -144,3 +146,27 @@ def test_the_console_script_validates_a_file_by_its_friendly_name(
     path.write_text(DEALER_FILE, encoding="utf-8")
     assert cli.main(["validate_schedule", str(path)]) == 0
     assert "3 rules, all valid" in capsys.readouterr().out
+
+
+def test_one_organisations_file_never_changes_another_organisations_advice(
+    group: Organisation, car: Vehicle
+) -> None:
+    other = core_actions.create_organisation("Otro Grupo Inventado", "otro-inventado")
+    actions.import_schedule(
+        other, name="strict.csv", text=f"{HEADER}\nbrake-fluid,Volvo,,,,6,,,brake-fluid,,,\n"
+    )
+    assert rules_of(group.pk) == schedule.generic_rules()
+    brake = next(
+        item for item in advise(car, today=timezone.localdate()).items if item.code == "brake-fluid"
+    )
+    assert brake.reason.startswith("Brake fluid: every 2 years")
+
+
+def test_advice_for_a_vehicle_costs_three_queries_once_its_file_is_read(
+    car: Vehicle, django_assert_num_queries: Any
+) -> None:
+    actions.import_schedule(car.organisation, name="volvo.csv", text=DEALER_FILE)
+    with django_assert_num_queries(4):  # a new file's text is read once
+        advise(car, today=timezone.localdate())
+    with django_assert_num_queries(3):  # readings, history, which file is active
+        advise(car, today=timezone.localdate())

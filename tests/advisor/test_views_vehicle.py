@@ -4,14 +4,22 @@ typed kept)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from posventa.advisor import actions
 from posventa.advisor.models import ServiceRecord
-from posventa.core.models import User
+from posventa.core import actions as core_actions
+from posventa.core.models import Role, User
 from posventa.customers.models import Customer, Vehicle
+from tests.conftest import make_user
 
 PAGES = ["advisor:vehicle", "advisor:record_service", "advisor:describe"]
 
@@ -125,3 +133,29 @@ def test_the_fuel_is_recorded_from_the_page_and_a_bad_year_refused(
     assert "model_year" in refused.context["describe_form"].errors
     car.refresh_from_db()
     assert car.fuel == "electric"
+
+
+def test_the_page_speaks_the_readers_language(client: Client, car: Vehicle) -> None:
+    """A Swedish colleague with a group-wide role reads the advice in Swedish."""
+    swede = make_user("sv-manager", language="sv")
+    core_actions.grant_role(swede, car.organisation, Role.SERVICE_MANAGER)
+    client.force_login(swede)
+    page = client.get(reverse("advisor:vehicle", args=[car.pk])).content.decode()
+    assert "Vad behöver bilen?" in page
+    assert "Bromsvätska: intervall 2 år oavsett körsträcka; senast gjort: aldrig; dags nu" in page
+    assert "30\xa0000 km-inspektion" in page
+
+
+def test_the_page_costs_the_same_queries_with_more_history(
+    client: Client, car: Vehicle, agent: User, django_assert_max_num_queries: Any
+) -> None:
+    client.force_login(agent)
+    url = reverse("advisor:vehicle", args=[car.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    day = timezone.localdate()
+    for days in range(10, 40, 3):
+        actions.record_service(car, done_on=day - dt.timedelta(days=days), items=["coolant"])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)

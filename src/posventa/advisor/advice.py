@@ -270,7 +270,7 @@ def compute(
         if item is not None:
             items.append(item)
     items.sort(key=lambda item: (_STATUS_ORDER[item.status], item.expected_on or dt.date.max))
-    missing = _missing(facts, now.km, vin)
+    missing = _missing(facts, now.km)
     return Advice(
         items=tuple(items),
         appointment_type_codes=tuple(what_to_book(items)),
@@ -279,7 +279,7 @@ def compute(
         km_per_day=meter.km_per_day,
         severe=severe,
         missing=missing,
-        notes=tuple(_notes(facts, now, meter, missing, vin)),
+        notes=tuple(_notes(now, meter, missing, vin)),
         vin=vin,
     )
 
@@ -475,7 +475,7 @@ def _limits_text(due_date: dt.date | None, due_km: int | None) -> str:
     return _("at %(km)s km") % {"km": km_text(due_km or 0)}
 
 
-def _missing(facts: VehicleFacts, km_now: int | None, vin: VinDecoding | None) -> tuple[str, ...]:
+def _missing(facts: VehicleFacts, km_now: int | None) -> tuple[str, ...]:
     missing = []
     if not facts.make:
         missing += ["make", "model"]
@@ -491,7 +491,6 @@ def _missing(facts: VehicleFacts, km_now: int | None, vin: VinDecoding | None) -
 
 
 def _notes(
-    facts: VehicleFacts,
     now: distance.Distance,
     meter: Odometer,
     missing: tuple[str, ...],

@@ -4,6 +4,7 @@ staff member's reach (`customers.visibility.visible_vehicles`) is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -74,47 +75,56 @@ def vehicle_advice(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     return _page(request, _vehicle(request, vehicle_id))
 
 
+def _perform(
+    request: HttpRequest,
+    vehicle: Vehicle,
+    form: ServiceForm | DescribeForm,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Bind, act, redirect with `done`; or the page again (400) with the errors on the
+    fields and what was typed."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as refusal:
+            apply_errors(form, refusal)
+        else:
+            messages.success(request, done)
+            return redirect("advisor:vehicle", vehicle_id=vehicle.pk)
+    if isinstance(form, ServiceForm):
+        return _page(request, vehicle, service_form=form, status=400)
+    return _page(request, vehicle, describe_form=form, status=400)
+
+
 @login_required
 @require_POST
 def record_service(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     vehicle = _vehicle(request, vehicle_id)
+
+    def act(data: dict[str, Any]) -> object:
+        return actions.record_service(
+            vehicle,
+            done_on=data["done_on"],
+            items=data["items"],
+            km=data["km"],
+            correction=data["correction"],
+            note=data["note"],
+            actor=staff(request),
+        )
+
     form = ServiceForm(request.POST, rules=_rules(vehicle))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.record_service(
-                vehicle,
-                done_on=data["done_on"],
-                items=data["items"],
-                km=data["km"],
-                correction=data["correction"],
-                note=data["note"],
-                actor=staff(request),
-            )
-        except ValidationError as refusal:
-            apply_errors(form, refusal)
-        else:
-            messages.success(request, _("Maintenance recorded."))
-            return redirect("advisor:vehicle", vehicle_id=vehicle.pk)
-    return _page(request, vehicle, service_form=form, status=400)
+    return _perform(request, vehicle, form, act, _("Maintenance recorded."))
 
 
 @login_required
 @require_POST
 def describe_vehicle(request: HttpRequest, vehicle_id: int) -> HttpResponse:
     vehicle = _vehicle(request, vehicle_id)
-    form = DescribeForm(request.POST)
-    if form.is_valid():
-        try:
-            vehicle = actions.describe_vehicle(
-                vehicle,
-                fuel=form.cleaned_data["fuel"],
-                model_year=form.cleaned_data["model_year"],
-                actor=staff(request),
-            )
-        except ValidationError as refusal:
-            apply_errors(form, refusal)
-        else:
-            messages.success(request, _("Vehicle details saved."))
-            return redirect("advisor:vehicle", vehicle_id=vehicle.pk)
-    return _page(request, vehicle, describe_form=form, status=400)
+
+    def act(data: dict[str, Any]) -> object:
+        return actions.describe_vehicle(
+            vehicle, fuel=data["fuel"], model_year=data["model_year"], actor=staff(request)
+        )
+
+    return _perform(request, vehicle, DescribeForm(request.POST), act, _("Vehicle details saved."))
