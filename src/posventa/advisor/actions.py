@@ -18,8 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.advisor import advice, schedule
-from posventa.advisor.models import MaintenanceSchedule, ServiceRecord, ServiceSource
+from posventa.advisor import advice, history_import, schedule
+from posventa.advisor.models import (
+    MaintenanceSchedule,
+    ServiceImport,
+    ServiceRecord,
+    ServiceSource,
+)
 from posventa.core.events import record_event
 from posventa.core.models import Organisation, User
 from posventa.customers import actions as customer_actions
@@ -207,3 +212,85 @@ def import_schedule(
             data={"name": name, "sha256": sha256, "rules": len(rules)},
         )
     return imported
+
+
+def import_service_history(
+    organisation: Organisation, *, name: str, text: str, actor: User | None = None
+) -> ServiceImport:
+    """Store a service-history export, then record each of its lines (history_import.py
+    has the format). A file without the required columns is stored and refused (errors on
+    line 1); otherwise every line is recorded or kept in `errors` with its reason, and the
+    same line imported again is counted as known, not recorded twice."""
+    received = ServiceImport.objects.create(
+        organisation=organisation,
+        name=name.strip()[:200] or "history.csv",
+        text=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        received_at=timezone.now(),
+        imported_by=actor,
+    )
+    problems = history_import.header_problems(text)
+    lines = [] if problems else list(history_import.read_lines(text))
+    problems += [line for line in lines if isinstance(line, history_import.LineProblem)]
+    good = [line for line in lines if isinstance(line, history_import.HistoryLine)]
+    vehicles = {
+        vehicle.vin: vehicle
+        for vehicle in Vehicle.objects.filter(
+            organisation=organisation, vin__in={line.vin for line in good}
+        ).select_related("organisation")
+    }
+    for line in good:
+        outcome = _import_line(line, vehicles.get(line.vin), actor)
+        if isinstance(outcome, history_import.LineProblem):
+            problems.append(outcome)
+        elif outcome:
+            received.recorded += 1
+        else:
+            received.known += 1
+    received.errors = [problem.as_dict() for problem in sorted(problems, key=lambda p: p.line)]
+    received.refused = len(problems)
+    received.finished_at = timezone.now()
+    with atomic():
+        received.save(update_fields=["recorded", "known", "refused", "errors", "finished_at"])
+        record_event(
+            "advisor.service_history_imported",
+            subject=received,
+            organisation=organisation,
+            actor=actor,
+            summary=received.name,
+            data={
+                "recorded": received.recorded,
+                "known": received.known,
+                "refused": received.refused,
+            },
+        )
+    return received
+
+
+def _import_line(
+    line: history_import.HistoryLine, vehicle: Vehicle | None, actor: User | None
+) -> bool | history_import.LineProblem:
+    """True when recorded, False when it already was, or why it cannot be."""
+    if vehicle is None:
+        return history_import.LineProblem(
+            line.line, "vin", _("No vehicle with this VIN is registered.")
+        )
+    if ServiceRecord.objects.filter(
+        vehicle=vehicle, source=ServiceSource.IMPORTED, reference=line.reference
+    ).exists():
+        return False
+    try:
+        record_service(
+            vehicle,
+            done_on=line.done_on,
+            items=line.items,
+            km=line.km,
+            source=ServiceSource.IMPORTED,
+            reference=line.reference,
+            note=line.note,
+            actor=actor,
+        )
+    except ValidationError as refusal:
+        field, messages = next(iter(refusal.message_dict.items()))
+        return history_import.LineProblem(line.line, field, "; ".join(messages))
+    return True

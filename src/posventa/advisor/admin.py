@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from posventa.advisor.models import MaintenanceSchedule, ServiceRecord
+from posventa.advisor.models import MaintenanceSchedule, ServiceImport, ServiceRecord
 from posventa.clocks.admin import ReadOnlyAdmin
 
 
@@ -21,3 +21,8 @@ class ServiceRecordAdmin(ReadOnlyAdmin):
 class MaintenanceScheduleAdmin(ReadOnlyAdmin):
     list_display = ("organisation", "name", "rules", "active", "imported_at")
     list_filter = ("active",)
+
+
+@admin.register(ServiceImport)
+class ServiceImportAdmin(ReadOnlyAdmin):
+    list_display = ("organisation", "name", "received_at", "recorded", "known", "refused")

@@ -99,3 +99,41 @@ class MaintenanceSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.imported_at:%Y-%m-%d})"
+
+
+class ServiceImport(models.Model):
+    """A service-history file from a dealer management system, kept as it was received
+    before any line of it is read; with what became of each line."""
+
+    # Not indexed alone: the index below starts with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="service_imports", db_index=False
+    )
+    name = models.CharField(_("file name"), max_length=200)
+    text = models.TextField(_("file"))
+    sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(_("received at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded = models.PositiveIntegerField(_("recorded"), default=0)
+    known = models.PositiveIntegerField(_("already recorded"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+    # [{"line": 7, "field": "km", "message": "..."}]: every line not recorded, and why.
+    errors = models.JSONField(_("errors"), default=list)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "-received_at", "-pk"]
+        verbose_name = _("service history import")
+        verbose_name_plural = _("service history imports")
+        indexes = [
+            models.Index(fields=["organisation", "received_at"], name="service_import_org_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.received_at:%Y-%m-%d})"

@@ -124,6 +124,7 @@ VERB_LABELS: dict[str, Promise] = {
     "vehicle.serviced": gettext_lazy("Maintenance recorded"),
     "vehicle.described": gettext_lazy("Vehicle fuel and model year changed"),
     "advisor.schedule_imported": gettext_lazy("Maintenance schedule imported"),
+    "advisor.service_history_imported": gettext_lazy("Service history imported"),
     # invoices, dispute holds and collection actions (billing)
     "invoice.recorded": gettext_lazy("Invoice recorded"),
     "invoice.changed": gettext_lazy("Invoice updated"),

@@ -10,23 +10,23 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from posventa.advisor import actions
-from posventa.advisor.management.commands.validate_schedule import read_schedule_file
-from posventa.core.models import Organisation
+from posventa.advisor.management.arguments import (
+    add_organisation_and_file,
+    organisation_from,
+    read_text_file,
+)
 
 
 class Command(BaseCommand):
     help = "Import an organisation's maintenance schedule file (CSV)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("organisation", help="the organisation's slug")
-        parser.add_argument("path", help="the schedule file (see docs/advisor.md)")
+        add_organisation_and_file(parser, "the schedule file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organisation = Organisation.objects.filter(slug=options["organisation"]).first()
-        if organisation is None:
-            raise CommandError(f"organisation: no organisation called {options['organisation']!r}.")
+        organisation = organisation_from(options)
         path = options["path"]
-        text = read_schedule_file(path)
+        text = read_text_file(path)
         try:
             imported = actions.import_schedule(organisation, name=Path(path).name, text=text)
         except ValidationError as refused:

@@ -3,24 +3,12 @@ it. Prints the number of rules, or fails naming every bad line (nothing is impor
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from posventa.advisor import schedule
-
-
-def read_schedule_file(path: str) -> str:
-    """The file's text, or CommandError naming the problem."""
-    try:
-        return Path(path).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise CommandError(f"{path}: {error.strerror or error}") from error
-    except UnicodeDecodeError as error:
-        raise CommandError(
-            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
-        ) from error
+from posventa.advisor.management.arguments import read_text_file
 
 
 class Command(BaseCommand):
@@ -32,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["path"]
         try:
-            rules = schedule.parse_schedule(read_schedule_file(path))
+            rules = schedule.parse_schedule(read_text_file(path))
         except schedule.ScheduleError as refused:
             raise CommandError(
                 "\n".join(
