@@ -13,6 +13,9 @@ Stable interface (the booking page, the case composer and the write-up call it):
 
     `km` is today's distance when the person just said it (it wins over the history);
     `severe` selects the severe-service intervals.
+    gather(vehicle, *, today) -> (facts, rules, vin) and compute(facts, rules, *, today,
+    km=None, severe=False, vin=None) -> Advice are `advise` in two steps: read once,
+    compute in several languages.
 
     Advice.items: AdviceItem(code, label, status, reason, due_date, due_km,
                   appointment_type_codes, last_done_on, last_done_km), most urgent first;
@@ -147,6 +150,15 @@ def advise(
     vehicle: Vehicle, *, today: dt.date, km: int | None = None, severe: bool = False
 ) -> Advice:
     """The advice for a registered vehicle (three queries: readings, history, schedule)."""
+    facts, rules, decoding = gather(vehicle, today=today)
+    return compute(facts, rules, today=today, km=km, severe=severe, vin=decoding)
+
+
+def gather(
+    vehicle: Vehicle, *, today: dt.date
+) -> tuple[VehicleFacts, tuple[schedule.Rule, ...], VinDecoding | None]:
+    """What `advise` reads from the database, for callers that compute the advice more
+    than once (in two languages, say) from one read."""
     decoding = None
     make, model_year = vehicle.make, vehicle.model_year
     if not make or (model_year is None and vehicle.first_registration is None):
@@ -163,8 +175,7 @@ def advise(
         readings=_readings(vehicle),
         services=_services(vehicle),
     )
-    rules = rules_of(vehicle.organisation_id)
-    return compute(facts, rules, today=today, km=km, severe=severe, vin=decoding)
+    return facts, rules_of(vehicle.organisation_id), decoding
 
 
 def advise_visitor(

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import translation
 
-from posventa.advisor.advice import Advice, advise
+from posventa.advisor.advice import Advice, compute, gather
 from posventa.advisor.reply import reply_text, vehicle_name
 from posventa.cases.composer import CaseExtension
 from posventa.cases.models import Case
@@ -30,28 +30,40 @@ class Suggestion:
 
 def suggest(case: Case) -> Suggestion | None:
     """The suggested answer for the case's vehicle, or None when the case has none."""
+    found = _suggest_and_advise(case)
+    return found[0] if found else None
+
+
+def _suggest_and_advise(case: Case) -> tuple[Suggestion, Advice] | None:
+    """The suggestion in the customer's language and the advice in the reader's, from
+    one read of the vehicle's history."""
     vehicle = case.vehicle
     if vehicle is None:
         return None
+    today = local_today(case.site)
+    facts, rules, decoding = gather(vehicle, today=today)
     language = contact_language(case.customer, case.site)
     with translation.override(language):
-        advice = advise(vehicle, today=local_today(case.site))
+        advice = compute(facts, rules, today=today, vin=decoding)
         text = reply_text(
             advice,
             customer_name=case.customer.display_name,
             vehicle=vehicle_name(vehicle.make, vehicle.model, vehicle.plate),
         )
-    return Suggestion(language, text, advice)
+    return Suggestion(language, text, advice), compute(facts, rules, today=today, vin=decoding)
 
 
 def page_context(case: Case, user: User, posted: Mapping[str, Any] | None) -> dict[str, Any]:
-    suggestion = suggest(case)
-    context: dict[str, Any] = {"advisor_suggestion": suggestion}
-    if suggestion is not None and case.vehicle is not None:
-        # Beside the case, the advice reads in the agent's own language.
-        context["advisor_advice"] = advise(case.vehicle, today=local_today(case.site))
-        context["advisor_vehicle"] = case.vehicle
-    return context
+    found = _suggest_and_advise(case)
+    if found is None:
+        return {"advisor_suggestion": None}
+    suggestion, advice = found
+    # Beside the case, the advice reads in the agent's own language.
+    return {
+        "advisor_suggestion": suggestion,
+        "advisor_advice": advice,
+        "advisor_vehicle": case.vehicle,
+    }
 
 
 def after_reply(case: Case, author: User, message: Message, posted: Mapping[str, Any]) -> str:

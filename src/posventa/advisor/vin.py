@@ -18,6 +18,8 @@ from vininfo import Vin  # type: ignore[import-untyped]
 from vininfo.exceptions import ValidationError as VinError  # type: ignore[import-untyped]
 
 UNKNOWN_BRAND = "UnsupportedBrand"
+INVALID = "invalid"
+UNCOVERED = "uncovered"
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,19 @@ class VinDecoding:
     manufacturer: str = ""
     country: str = ""
     model_year: int | None = None
-    message: str = ""  # why it is not covered, in the active language
+    problem: str = ""  # INVALID or UNCOVERED when not covered
+
+    @property
+    def message(self) -> str:
+        """Why it is not covered, in the active language (read when shown)."""
+        if self.problem == INVALID:
+            return _("This is not a valid VIN (17 letters and digits, no I, O or Q).")
+        if self.problem == UNCOVERED:
+            return _(
+                "Our offline tables do not cover the manufacturer code %(wmi)s of this VIN: "
+                "please give the make and model."
+            ) % {"wmi": self.vin[:3]}
+        return ""
 
 
 def decode_vin(vin: str, *, today: dt.date) -> VinDecoding:
@@ -40,19 +54,8 @@ def decode_vin(vin: str, *, today: dt.date) -> VinDecoding:
         country = decoded.country or ""
         years = list(decoded.years)
     except (VinError, KeyError, IndexError, ValueError):
-        return VinDecoding(
-            text, False, message=_("This is not a valid VIN (17 letters and digits, no I, O or Q).")
-        )
+        return VinDecoding(text, False, problem=INVALID)
     if not manufacturer or manufacturer == UNKNOWN_BRAND:
-        return VinDecoding(
-            text,
-            False,
-            country=country,
-            message=_(
-                "Our offline tables do not cover the manufacturer code %(wmi)s of this VIN: "
-                "please give the make and model."
-            )
-            % {"wmi": text[:3]},
-        )
+        return VinDecoding(text, False, country=country, problem=UNCOVERED)
     plausible = [year for year in years if year <= today.year + 1]
     return VinDecoding(text, True, manufacturer, country, max(plausible) if plausible else None)
