@@ -4,6 +4,9 @@
     posventa sweep [--once]                         the clock sweeper alone
     posventa worker [db_worker options]             the task worker alone
     posventa demo                                   load the demo dealer group (idempotent)
+    posventa validate_schedule FILE                 check a maintenance schedule file
+    posventa import_schedule ORGANISATION FILE      make it the organisation's schedule
+    posventa import_service_history ORGANISATION FILE   record past visits from a DMS export
     posventa manage <command> [args]                any Django management command
 
 Every subcommand is a Django management command; this script only picks the settings and
@@ -23,6 +26,10 @@ COMMANDS = {
     # db_worker with a heartbeat for /healthz (posventa.core.management.commands.worker).
     "worker": "worker",
     "demo": "demo",
+    # The maintenance advisor's schedule files (docs/advisor.md).
+    "validate_schedule": "validate_schedule",
+    "import_schedule": "import_schedule",
+    "import_service_history": "import_service_history",
 }
 
 USAGE = (__doc__ or "").strip()

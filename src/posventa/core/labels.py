@@ -120,6 +120,11 @@ VERB_LABELS: dict[str, Promise] = {
     "vehicle.owner_changed": gettext_lazy("Vehicle owner changed"),
     "vehicle.odometer_read": gettext_lazy("Odometer reading recorded"),
     "vehicle.odometer_corrected": gettext_lazy("Odometer reading corrected"),
+    # the maintenance advisor
+    "vehicle.serviced": gettext_lazy("Maintenance recorded"),
+    "vehicle.described": gettext_lazy("Vehicle fuel and model year changed"),
+    "advisor.schedule_imported": gettext_lazy("Maintenance schedule imported"),
+    "advisor.service_history_imported": gettext_lazy("Service history imported"),
     # invoices, dispute holds and collection actions (billing)
     "invoice.recorded": gettext_lazy("Invoice recorded"),
     "invoice.changed": gettext_lazy("Invoice updated"),
@@ -227,6 +232,7 @@ SOURCE_LABELS: dict[str, Promise] = {
     "phone call": gettext_lazy("phone call"),
     "staff": gettext_lazy("staff"),
     "demo": gettext_lazy("demo data"),
+    "maintenance": gettext_lazy("maintenance record"),
 }
 
 

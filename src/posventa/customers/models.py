@@ -235,6 +235,18 @@ class ConsentRecord(models.Model):
         super().save(*args, **kwargs)
 
 
+class FuelType(models.TextChoices):
+    """What the vehicle runs on: the maintenance advisor's rules differ (no oil in an
+    electric car, a particulate filter in a diesel)."""
+
+    PETROL = "petrol", _("Petrol")
+    DIESEL = "diesel", _("Diesel")
+    HYBRID = "hybrid", _("Hybrid")
+    PLUG_IN_HYBRID = "plug-in-hybrid", _("Plug-in hybrid")
+    ELECTRIC = "electric", _("Electric")
+    GAS = "gas", _("Gas (LPG/CNG)")
+
+
 class Vehicle(models.Model):
     # Not indexed alone: an index or unique constraint below starts with it.
     organisation = models.ForeignKey(
@@ -249,6 +261,10 @@ class Vehicle(models.Model):
     make = models.CharField(_("make"), max_length=60, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
     first_registration = models.DateField(_("first registration"), null=True, blank=True)
+    # Blank/unknown on vehicles registered before the advisor asked (VIN decoding or the
+    # customer tell us later); the advisor says which of them it is missing.
+    model_year = models.PositiveSmallIntegerField(_("model year"), null=True, blank=True)
+    fuel = models.CharField(_("fuel"), max_length=20, choices=FuelType.choices, blank=True)
     owner = models.ForeignKey(
         Customer,
         on_delete=models.PROTECT,
