@@ -85,13 +85,6 @@ def our_number(call: Call) -> str:
     return call.caller if call.direction == CallDirection.OUTBOUND else call.called
 
 
-def line_department(site: Site, number: str) -> str:
-    if not number:
-        return ""
-    line = PhoneLine.objects.filter(site=site, number=number).only("department").first()
-    return line.department if line else ""
-
-
 def line_departments(site: Site) -> dict[str, str]:
     """The site's lines: number -> department (a site has a handful)."""
     return dict(PhoneLine.objects.filter(site=site).values_list("number", "department"))
@@ -124,7 +117,7 @@ def sole_owners(points: dict[str, dict[int, set[str]]]) -> dict[str, int | None]
 
 
 def open_cases_by_customer(site_id: int, customer_ids: Iterable[int]) -> dict[int, int]:
-    """customer -> their latest open case at the site (what `open_case_of` answers), for
+    """customer -> their latest open case at the site (the latest opened), for
     many customers in one query."""
     latest: dict[int, tuple[Any, int]] = {}
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
@@ -157,17 +150,6 @@ def known_customer(site: Site, number: str) -> Customer | None:
     if len(ids) != 1:
         return None
     return Customer.objects.get(pk=ids.pop())
-
-
-def open_case_of(site: Site, customer: Customer | None) -> Case | None:
-    """The customer's open case at the site the call goes on (the latest one)."""
-    if customer is None:
-        return None
-    return (
-        Case.objects.filter(site=site, customer=customer, status__in=ACTIVE_STATUSES)
-        .order_by("-opened_at", "-pk")
-        .first()
-    )
 
 
 def call_verb(call: Call) -> str:

@@ -36,17 +36,19 @@ from posventa.core.bulk import insert_new, new_row, update_rows
 from posventa.core.events import record_event
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
-from posventa.customers.models import Channel, Customer
+from posventa.customers.models import Channel, ContactKind
 from posventa.inbox.models import Message, MessageKind
 from posventa.telephony.actions._common import (
     atomic,
     calls_became_final,
     customer_number,
     known_customer,
-    line_department,
-    open_case_of,
+    line_departments,
+    open_cases_by_customer,
     our_number,
+    phone_points,
     rules_for,
+    sole_owners,
     stale_minutes,
     timeline_event_data,
 )
@@ -198,14 +200,13 @@ def apply_signals(site: Site, source: str, signals: Sequence[CallSignal]) -> lis
         was_final = call.status in FINAL_STATUSES and not created
         before = [getattr(call, name) for name in FACT_FIELDS]
         _refresh_from(call, events.get(call.pk, []), rules)
-        if created:
-            _identify(call, site, source)
         calls.append(call)
         changed = before != [getattr(call, name) for name in FACT_FIELDS]
         if call.status in FINAL_STATUSES and (not was_final or changed):
             final_now.append(call)
             if not was_final:
                 first_final.append(call)
+    _identify([call for call, created in found.values() if created], site, source)
     update_rows(calls, SAVED_FIELDS)
     calls_became_final(final_now, first_time=first_final)
     return calls
@@ -382,30 +383,56 @@ def _apply_identity(call: Call, events: Sequence[EventFact]) -> None:
             setattr(call, attribute, value)
 
 
-def _identify(call: Call, site: Site, source: str) -> None:
-    """Numbers into E.164, the line's department, the customer and their open case.
+def _identify(new_calls: Sequence[Call], site: Site, source: str) -> None:
+    """Numbers into E.164, the line's department, the customer and their open case, for
+    the calls a batch made (their identity is settled by then), in a few queries.
 
     An unknown caller becomes a new contact (as an unknown e-mail sender does) that staff
     can merge; an unreadable number is kept as given and flagged, and finds nobody.
     """
-    international = source == CallSource.ZAMMAD_CTI
-    caller = read_number(call.caller_raw, site.country, international_digits=international)
-    called = read_number(call.called_raw, site.country, international_digits=international)
-    call.caller, call.caller_unparsed = caller.e164, caller.unparsed
-    call.called = called.e164
-    call.department = line_department(site, our_number(call))
-    number = customer_number(call)
-    if not number:
+    if not new_calls:
         return
-    customer: Customer | None
-    if call.direction == CallDirection.INBOUND:
-        customer = customer_actions.identify_customer(
-            site.organisation, channel=Channel.PHONE, address=number, region=site.country
-        ).customer
-    else:
-        customer = known_customer(site, number)
-    call.customer = customer
-    call.case = open_case_of(site, customer)
+    international = source == CallSource.ZAMMAD_CTI
+    lines = line_departments(site)
+    for call in new_calls:
+        caller = read_number(call.caller_raw, site.country, international_digits=international)
+        called = read_number(call.called_raw, site.country, international_digits=international)
+        call.caller, call.caller_unparsed = caller.e164, caller.unparsed
+        call.called = called.e164
+        call.department = lines.get(our_number(call), "") if our_number(call) else ""
+    numbered = [call for call in new_calls if customer_number(call)]
+    points = phone_points(site.organisation_id, {customer_number(call) for call in numbered})
+    owners = sole_owners(points)
+    callers: dict[str, int] = {}
+    for call in numbered:
+        number = customer_number(call)
+        if call.direction == CallDirection.INBOUND:
+            call.customer_id = callers.get(number) or _caller_id(site, number, points)
+            callers[number] = call.customer_id
+        else:
+            call.customer_id = owners.get(number)
+    cases = open_cases_by_customer(site.pk, {call.customer_id for call in numbered})
+    for call in numbered:
+        call.case_id = cases.get(call.customer_id) if call.customer_id else None
+    # The cases as instances: the timeline events of final calls point at them.
+    on_cases = Case.objects.in_bulk({call.case_id for call in numbered if call.case_id})
+    for call in numbered:
+        if call.case_id:
+            call.case = on_cases[call.case_id]
+
+
+def _caller_id(site: Site, number: str, points: dict[str, dict[int, set[str]]]) -> int:
+    """Who called from `number`: the one customer who has it as a phone number already
+    (read with the batch's points: nothing to write), else `identify_customer`, which
+    adds the point, makes a new contact or flags a shared number, as for any sender."""
+    holders = points.get(number, {})
+    if len(holders) == 1:
+        customer_id, kinds = next(iter(holders.items()))
+        if ContactKind.PHONE in kinds:
+            return customer_id
+    return customer_actions.identify_customer(
+        site.organisation, channel=Channel.PHONE, address=number, region=site.country
+    ).customer.pk
 
 
 # --- the stale-call timeout ---------------------------------------------------------------
