@@ -350,6 +350,8 @@ class _ChunkWriter:
             rules=self.rules,
         )
         ours = caller.e164 if outbound else called.e164
+        fields = facts.as_fields()
+        fields["agent_raw"] = record.agent(outbound) if facts.answered else ""
         return new_row(
             Call,
             organisation_id=self.site.organisation_id,
@@ -363,7 +365,7 @@ class _ChunkWriter:
             caller_unparsed=caller.unparsed,
             called_raw=called.raw,
             called=called.e164,
-            **{**facts.as_fields(), "agent_raw": record.agent(outbound) if facts.answered else ""},
+            **fields,
         )
 
     def _link_customers(self, calls: list[Call]) -> None:
@@ -433,6 +435,8 @@ def _moment_adapter() -> Callable[[dt.datetime], object]:
     if connection.vendor == "sqlite" and str(connection.timezone) == "UTC":
 
         def naive_text(moment: dt.datetime) -> object:
+            if moment.tzinfo is dt.UTC:  # every time of a record: no copy needed
+                return str(moment)[:-6]  # without its "+00:00"
             return str(moment.astimezone(dt.UTC).replace(tzinfo=None))
 
         return naive_text
