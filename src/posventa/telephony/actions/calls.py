@@ -432,7 +432,8 @@ def _identify(new_calls: Sequence[Call], site: Site, source: str) -> None:
             callers[number] = call.customer_id
         else:
             call.customer_id = owners.get(number)
-    cases = open_cases_by_customer(site.pk, {call.customer_id for call in numbered})
+    customer_ids: set[int] = {call.customer_id for call in numbered if call.customer_id}
+    cases = open_cases_by_customer(site.pk, customer_ids)
     for call in numbered:
         call.case_id = cases.get(call.customer_id) if call.customer_id else None
     # The cases as instances: the timeline events of final calls point at them.
