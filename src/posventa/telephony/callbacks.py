@@ -58,6 +58,7 @@ from posventa.customers.models import CHANNEL_CONTACT_KIND, ContactPoint, contac
 from posventa.outbox.actions import send_to_customer
 from posventa.outbox.models import Channel, Notification
 from posventa.telephony import signals
+from posventa.telephony.lookups import rows_in, table
 from posventa.telephony.models import (
     FINAL_STATUSES,
     UNANSWERED_STATUSES,
@@ -74,8 +75,6 @@ from posventa.telephony.models import (
 
 INFO_PHONE = "INFO-PHONE"
 HISTORY_AFTER = dt.timedelta(hours=24)
-# Keeps each `IN (...)` well under SQLite's limit of bound parameters, whatever the chunk.
-LOOKUP_BATCH = 500
 DEFAULT_ATTEMPTS = PhoneSettings._meta.get_field("callback_attempts").get_default()
 
 
@@ -177,47 +176,49 @@ def _is_history(call: Call, now: dt.datetime) -> bool:
 
 
 def _open_callbacks(site_id: int, numbers: Iterable[str]) -> dict[str, Callback]:
-    found: dict[str, Callback] = {}
-    wanted = sorted(numbers)
-    for start in range(0, len(wanted), LOOKUP_BATCH):
-        rows = Callback.objects.select_for_update(of=("self",)).filter(
-            site_id=site_id,
-            status=CallbackStatus.OPEN,
-            number__in=wanted[start : start + LOOKUP_BATCH],
-        )
-        found.update({row.number: row for row in rows})
-    return found
+    ids = _open_callback_ids(site_id, "number", numbers)
+    return {row.number: row for row in _locked_open(ids)}
 
 
 def _open_callbacks_of(site_id: int, customer_ids: Iterable[int | None]) -> dict[int, Callback]:
     """The oldest open callback of each customer at the site."""
+    ids = _open_callback_ids(site_id, "customer_id", (pk for pk in customer_ids if pk))
     found: dict[int, Callback] = {}
-    wanted = sorted(pk for pk in customer_ids if pk is not None)
-    for start in range(0, len(wanted), LOOKUP_BATCH):
-        rows = (
-            Callback.objects.select_for_update(of=("self",))
-            .filter(
-                site_id=site_id,
-                status=CallbackStatus.OPEN,
-                customer_id__in=wanted[start : start + LOOKUP_BATCH],
-            )
-            .order_by("opened_at", "pk")
-        )
-        for row in rows:
-            if row.customer_id is not None:
-                found.setdefault(row.customer_id, row)
+    for row in _locked_open(ids):  # oldest first
+        if row.customer_id is not None:
+            found.setdefault(row.customer_id, row)
     return found
 
 
+def _open_callback_ids(site_id: int, column: str, values: Iterable[object]) -> list[int]:
+    """The open callbacks of the site whose `column` is one of `values` (a CDR chunk asks
+    for thousands of numbers, of which a handful have one). The status is written out so
+    SQLite uses the partial index callback_one_open_per_number."""
+    rows = rows_in(
+        f"SELECT id FROM {table(Callback)} WHERE site_id = %s "
+        f"AND status = '{CallbackStatus.OPEN.value}' AND {column} IN ({{marks}})",
+        [site_id],
+        values,
+    )
+    return [pk for (pk,) in rows]
+
+
+def _locked_open(ids: list[int]) -> list[Callback]:
+    """Those callbacks, locked (PostgreSQL) and still open once locked, oldest first."""
+    if not ids:
+        return []
+    return list(
+        Callback.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status=CallbackStatus.OPEN)
+        .order_by("opened_at", "pk")
+    )
+
+
 def _calls_with_steps(call_ids: list[int]) -> set[int]:
-    done: set[int] = set()
-    for start in range(0, len(call_ids), LOOKUP_BATCH):
-        done.update(
-            CallbackStep.objects.filter(
-                call_id__in=call_ids[start : start + LOOKUP_BATCH]
-            ).values_list("call_id", flat=True)
-        )
-    return done
+    rows = rows_in(
+        f"SELECT call_id FROM {table(CallbackStep)} WHERE call_id IN ({{marks}})", [], call_ids
+    )
+    return {call_id for (call_id,) in rows}
 
 
 # --- opening and chasing ----------------------------------------------------------------

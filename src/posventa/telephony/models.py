@@ -134,7 +134,9 @@ class Call(models.Model):
     # The numbers as the phone system sent them, and as E.164 when phonenumbers could read
     # them; a number it cannot read is kept as given and flagged, never dropped.
     caller_raw = models.CharField(_("caller"), max_length=64, blank=True)
-    caller = models.CharField(max_length=20, blank=True, db_index=True)
+    # Not indexed: nothing reads calls by number (callbacks are found by number in their
+    # own table), and a random-order index cost an import a third of its insert time.
+    caller = models.CharField(max_length=20, blank=True)
     caller_unparsed = models.BooleanField(default=False)
     called_raw = models.CharField(_("number called"), max_length=64, blank=True)
     called = models.CharField(max_length=20, blank=True)

@@ -3,8 +3,8 @@ its case, and what happens when a call becomes final."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy
@@ -15,6 +15,7 @@ from posventa.core.models import Site
 from posventa.customers.models import PHONE_LIKE_KINDS, ContactPoint, Customer
 from posventa.telephony import callbacks
 from posventa.telephony.facts import Rules
+from posventa.telephony.lookups import rows_in, table
 from posventa.telephony.models import (
     Call,
     CallDirection,
@@ -84,11 +85,53 @@ def our_number(call: Call) -> str:
     return call.caller if call.direction == CallDirection.OUTBOUND else call.called
 
 
-def line_department(site: Site, number: str) -> str:
-    if not number:
-        return ""
-    line = PhoneLine.objects.filter(site=site, number=number).only("department").first()
-    return line.department if line else ""
+def line_departments(site: Site) -> dict[str, str]:
+    """The site's lines: number -> department (a site has a handful)."""
+    return dict(PhoneLine.objects.filter(site=site).values_list("number", "department"))
+
+
+def phone_points(organisation_id: int, numbers: Iterable[str]) -> dict[str, dict[int, set[str]]]:
+    """number -> {unmerged customer with it as a phone-like point: the kinds}, for many
+    numbers in one query (plain SQL, see `telephony.lookups`)."""
+    found: dict[str, dict[int, set[str]]] = {}
+    rows = rows_in(
+        f"SELECT p.value, p.customer_id, p.kind FROM {table(ContactPoint)} p "
+        f"JOIN {table(Customer)} c ON c.id = p.customer_id "
+        "WHERE p.organisation_id = %s AND p.kind IN (%s, %s) AND c.merged_into_id IS NULL "
+        "AND p.value IN ({marks})",
+        [organisation_id, *PHONE_LIKE_KINDS],
+        numbers,
+    )
+    for value, customer_id, kind in rows:
+        found.setdefault(value, {}).setdefault(customer_id, set()).add(kind)
+    return found
+
+
+def sole_owners(points: dict[str, dict[int, set[str]]]) -> dict[str, int | None]:
+    """number -> the one customer with it, or None when several share it (a person must
+    say which): what `known_customer` answers, for many numbers."""
+    return {
+        value: next(iter(customers)) if len(customers) == 1 else None
+        for value, customers in points.items()
+    }
+
+
+def open_cases_by_customer(site_id: int, customer_ids: Iterable[int]) -> dict[int, int]:
+    """customer -> their latest open case at the site (the latest opened), for
+    many customers in one query."""
+    latest: dict[int, tuple[Any, int]] = {}
+    statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+    # opened_at compares within one backend: a datetime, or SQLite's sortable text.
+    rows = rows_in(
+        f"SELECT customer_id, opened_at, id FROM {table(Case)} WHERE site_id = %s "
+        f"AND status IN ({statuses}) AND customer_id IN ({{marks}})",
+        [site_id, *ACTIVE_STATUSES],
+        customer_ids,
+    )
+    for customer_id, opened_at, pk in rows:
+        if customer_id not in latest or (opened_at, pk) > latest[customer_id]:
+            latest[customer_id] = (opened_at, pk)
+    return {customer_id: pk for customer_id, (_at, pk) in latest.items()}
 
 
 def known_customer(site: Site, number: str) -> Customer | None:
@@ -107,17 +150,6 @@ def known_customer(site: Site, number: str) -> Customer | None:
     if len(ids) != 1:
         return None
     return Customer.objects.get(pk=ids.pop())
-
-
-def open_case_of(site: Site, customer: Customer | None) -> Case | None:
-    """The customer's open case at the site the call goes on (the latest one)."""
-    if customer is None:
-        return None
-    return (
-        Case.objects.filter(site=site, customer=customer, status__in=ACTIVE_STATUSES)
-        .order_by("-opened_at", "-pk")
-        .first()
-    )
 
 
 def call_verb(call: Call) -> str:

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models.query import RawQuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,22 +37,25 @@ from posventa.core.bulk import insert_new, new_row, update_rows
 from posventa.core.events import record_event
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
-from posventa.customers.models import Channel, Customer
+from posventa.customers.models import Channel, ContactKind
 from posventa.inbox.models import Message, MessageKind
 from posventa.telephony.actions._common import (
     atomic,
     calls_became_final,
     customer_number,
     known_customer,
-    line_department,
-    open_case_of,
+    line_departments,
+    open_cases_by_customer,
     our_number,
+    phone_points,
     rules_for,
+    sole_owners,
     stale_minutes,
     timeline_event_data,
 )
 from posventa.telephony.adapters import CallSignal, Unreadable, generic, twilio, zammad
 from posventa.telephony.facts import FACT_FIELDS, EventFact, Rules, compute_facts
+from posventa.telephony.lookups import padded, table
 from posventa.telephony.models import (
     FINAL_STATUSES,
     Call,
@@ -198,14 +202,13 @@ def apply_signals(site: Site, source: str, signals: Sequence[CallSignal]) -> lis
         was_final = call.status in FINAL_STATUSES and not created
         before = [getattr(call, name) for name in FACT_FIELDS]
         _refresh_from(call, events.get(call.pk, []), rules)
-        if created:
-            _identify(call, site, source)
         calls.append(call)
         changed = before != [getattr(call, name) for name in FACT_FIELDS]
         if call.status in FINAL_STATUSES and (not was_final or changed):
             final_now.append(call)
             if not was_final:
                 first_final.append(call)
+    _identify([call for call, created in found.values() if created], site, source)
     update_rows(calls, SAVED_FIELDS)
     calls_became_final(final_now, first_time=first_final)
     return calls
@@ -230,10 +233,9 @@ def _calls_for(
     site: Site, source: str, by_call: dict[str, list[CallSignal]]
 ) -> dict[str, tuple[Call, bool]]:
     """external id -> (the call, whether it was made now), the new ones inserted."""
-    existing = Call.objects.filter(site=site, source=source, external_id__in=list(by_call))
-    if connection.vendor == "postgresql":
-        existing = existing.select_for_update()
-    found: dict[str, tuple[Call, bool]] = {call.external_id: (call, False) for call in existing}
+    found: dict[str, tuple[Call, bool]] = {
+        call.external_id: (call, False) for call in _stored_calls(site, source, list(by_call))
+    }
     new = [
         _new_call(site, source, key, group) for key, group in by_call.items() if key not in found
     ]
@@ -250,6 +252,19 @@ def _calls_for(
         call.site = site
         found[call.external_id] = (call, True)
     return found
+
+
+def _stored_calls(site: Site, source: str, keys: list[str]) -> RawQuerySet[Call]:
+    """The site's calls of this source with these ids, locked on PostgreSQL. Raw SQL (the
+    ORM's instances all the same): every webhook request asks, and compiling the ORM's
+    query cost more than running it."""
+    marks, part = padded(keys)
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    return Call.objects.raw(
+        f"SELECT * FROM {table(Call)} WHERE site_id = %s AND source = %s "
+        f"AND external_id IN ({marks}){lock}",
+        [site.pk, source, *part],
+    )
 
 
 def _new_call(site: Site, source: str, key: str, group: Sequence[CallSignal]) -> Call:
@@ -331,11 +346,18 @@ def _store_events(groups: Sequence[tuple[Call, Sequence[CallSignal]]]) -> None:
 
 def _events_by_call(call_ids: Sequence[int]) -> dict[int, list[EventFact]]:
     grouped: dict[int, list[EventFact]] = defaultdict(list)
-    rows = CallEvent.objects.filter(call_id__in=list(call_ids)).values_list(
-        "call_id", "kind", "occurred_at", "dedupe_key", "agent_raw", "data"
+    marks, part = padded(list(call_ids))
+    # Raw SQL as in `_stored_calls`; the instances give the stored values read back (the
+    # time as a datetime, the data as a dict), as the ORM reads them.
+    rows = CallEvent.objects.raw(
+        f"SELECT id, call_id, kind, occurred_at, dedupe_key, agent_raw, data "
+        f"FROM {table(CallEvent)} WHERE call_id IN ({marks})",
+        part,
     )
-    for call_id, kind, occurred_at, key, agent, data in rows:
-        grouped[call_id].append(EventFact(kind, occurred_at, key, agent, data))
+    for row in rows:
+        grouped[row.call_id].append(
+            EventFact(row.kind, row.occurred_at, row.dedupe_key, row.agent_raw, row.data)
+        )
     return grouped
 
 
@@ -382,30 +404,57 @@ def _apply_identity(call: Call, events: Sequence[EventFact]) -> None:
             setattr(call, attribute, value)
 
 
-def _identify(call: Call, site: Site, source: str) -> None:
-    """Numbers into E.164, the line's department, the customer and their open case.
+def _identify(new_calls: Sequence[Call], site: Site, source: str) -> None:
+    """Numbers into E.164, the line's department, the customer and their open case, for
+    the calls a batch made (their identity is settled by then), in a few queries.
 
     An unknown caller becomes a new contact (as an unknown e-mail sender does) that staff
     can merge; an unreadable number is kept as given and flagged, and finds nobody.
     """
-    international = source == CallSource.ZAMMAD_CTI
-    caller = read_number(call.caller_raw, site.country, international_digits=international)
-    called = read_number(call.called_raw, site.country, international_digits=international)
-    call.caller, call.caller_unparsed = caller.e164, caller.unparsed
-    call.called = called.e164
-    call.department = line_department(site, our_number(call))
-    number = customer_number(call)
-    if not number:
+    if not new_calls:
         return
-    customer: Customer | None
-    if call.direction == CallDirection.INBOUND:
-        customer = customer_actions.identify_customer(
-            site.organisation, channel=Channel.PHONE, address=number, region=site.country
-        ).customer
-    else:
-        customer = known_customer(site, number)
-    call.customer = customer
-    call.case = open_case_of(site, customer)
+    international = source == CallSource.ZAMMAD_CTI
+    lines = line_departments(site)
+    for call in new_calls:
+        caller = read_number(call.caller_raw, site.country, international_digits=international)
+        called = read_number(call.called_raw, site.country, international_digits=international)
+        call.caller, call.caller_unparsed = caller.e164, caller.unparsed
+        call.called = called.e164
+        call.department = lines.get(our_number(call), "") if our_number(call) else ""
+    numbered = [call for call in new_calls if customer_number(call)]
+    points = phone_points(site.organisation_id, {customer_number(call) for call in numbered})
+    owners = sole_owners(points)
+    callers: dict[str, int] = {}
+    for call in numbered:
+        number = customer_number(call)
+        if call.direction == CallDirection.INBOUND:
+            call.customer_id = callers.get(number) or _caller_id(site, number, points)
+            callers[number] = call.customer_id
+        else:
+            call.customer_id = owners.get(number)
+    customer_ids: set[int] = {call.customer_id for call in numbered if call.customer_id}
+    cases = open_cases_by_customer(site.pk, customer_ids)
+    for call in numbered:
+        call.case_id = cases.get(call.customer_id) if call.customer_id else None
+    # The cases as instances: the timeline events of final calls point at them.
+    on_cases = Case.objects.in_bulk({call.case_id for call in numbered if call.case_id})
+    for call in numbered:
+        if call.case_id:
+            call.case = on_cases[call.case_id]
+
+
+def _caller_id(site: Site, number: str, points: dict[str, dict[int, set[str]]]) -> int:
+    """Who called from `number`: the one customer who has it as a phone number already
+    (read with the batch's points: nothing to write), else `identify_customer`, which
+    adds the point, makes a new contact or flags a shared number, as for any sender."""
+    holders = points.get(number, {})
+    if len(holders) == 1:
+        customer_id, kinds = next(iter(holders.items()))
+        if ContactKind.PHONE in kinds:
+            return customer_id
+    return customer_actions.identify_customer(
+        site.organisation, channel=Channel.PHONE, address=number, region=site.country
+    ).customer.pk
 
 
 # --- the stale-call timeout ---------------------------------------------------------------

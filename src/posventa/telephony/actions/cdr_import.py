@@ -19,51 +19,56 @@ site's lines and the number cache.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import operator
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from posventa.cases.models import ACTIVE_STATUSES, Case
+from posventa.cases.models import Case
 from posventa.core.bulk import insert_new, insert_rows, new_row, reserve_keys
 from posventa.core.events import deferred_events, record_events
 from posventa.core.models import Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import (
-    PHONE_LIKE_KINDS,
     Channel,
     ContactKind,
-    ContactPoint,
-    Customer,
 )
 from posventa.telephony.actions._common import (
     calls_became_final,
+    line_departments,
+    open_cases_by_customer,
+    phone_points,
     rules_for,
+    sole_owners,
 )
 from posventa.telephony.cdr import CdrProblem, CdrRecord, read_records
 from posventa.telephony.facts import Rules, record_facts
+from posventa.telephony.lookups import rows_in, table
 from posventa.telephony.models import (
     Call,
     CallDirection,
     CallSource,
     CdrImport,
     CdrRowError,
-    PhoneLine,
     PhoneSettings,
 )
 from posventa.telephony.numbers import read_number
 
-T = TypeVar("T")
 CHUNK_ROWS = 5000
+# See `import_session`.
+IMPORT_CACHE_KIB = 32 * 1024
+GC_THRESHOLD = 50_000
 COPY_BUFFER = 1024 * 1024
 ACTOR_LABEL = "phone:asterisk_cdr"
 
@@ -163,7 +168,7 @@ def run_import(
     zone = None if record.times_utc else ZoneInfo(site.timezone)
     writer = _ChunkWriter(site, record, rules_for(site))
     counts = Counts()
-    with open(record.stored_path, "rb") as handle:
+    with open(record.stored_path, "rb") as handle, import_session():
         lines = _CountingReader(handle)
         chunk: list[CdrRecord | CdrProblem] = []
         for item in read_records(lines, zone=zone):
@@ -180,6 +185,45 @@ def run_import(
     return counts
 
 
+@contextmanager
+def import_session() -> Iterator[None]:
+    """What a long import changes for its own duration, and puts back after:
+
+    * SQLite's page cache for this connection: IMPORT_CACHE_KIB instead of the default
+      2 MB. A chunk's calls go into indexes in random order (a call's customer), and with
+      2 MB a page is read, written out and read again several times per chunk. The cache
+      holds only copies of pages: durability is the same (WAL, each chunk committed).
+    * Python's garbage collector: a chunk holds tens of thousands of objects until it is
+      written, which with the default threshold (700 allocations) are scanned many times
+      and promoted, setting off full collections of the whole process. Reference counting
+      frees a chunk (it makes no cycles), so the collector runs every GC_THRESHOLD
+      allocations instead: the same memory, far fewer scans."""
+    thresholds = gc.get_threshold()
+    cache = _sqlite_cache_size()
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    if cache is not None:
+        _set_sqlite_cache_size(-IMPORT_CACHE_KIB)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        if cache is not None:
+            _set_sqlite_cache_size(cache)
+
+
+def _sqlite_cache_size() -> int | None:
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return int(cursor.fetchone()[0])
+
+
+def _set_sqlite_cache_size(size: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA cache_size = {int(size)}")
+
+
 class _ChunkWriter:
     """Writes chunks of one import: everything it keeps between chunks is small."""
 
@@ -188,7 +232,7 @@ class _ChunkWriter:
         self.record = record
         self.rules = rules
         self.region = site.country
-        self.lines = dict(PhoneLine.objects.filter(site=site).values_list("number", "department"))
+        self.lines = line_departments(site)
         fields = list(Call._meta.concrete_fields)
         names = [field.attname for field in fields]
         quote = connection.ops.quote_name
@@ -276,20 +320,15 @@ class _ChunkWriter:
 
     def _fresh(self, records: list[CdrRecord]) -> list[CdrRecord]:
         """The records whose call is not stored yet, once each."""
-        keys = list({record.key for record in records})
-        known: set[str] = set()
-        table = connection.ops.quote_name(Call._meta.db_table)
-        # SQLite's limit on parameters (32766 since 3.32) leaves room for a chunk; plain
-        # SQL because the ORM's handling of a 5,000-value IN costs ~50 µs a value.
-        with connection.cursor() as cursor:
-            for start in range(0, len(keys), 10000):
-                marks, part = padded(keys[start : start + 10000])
-                cursor.execute(
-                    f"SELECT external_id FROM {table} WHERE site_id = %s AND source = %s "
-                    f"AND external_id IN ({marks})",
-                    [self.site.pk, CallSource.ASTERISK_CDR, *part],
-                )
-                known.update(row[0] for row in cursor.fetchall())
+        known = {
+            external_id
+            for (external_id,) in rows_in(
+                f"SELECT external_id FROM {table(Call)} WHERE site_id = %s AND source = %s "
+                "AND external_id IN ({marks})",
+                [self.site.pk, CallSource.ASTERISK_CDR],
+                (record.key for record in records),
+            )
+        }
         fresh = []
         for record in records:
             if record.key not in known:
@@ -311,6 +350,8 @@ class _ChunkWriter:
             rules=self.rules,
         )
         ours = caller.e164 if outbound else called.e164
+        fields = facts.as_fields()
+        fields["agent_raw"] = record.agent(outbound) if facts.answered else ""
         return new_row(
             Call,
             organisation_id=self.site.organisation_id,
@@ -324,7 +365,7 @@ class _ChunkWriter:
             caller_unparsed=caller.unparsed,
             called_raw=called.raw,
             called=called.e164,
-            **{**facts.as_fields(), "agent_raw": record.agent(outbound) if facts.answered else ""},
+            **fields,
         )
 
     def _link_customers(self, calls: list[Call]) -> None:
@@ -336,43 +377,20 @@ class _ChunkWriter:
         wanted.discard("")
         if not wanted:
             return
-        owners = self._owners(wanted)
+        owners = sole_owners(phone_points(self.site.organisation_id, wanted))
         callers = {
             call.caller
             for call in calls
             if call.direction == CallDirection.INBOUND and call.caller and call.caller not in owners
         }
         owners.update(self._new_contacts(callers))
-        cases = self._open_cases({pk for pk in owners.values() if pk})
+        cases = open_cases_by_customer(self.site.pk, {pk for pk in owners.values() if pk})
         for call in calls:
             number = call.called if call.direction == CallDirection.OUTBOUND else call.caller
             customer_id = owners.get(number)
             if customer_id:
                 call.customer_id = customer_id
                 call.case_id = cases.get(customer_id)
-
-    def _owners(self, numbers: set[str]) -> dict[str, int | None]:
-        """number -> the one customer with it, or None when several share it."""
-        found: dict[str, set[int]] = {}
-        quote = connection.ops.quote_name
-        points = quote(ContactPoint._meta.db_table)
-        customers = quote(Customer._meta.db_table)
-        values = sorted(numbers)
-        with connection.cursor() as cursor:
-            for start in range(0, len(values), 10000):
-                marks, part = padded(values[start : start + 10000])
-                # Plain SQL for the same reason as in `_fresh`.
-                cursor.execute(
-                    f"SELECT p.value, p.customer_id FROM {points} p "
-                    f"JOIN {customers} c ON c.id = p.customer_id "
-                    f"WHERE p.organisation_id = %s AND p.kind IN (%s, %s) "
-                    f"AND c.merged_into_id IS NULL "
-                    f"AND p.value IN ({marks})",
-                    [self.site.organisation_id, *PHONE_LIKE_KINDS, *part],
-                )
-                for value, customer_id in cursor.fetchall():
-                    found.setdefault(value, set()).add(customer_id)
-        return {value: ids.pop() if len(ids) == 1 else None for value, ids in found.items()}
 
     def _new_contacts(self, numbers: set[str]) -> dict[str, int]:
         if not numbers:
@@ -401,27 +419,6 @@ class _ChunkWriter:
         )
         return {number: customer.pk for customer, number in zip(customers, ordered, strict=True)}
 
-    def _open_cases(self, customer_ids: set[int]) -> dict[int, int]:
-        if not customer_ids:
-            return {}
-        latest: dict[int, tuple[Any, int]] = {}
-        table = connection.ops.quote_name(Case._meta.db_table)
-        marks, ids = padded(sorted(customer_ids))
-        statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-        with connection.cursor() as cursor:
-            # Plain SQL with a padded list, as in `_fresh` (opened_at compares within
-            # one backend: a datetime, or SQLite's sortable text).
-            cursor.execute(
-                f"SELECT customer_id, opened_at, id FROM {table} WHERE site_id = %s "
-                f"AND status IN ({statuses}) AND customer_id IN ({marks})",
-                [self.site.pk, *ACTIVE_STATUSES, *ids],
-            )
-            rows = cursor.fetchall()
-        for customer_id, opened_at, pk in rows:
-            if customer_id not in latest or (opened_at, pk) > latest[customer_id]:
-                latest[customer_id] = (opened_at, pk)
-        return {customer_id: pk for customer_id, (_at, pk) in latest.items()}
-
     def _attach_instances(self, calls: Iterable[Call]) -> None:
         """The site and the open cases as instances, for the timeline events (one query)."""
         with_case = [call for call in calls if call.case_id is not None]
@@ -438,17 +435,9 @@ def _moment_adapter() -> Callable[[dt.datetime], object]:
     if connection.vendor == "sqlite" and str(connection.timezone) == "UTC":
 
         def naive_text(moment: dt.datetime) -> object:
+            if moment.tzinfo is dt.UTC:  # every time of a record: no copy needed
+                return str(moment)[:-6]  # without its "+00:00"
             return str(moment.astimezone(dt.UTC).replace(tzinfo=None))
 
         return naive_text
     return connection.ops.adapt_datetimefield_value
-
-
-def padded(values: Sequence[T]) -> tuple[str, list[T | None]]:
-    """Placeholders for an IN list, padded with NULL (which matches nothing) to a power
-    of two. The database driver keeps each distinct statement prepared (sqlite3 keeps
-    128), and one compiled for thousands of values weighs hundreds of kilobytes: a new
-    length every chunk grew a million-line import by ~90 MB. Padded, a handful serve."""
-    size = 1 << max(len(values) - 1, 0).bit_length()
-    part: list[T | None] = [*values, *([None] * (size - len(values)))]
-    return ", ".join(["%s"] * size), part
