@@ -15,6 +15,7 @@ from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer
 from posventa.transport import actions
 from posventa.transport.models import LoanerCar, ShuttleRun, TransportOption
+from tests.api.conftest import api_as  # noqa: F401  (the API tests' token fixture)
 
 
 @dataclass

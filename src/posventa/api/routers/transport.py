@@ -92,10 +92,6 @@ class ReservationOut(Schema):
     created_at: dt.datetime
     released_at: dt.datetime | None
 
-    @staticmethod
-    def resolve_kind(obj: Reservation) -> str:
-        return obj.option.kind
-
 
 class AlternativeOut(Schema):
     option: int
