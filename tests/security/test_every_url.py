@@ -34,7 +34,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.api.actions import create_api_token
 from posventa.cases.models import Case
-from posventa.core.actions import grant_role
+from posventa.core.actions import add_competitor, grant_role
 from posventa.core.models import Event, Role, Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
@@ -44,7 +44,6 @@ from posventa.portal.links import portal_token
 from posventa.promises.actions import make_promise
 from posventa.promises.models import Promise
 from posventa.telephony.models import Call, CdrImport
-from posventa.core.actions import add_competitor
 from posventa.transport import actions as transport_actions
 from posventa.transport.models import Reservation, UnmetTransport
 from tests.inbox.factories import case_of, email_bytes

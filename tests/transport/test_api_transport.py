@@ -48,7 +48,11 @@ def test_a_request_nobody_can_meet_is_recorded_with_the_alternative(
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert body["reserved"] is False and body["unmet"]["status"] == "open"
-    assert body["alternative"] == {"option": desk.loaner.pk, "name": "Coche de cortesía", "day": day}
+    assert body["alternative"] == {
+        "option": desk.loaner.pk,
+        "name": "Coche de cortesía",
+        "day": day,
+    }
     unmet = api.get("/api/transport/madrid/unmet")
     assert [row["id"] for row in unmet.json()] == [body["unmet"]["id"]]
 
@@ -85,9 +89,12 @@ def test_a_token_of_the_other_site_reaches_nothing(
     assert outcome.reservation is not None
     day = desk.tomorrow.isoformat()
     assert api.get("/api/transport/madrid/availability", day=day).status_code == 404
-    assert api.post(
-        "/api/transport/madrid/reservations", {"option": desk.taxi.pk, "day": day}
-    ).status_code == 404
+    assert (
+        api.post(
+            "/api/transport/madrid/reservations", {"option": desk.taxi.pk, "day": day}
+        ).status_code
+        == 404
+    )
     released = api.post(f"/api/transport/reservations/{outcome.reservation.pk}/release", {})
     assert released.status_code == 404
     assert Reservation.objects.get().status == ReservationStatus.HELD

@@ -61,10 +61,21 @@ def test_six_processes_racing_for_two_loaners_take_exactly_two(desk: Desk) -> No
     start = time.time() + 8
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", BOOK, str(desk.loaner.pk), desk.tomorrow.isoformat(),
-             str(start), f"APT-{number}"],
-            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                BOOK,
+                str(desk.loaner.pk),
+                desk.tomorrow.isoformat(),
+                str(start),
+                f"APT-{number}",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for number in range(PROCESSES)
     ]
     outputs = [process.communicate(timeout=120)[0] for process in processes]

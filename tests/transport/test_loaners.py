@@ -15,7 +15,9 @@ from tests.transport.conftest import Desk
 
 @pytest.fixture
 def reservation(desk: Desk, customer: Customer) -> Reservation:
-    outcome = actions.reserve(desk.site, desk.loaner, desk.tomorrow, online=False, customer=customer)
+    outcome = actions.reserve(
+        desk.site, desk.loaner, desk.tomorrow, online=False, customer=customer
+    )
     assert outcome.reservation is not None
     return outcome.reservation
 
@@ -24,7 +26,9 @@ def test_a_loaner_goes_out_and_comes_back_with_its_readings(
     desk: Desk, reservation: Reservation, agent: User
 ) -> None:
     car = desk.cars[0]
-    trip = actions.hand_over_loaner(reservation, car, odometer_km=12_010, fuel_eighths=8, actor=agent)
+    trip = actions.hand_over_loaner(
+        reservation, car, odometer_km=12_010, fuel_eighths=8, actor=agent
+    )
     car.refresh_from_db()
     assert car.status == LoanerStatus.OUT and trip.is_out
     back = actions.return_loaner(trip, odometer_km=12_145, fuel_eighths=5, actor=agent)
@@ -69,7 +73,9 @@ def test_a_car_already_out_cannot_be_handed_over_again(
     other = actions.reserve(desk.site, desk.loaner, desk.tomorrow, online=False, customer=customer)
     assert other.reservation is not None
     with pytest.raises(ValidationError) as raised:
-        actions.hand_over_loaner(other.reservation, desk.cars[0], odometer_km=12_000, fuel_eighths=8)
+        actions.hand_over_loaner(
+            other.reservation, desk.cars[0], odometer_km=12_000, fuel_eighths=8
+        )
     assert "car" in raised.value.message_dict
     with pytest.raises(ValidationError) as raised:
         actions.release(reservation)

@@ -21,7 +21,9 @@ def free(desk: Desk, option: TransportOption, *, online: bool, day: dt.date | No
     return availability.free_units(option, day or desk.tomorrow, online=online)
 
 
-def test_the_online_share_is_held_apart_from_the_staff_share(desk: Desk, customer: Customer) -> None:
+def test_the_online_share_is_held_apart_from_the_staff_share(
+    desk: Desk, customer: Customer
+) -> None:
     assert free(desk, desk.taxi, online=False) == 2
     assert free(desk, desk.taxi, online=True) == 0
     assert free(desk, desk.shuttle, online=True) == 4
@@ -37,10 +39,16 @@ def test_a_loaner_option_never_gives_more_than_the_cars_in_service(
     desk: Desk, customer: Customer, agent: User
 ) -> None:
     day = desk.tomorrow
-    first = actions.reserve(desk.site, desk.loaner, day, online=False, customer=customer, actor=agent)
-    second = actions.reserve(desk.site, desk.loaner, day, online=False, customer=customer, actor=agent)
+    first = actions.reserve(
+        desk.site, desk.loaner, day, online=False, customer=customer, actor=agent
+    )
+    second = actions.reserve(
+        desk.site, desk.loaner, day, online=False, customer=customer, actor=agent
+    )
     assert first.reserved and second.reserved
-    third = actions.reserve(desk.site, desk.loaner, day, online=True, customer=customer, actor=agent)
+    third = actions.reserve(
+        desk.site, desk.loaner, day, online=True, customer=customer, actor=agent
+    )
     # The option's total is 3 with one online, but only two cars exist.
     assert not third.reserved and third.unmet is not None
     assert actions.set_loaner_in_service(desk.cars[0], in_service=False)
@@ -80,7 +88,9 @@ def test_a_released_unit_can_be_reserved_again(desk: Desk, customer: Customer, a
     assert verbs.count("transport.reserved") == 2 and verbs.count("transport.released") == 1
 
 
-def test_release_booking_frees_everything_of_one_appointment(desk: Desk, customer: Customer) -> None:
+def test_release_booking_frees_everything_of_one_appointment(
+    desk: Desk, customer: Customer
+) -> None:
     actions.reserve(desk.site, desk.taxi, desk.tomorrow, online=False, booking_ref="APT-7")
     actions.reserve(desk.site, desk.taxi, desk.tomorrow, online=False, booking_ref="APT-7")
     unmet = actions.reserve(desk.site, desk.taxi, desk.tomorrow, online=False, booking_ref="APT-7")

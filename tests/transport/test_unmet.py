@@ -91,7 +91,9 @@ def test_the_waiting_list_shows_the_request_with_its_customer(
     desk: Desk, customer: Customer
 ) -> None:
     fill_taxis(desk, desk.tomorrow)
-    unmet = actions.reserve(desk.site, desk.taxi, desk.tomorrow, online=False, customer=customer).unmet
+    unmet = actions.reserve(
+        desk.site, desk.taxi, desk.tomorrow, online=False, customer=customer
+    ).unmet
     assert unmet is not None
     clock = clock_of(unmet)
     [card] = present([(clock.subject_type_id, clock.subject_id)], {}).values()

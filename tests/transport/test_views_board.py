@@ -21,7 +21,9 @@ def board_url(desk: Desk) -> str:
 
 
 def reserve_loaner(desk: Desk, customer: Customer) -> Reservation:
-    outcome = actions.reserve(desk.site, desk.loaner, desk.tomorrow, online=False, customer=customer)
+    outcome = actions.reserve(
+        desk.site, desk.loaner, desk.tomorrow, online=False, customer=customer
+    )
     assert outcome.reservation is not None
     return outcome.reservation
 
@@ -73,9 +75,7 @@ def test_a_lower_odometer_at_return_is_refused_on_the_field_keeping_what_was_typ
         {f"in{trip.pk}-odometer_km": "11950", f"in{trip.pk}-fuel_eighths": "3"},
     )
     assert refused.status_code == 400
-    form = next(
-        row[1] for row in refused.context["trip_rows"] if row[0].pk == trip.pk
-    )
+    form = next(row[1] for row in refused.context["trip_rows"] if row[0].pk == trip.pk)
     assert "odometer_km" in form.errors and "12000" in form.errors["odometer_km"][0]
     text = refused.content.decode()
     assert 'value="11950"' in text and 'value="3"' in text
@@ -88,7 +88,9 @@ def test_staff_close_an_unmet_request_from_the_page(
 ) -> None:
     for _ in range(2):
         actions.reserve(desk.site, desk.taxi, desk.tomorrow, online=False)
-    unmet = actions.reserve(desk.site, desk.taxi, desk.tomorrow, online=False, customer=customer).unmet
+    unmet = actions.reserve(
+        desk.site, desk.taxi, desk.tomorrow, online=False, customer=customer
+    ).unmet
     assert unmet is not None
     client.force_login(agent)
     assert "Requests we could not meet" in client.get(board_url(desk)).content.decode()
@@ -97,9 +99,7 @@ def test_staff_close_an_unmet_request_from_the_page(
     )
     assert missing.status_code == 400
     assert "Say what was arranged" in missing.content.decode()
-    done = client.post(
-        reverse("transport:accept_alternative", args=[unmet.pk]), {}
-    )
+    done = client.post(reverse("transport:accept_alternative", args=[unmet.pk]), {})
     assert done.status_code == 302
     unmet.refresh_from_db()
     assert unmet.status == "arranged"

@@ -60,9 +60,7 @@ class PlaceHours:
     def minutes_where(self, keep: Iterable[int], after: int = 0) -> int:
         days = set(keep)
         return sum(
-            max(end - max(start, after), 0)
-            for day, start, end in self.intervals
-            if day in days
+            max(end - max(start, after), 0) for day, start, end in self.intervals if day in days
         )
 
     @property

@@ -112,8 +112,8 @@ def _hours_page(
 
 def _put_errors(form: CompetitorForm, error: ValidationError) -> None:
     """The action's refusals on the form's fields ("hours" belongs to the whole week)."""
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required

@@ -172,7 +172,9 @@ def add_loaner(
     return car
 
 
-def set_loaner_in_service(car: LoanerCar, *, in_service: bool, actor: User | None = None) -> LoanerCar:
+def set_loaner_in_service(
+    car: LoanerCar, *, in_service: bool, actor: User | None = None
+) -> LoanerCar:
     """Take a car out of service (a repair, an accident) or back. A car out with a customer
     is refused: it comes back first."""
     if car.status == LoanerStatus.OUT:
@@ -329,7 +331,9 @@ def _record_unmet(
     return Outcome(unmet=unmet, alternative=alternative)
 
 
-def release(reservation: Reservation, *, actor: User | None = None, reason: str = "") -> Reservation:
+def release(
+    reservation: Reservation, *, actor: User | None = None, reason: str = ""
+) -> Reservation:
     """See the module docstring. Releasing twice changes nothing."""
     with transaction.atomic():
         current = Reservation.objects.select_for_update().get(pk=reservation.pk)

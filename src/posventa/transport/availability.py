@@ -106,11 +106,7 @@ def held(option_ids: Iterable[int], day: dt.date) -> QueryCounts:
 
 
 def loaners_in_service(site: Site) -> int:
-    return (
-        LoanerCar.objects.filter(site=site)
-        .exclude(status=LoanerStatus.OUT_OF_SERVICE)
-        .count()
-    )
+    return LoanerCar.objects.filter(site=site).exclude(status=LoanerStatus.OUT_OF_SERVICE).count()
 
 
 def describe(

@@ -171,7 +171,9 @@ class LoanerTrip(models.Model):
     out_fuel_eighths = models.PositiveSmallIntegerField(_("fuel out (eighths)"))
     in_at = models.DateTimeField(_("returned"), null=True, blank=True)
     in_odometer_km = models.PositiveIntegerField(_("odometer in (km)"), null=True, blank=True)
-    in_fuel_eighths = models.PositiveSmallIntegerField(_("fuel in (eighths)"), null=True, blank=True)
+    in_fuel_eighths = models.PositiveSmallIntegerField(
+        _("fuel in (eighths)"), null=True, blank=True
+    )
 
     class Meta:
         ordering = ["out_at", "id"]

@@ -17,7 +17,4 @@ TRANSPORT_VERBS = {
     "transport.unmet_arranged": gettext_noop("Transport arranged"),
     "transport.unmet_declined": gettext_noop("Customer declined the transport offered"),
     "transport.unmet_withdrawn": gettext_noop("Transport request withdrawn"),
-    "competitor.added": gettext_noop("Competitor added"),
-    "competitor.changed": gettext_noop("Competitor hours changed"),
-    "competitor.removed": gettext_noop("Competitor removed"),
 }

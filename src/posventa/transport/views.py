@@ -55,10 +55,11 @@ def _day_bounds(site: Site, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
 
 
-def _form_or_fresh(refused: Refused | None, name: str, pk: int, fresh: Callable[[], forms.Form]) -> forms.Form:
+def _row_form(refused: Refused | None, name: str, pk: int) -> forms.Form | None:
+    """The refused form, if it was this row's, so the row shows what was typed."""
     if refused is not None and refused[0] == name and refused[1] == pk:
         return refused[2]
-    return fresh()
+    return None
 
 
 def _board_page(
@@ -80,38 +81,33 @@ def _board_page(
             "board": board,
             "day_form": day_form or DayForm(initial={"day": day}),
             "previous_day": day - dt.timedelta(days=1),
-            "page_errors": refused[2].non_field_errors() if refused and refused[0] == "accept" else [],
+            "page_errors": _row_form(refused, "accept", refused[1]) if refused else None,
             "next_day": day + dt.timedelta(days=1),
             "reservation_rows": [
                 (
                     reservation,
-                    _form_or_fresh(
-                        refused, "hand_over", reservation.pk,
-                        lambda: HandOverForm(site_id=site.pk, prefix=f"out{reservation.pk}"),
-                    ),
-                    _form_or_fresh(
-                        refused, "release", reservation.pk,
-                        lambda: ReleaseForm(prefix=f"rel{reservation.pk}"),
-                    ),
+                    _row_form(refused, "hand_over", reservation.pk)
+                    or HandOverForm(site_id=site.pk, prefix=f"out{reservation.pk}"),
+                    _row_form(refused, "release", reservation.pk)
+                    or ReleaseForm(prefix=f"rel{reservation.pk}"),
                 )
                 for reservation in board.reservations
             ],
             "trip_rows": [
-                (trip, _form_or_fresh(
-                    refused, "return", trip.pk, lambda: ReturnForm(prefix=f"in{trip.pk}")
-                ))
+                (trip, _row_form(refused, "return", trip.pk) or ReturnForm(prefix=f"in{trip.pk}"))
                 for trip in board.trips_out
             ],
             "unmet_rows": [
-                (unmet, _form_or_fresh(
-                    refused, "close_unmet", unmet.pk,
-                    lambda: CloseUnmetForm(prefix=f"unmet{unmet.pk}"),
-                ))
+                (
+                    unmet,
+                    _row_form(refused, "close_unmet", unmet.pk)
+                    or CloseUnmetForm(prefix=f"unmet{unmet.pk}"),
+                )
                 for unmet in board.unmet
             ],
         },
         status=status,
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -240,5 +236,3 @@ def accept_alternative(request: HttpRequest, unmet_id: int) -> HttpResponse:
         return _("Alternative reserved.")
 
     return _perform(request, unmet.site, unmet.day, ("accept", unmet.pk), form, act)
-
-

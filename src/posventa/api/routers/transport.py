@@ -74,8 +74,12 @@ class ReservationIn(InputSchema):
     day: dt.date
     online: bool = False
     customer: int | None = Field(None, ge=1, le=MAX_ID)
-    run: int | None = Field(None, ge=1, le=MAX_ID, description="A shuttle run; default: the first with a seat.")
-    booking_ref: str = Field("", max_length=64, description="What it is for, e.g. an appointment id.")
+    run: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A shuttle run; default: the first with a seat."
+    )
+    booking_ref: str = Field(
+        "", max_length=64, description="What it is for, e.g. an appointment id."
+    )
     note: str = Field("", max_length=300)
 
 
@@ -167,14 +171,22 @@ def transport_availability(
         online=query.online,
         options=[
             OptionOut(
-                id=item.option.pk, kind=item.option.kind, name=item.option.name,
-                daily_total=item.option.daily_total, free=item.free,
+                id=item.option.pk,
+                kind=item.option.kind,
+                name=item.option.name,
+                daily_total=item.option.daily_total,
+                free=item.free,
                 runs=[
-                    RunOut(id=run.run.pk, departs_at=f"{run.run.departs_at:%H:%M}",
-                           destination=run.run.destination, seats=run.seats, free=run.free)
+                    RunOut(
+                        id=run.run.pk,
+                        departs_at=f"{run.run.departs_at:%H:%M}",
+                        destination=run.run.destination,
+                        seats=run.seats,
+                        free=run.free,
+                    )
                     for run in item.runs
                 ],
-            )  # fmt: skip
+            )
             for item in seen
         ],
     )
@@ -195,7 +207,9 @@ def list_transport_reservations(
 def _option(site: Site, pk: int) -> TransportOption:
     found = TransportOption.objects.filter(site=site, pk=pk).select_related("site").first()
     if found is None:
-        raise ValidationError({"option": _("No transport option #%(id)d at this site.") % {"id": pk}})
+        raise ValidationError(
+            {"option": _("No transport option #%(id)d at this site.") % {"id": pk}}
+        )
     return found
 
 
