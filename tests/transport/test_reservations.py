@@ -136,3 +136,13 @@ def test_an_online_share_above_the_total_is_refused_on_its_field(madrid: Site) -
     with pytest.raises(ValidationError) as raised:
         actions.create_option(madrid, kind="bicycle", name="Bici", daily_total=2)
     assert "kind" in raised.value.message_dict
+
+
+def test_two_loaner_options_share_the_sites_cars(desk: Desk, customer: Customer) -> None:
+    premium = actions.create_option(desk.site, kind="loaner", name="Premium", daily_total=2)
+    assert actions.reserve(desk.site, desk.loaner, desk.tomorrow, online=False).reserved
+    assert actions.reserve(desk.site, premium, desk.tomorrow, online=False).reserved
+    # Both cars are promised: neither option has one left, whatever its own total says.
+    assert free(desk, desk.loaner, online=False) == 0
+    assert free(desk, premium, online=False) == 0
+    assert not actions.reserve(desk.site, premium, desk.tomorrow, online=False).reserved

@@ -227,6 +227,20 @@ def _validate_request(
         raise ValidationError({"run": _("This run no longer runs.")})
 
 
+def _lock_units(option: TransportOption) -> None:
+    """The lock every booking of `option` takes, so counting and inserting happen while no
+    other transaction can count the same units (tests/transport/test_concurrency.py).
+    Loaner options share the site's cars: a loaner booking locks every loaner option of the
+    site, always in id order, so two options cannot each hand out the last car and two
+    bookings never wait for each other in a circle."""
+    rows = TransportOption.objects.select_for_update().order_by("pk")
+    if option.kind == TransportKind.LOANER:
+        rows = rows.filter(site_id=option.site_id, kind=TransportKind.LOANER)
+    else:
+        rows = rows.filter(pk=option.pk)
+    list(rows.values_list("pk", flat=True))
+
+
 def _pick_run(
     option: TransportOption, day: dt.date, run: ShuttleRun | None, *, online: bool
 ) -> tuple[bool, ShuttleRun | None]:
@@ -261,18 +275,7 @@ def reserve(
         raise ValidationError({"customer": _("This customer belongs to another group.")})
     now = timezone.now()
     with transaction.atomic():
-        # The lock every booking of this option takes: counting and inserting happen while
-        # no other transaction can count the same units (tests/transport/test_concurrency.py).
-        TransportOption.objects.select_for_update().filter(pk=option.pk).first()
-        if option.kind == TransportKind.LOANER:
-            # Loaner options share the cars: lock them all, in one order, so two options
-            # cannot each hand out the last car.
-            list(
-                TransportOption.objects.select_for_update()
-                .filter(site=site, kind=TransportKind.LOANER)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        _lock_units(option)
         free, seat = _pick_run(option, day, run, online=online)
         if not free:
             return _record_unmet(

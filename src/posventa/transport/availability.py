@@ -109,18 +109,26 @@ def loaners_in_service(site: Site) -> int:
     return LoanerCar.objects.filter(site=site).exclude(status=LoanerStatus.OUT_OF_SERVICE).count()
 
 
+def loaners_held(site: Site, day: dt.date) -> int:
+    """Loaner reservations held on `day` over all the site's loaner options: they share
+    the cars."""
+    return Reservation.objects.filter(
+        option__site=site, option__kind=TransportKind.LOANER, day=day,
+        status=ReservationStatus.HELD,
+    ).count()  # fmt: skip
+
+
 def describe(
     options: list[TransportOption], day: dt.date, *, online: bool, site: Site
 ) -> list[OptionAvailability]:
-    """Availability of `options` (all of one site) on `day`: three queries in all."""
+    """Availability of `options` (all of one site) on `day`: at most five queries."""
     counts = held([option.pk for option in options], day)
     runs_by_option: dict[int, list[ShuttleRun]] = {}
     for run in ShuttleRun.objects.filter(option__in=options, active=True).order_by("departs_at"):
         runs_by_option.setdefault(run.option_id, []).append(run)
-    cars = loaners_in_service(site) if any(o.kind == TransportKind.LOANER for o in options) else 0
-    loaners_taken = sum(
-        counts.by_option[option.pk] for option in options if option.kind == TransportKind.LOANER
-    )
+    cars = loaners_taken = 0
+    if any(option.kind == TransportKind.LOANER for option in options):
+        cars, loaners_taken = loaners_in_service(site), loaners_held(site, day)
     result = []
     for option in options:
         runs = [
