@@ -227,18 +227,19 @@ def _validate_request(
         raise ValidationError({"run": _("This run no longer runs.")})
 
 
-def _lock_units(option: TransportOption) -> None:
+def _lock_units(option: TransportOption) -> TransportOption:
     """The lock every booking of `option` takes, so counting and inserting happen while no
     other transaction can count the same units (tests/transport/test_concurrency.py).
     Loaner options share the site's cars: a loaner booking locks every loaner option of the
     site, always in id order, so two options cannot each hand out the last car and two
-    bookings never wait for each other in a circle."""
-    rows = TransportOption.objects.select_for_update().order_by("pk")
+    bookings never wait for each other in a circle. Returns the option as it is now (its
+    totals may have changed since the caller read it)."""
+    rows = TransportOption.objects.select_for_update().select_related("site").order_by("pk")
     if option.kind == TransportKind.LOANER:
         rows = rows.filter(site_id=option.site_id, kind=TransportKind.LOANER)
     else:
         rows = rows.filter(pk=option.pk)
-    list(rows.values_list("pk", flat=True))
+    return next(row for row in rows if row.pk == option.pk)
 
 
 def _pick_run(
@@ -275,8 +276,8 @@ def reserve(
         raise ValidationError({"customer": _("This customer belongs to another group.")})
     now = timezone.now()
     with transaction.atomic():
-        _lock_units(option)
-        free, seat = _pick_run(option, day, run, online=online)
+        current = _lock_units(option)
+        free, seat = _pick_run(current, day, run, online=online)
         if not free:
             return _record_unmet(
                 site, option, day, online=online, customer=customer,
