@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "posventa.complaints",
     "posventa.billing",
     "posventa.advisor",
+    "posventa.transport",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("complaints/", include("posventa.complaints.urls")),
     path("promises/", include("posventa.promises.urls")),
     path("advisor/", include("posventa.advisor.urls")),
+    path("transport/", include("posventa.transport.urls")),
     path("inbox/", include("posventa.inbox.urls")),
     path("in/phone/", include("posventa.telephony.webhook_urls")),
     path("in/", include("posventa.inbox.adapter_urls")),

@@ -120,6 +120,11 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/promises"),
         ("POST", "/api/promises/{promise_id}/reassign"),
         ("POST", "/api/promises/{promise_id}/cancel"),
+        ("GET", "/api/transport/{site_slug}/availability"),
+        ("GET", "/api/transport/{site_slug}/reservations"),
+        ("POST", "/api/transport/{site_slug}/reservations"),
+        ("POST", "/api/transport/reservations/{reservation_id}/release"),
+        ("GET", "/api/transport/{site_slug}/unmet"),
     }
 
 

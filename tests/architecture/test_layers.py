@@ -30,7 +30,7 @@ LAYERS: tuple[str, ...] = (
     "reports",  # compliance figures over clocks
     # What staff promised (kept by a reply or a connected call), complaints (closed with the
     # customer's agreement), invoices and the dispute holds that stop collections.
-    "promises | complaints | billing | advisor",
+    "promises | complaints | billing | advisor | transport",
     "telephony",  # calls and callbacks, over cases, customers and clocks
     "cases : inbox",
     "customers | clocks | channels",

@@ -34,7 +34,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from posventa.api.actions import create_api_token
 from posventa.cases.models import Case
-from posventa.core.actions import grant_role
+from posventa.core.actions import add_competitor, grant_role
 from posventa.core.models import Event, Role, Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
@@ -44,6 +44,8 @@ from posventa.portal.links import portal_token
 from posventa.promises.actions import make_promise
 from posventa.promises.models import Promise
 from posventa.telephony.models import Call, CdrImport
+from posventa.transport import actions as transport_actions
+from posventa.transport.models import Reservation, UnmetTransport
 from tests.inbox.factories import case_of, email_bytes
 
 # Pages anyone may open: the login, the public intake of a site, the portal's "send me a
@@ -217,6 +219,38 @@ def _madrid_promise(world: World) -> Promise:
     )
 
 
+def _madrid_loaner(world: World) -> Reservation:
+    """A loaner reservation of Madrid's customer, handed over (made once, on first use)."""
+    found = Reservation.objects.filter(site=world.madrid).first()
+    if found is not None:
+        return found
+    option = transport_actions.create_option(
+        world.madrid, kind="loaner", name="Cortesía", daily_total=1
+    )
+    car = transport_actions.add_loaner(world.madrid, plate="9999ZZZ", model="X", odometer_km=1)
+    outcome = transport_actions.reserve(
+        world.madrid, option, timezone.localdate() + dt.timedelta(days=2), online=False,
+        customer=world.customer,
+    )  # fmt: skip
+    assert outcome.reservation is not None
+    transport_actions.hand_over_loaner(outcome.reservation, car, odometer_km=1, fuel_eighths=8)
+    # A second request the single loaner cannot meet: Madrid's unmet request.
+    transport_actions.reserve(
+        world.madrid, option, outcome.reservation.day, online=False, customer=world.customer
+    )
+    return outcome.reservation
+
+
+def _madrid_unmet(world: World) -> Model:
+    _madrid_loaner(world)
+    return UnmetTransport.objects.get(site=world.madrid)
+
+
+def _madrid_competitor(world: World) -> Model:
+    found = world.madrid.competitors.first()
+    return found or add_competitor(world.madrid, name="Taller Vecino", intervals=[])
+
+
 # Argument name -> how to fill it with Madrid's objects. Keyed "namespace:argument" where one
 # name means different things in different apps, else by the argument alone.
 VALUES: dict[str, Callable[[World], str]] = {
@@ -251,6 +285,10 @@ VALUES: dict[str, Callable[[World], str]] = {
     "phone_in:token": lambda w: "forged-zammad-token",
     "promises:pk": _primary_key(_madrid_promise),
     "api:promise_id": _primary_key(_madrid_promise),
+    "reservation_id": _primary_key(_madrid_loaner),
+    "transport:trip_id": _primary_key(lambda w: _madrid_loaner(w).trip),
+    "transport:unmet_id": _primary_key(_madrid_unmet),
+    "core:competitor_id": _primary_key(_madrid_competitor),
 }
 
 

@@ -20,6 +20,7 @@ from posventa.api.routers import (
     customers,
     promises,
     reports,
+    transport,
     vehicles,
 )
 
@@ -54,5 +55,6 @@ api.add_router("", reports.router)
 api.add_router("", billing.router)
 api.add_router("", complaints.router)
 api.add_router("", promises.router)
+api.add_router("", transport.router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

@@ -16,6 +16,8 @@ from posventa.core.events import record_event
 from posventa.core.models import (
     Absence,
     Certification,
+    Competitor,
+    CompetitorHours,
     HolidayOverride,
     Membership,
     OpeningInterval,
@@ -24,6 +26,7 @@ from posventa.core.models import (
     Site,
     SiteClosure,
     User,
+    Weekday,
 )
 from posventa.core.signals import site_calendar_changed
 from posventa.core.validators import validate_country_code, validate_timezone_name
@@ -293,3 +296,81 @@ def cancel_absence(absence: Absence, *, actor: User | None = None) -> None:
             data={"user": absence.user.username, "from": absence.starts_at.isoformat()},
         )
         absence.delete()
+
+
+# --- competitors' hours (INFO-HOURS) -----------------------------------------------------
+
+
+def _competitor_fields(site: Site, name: str, intervals: Sequence[IntervalSpec]) -> str:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": gettext("Give the competitor's name.")})
+    for day, start, end in intervals:
+        if end is not None and end <= start:
+            raise ValidationError(
+                {"hours": gettext("%(day)s: closes before it opens.")
+                 % {"day": Weekday(day).label}}
+            )  # fmt: skip
+    validate_intervals(site.timezone, intervals)
+    return name
+
+
+def _replace_competitor_hours(competitor: Competitor, intervals: Iterable[IntervalSpec]) -> None:
+    competitor.hours.all().delete()
+    CompetitorHours.objects.bulk_create(
+        CompetitorHours(competitor=competitor, weekday=day, start=start, end=end)
+        for day, start, end in intervals
+    )
+
+
+def _hours_data(intervals: Sequence[IntervalSpec]) -> list[list[object]]:
+    return [[d, s.isoformat(), e.isoformat() if e else None] for d, s, e in intervals]
+
+
+def add_competitor(
+    site: Site, *, name: str, intervals: Sequence[IntervalSpec], actor: User | None = None
+) -> Competitor:
+    """A local competitor and its weekly hours (site's local time). A name the site already
+    uses is refused on `name`; a day that closes before it opens on `hours`."""
+    name = _competitor_fields(site, name, intervals)
+    if Competitor.objects.filter(site=site, name=name).exists():
+        raise ValidationError({"name": gettext("This competitor is already listed.")})
+    with transaction.atomic():
+        competitor = Competitor.objects.create(site=site, name=name)
+        _replace_competitor_hours(competitor, intervals)
+        record_event(
+            "competitor.added", subject=competitor, site=site, actor=actor, summary=name,
+            data={"intervals": _hours_data(intervals)},
+        )  # fmt: skip
+    return competitor
+
+
+def change_competitor(
+    competitor: Competitor,
+    *,
+    name: str,
+    intervals: Sequence[IntervalSpec],
+    actor: User | None = None,
+) -> Competitor:
+    site = competitor.site
+    name = _competitor_fields(site, name, intervals)
+    if Competitor.objects.filter(site=site, name=name).exclude(pk=competitor.pk).exists():
+        raise ValidationError({"name": gettext("This competitor is already listed.")})
+    with transaction.atomic():
+        competitor.name = name
+        competitor.save(update_fields=["name"])
+        _replace_competitor_hours(competitor, intervals)
+        record_event(
+            "competitor.changed", subject=competitor, site=site, actor=actor, summary=name,
+            data={"intervals": _hours_data(intervals)},
+        )  # fmt: skip
+    return competitor
+
+
+def remove_competitor(competitor: Competitor, *, actor: User | None = None) -> None:
+    with transaction.atomic():
+        record_event(
+            "competitor.removed", subject=competitor.site, site=competitor.site, actor=actor,
+            summary=competitor.name,
+        )  # fmt: skip
+        competitor.delete()

@@ -148,6 +148,23 @@ VERB_LABELS: dict[str, Promise] = {
     "call.attached": gettext_lazy("Call put on the case"),
     "call_event.quarantined": gettext_lazy("Phone event quarantined"),
     "phone.config_changed": gettext_lazy("Phone settings changed"),
+    # alternative transport (transport/verbs.py) and competitors' hours (INFO-HOURS)
+    "transport.option_added": gettext_lazy("Transport option added"),
+    "transport.option_changed": gettext_lazy("Transport option changed"),
+    "transport.loaner_added": gettext_lazy("Loaner car added"),
+    "transport.loaner_service_changed": gettext_lazy("Loaner car in or out of service"),
+    "transport.shuttle_run_added": gettext_lazy("Shuttle run added"),
+    "transport.reserved": gettext_lazy("Transport reserved"),
+    "transport.released": gettext_lazy("Transport reservation released"),
+    "transport.loaner_out": gettext_lazy("Loaner car handed over"),
+    "transport.loaner_in": gettext_lazy("Loaner car returned"),
+    "transport.unmet": gettext_lazy("Transport request could not be met"),
+    "transport.unmet_arranged": gettext_lazy("Transport arranged"),
+    "transport.unmet_declined": gettext_lazy("Customer declined the transport offered"),
+    "transport.unmet_withdrawn": gettext_lazy("Transport request withdrawn"),
+    "competitor.added": gettext_lazy("Competitor added"),
+    "competitor.changed": gettext_lazy("Competitor hours changed"),
+    "competitor.removed": gettext_lazy("Competitor removed"),
 }
 
 # Admin edits are recorded as "<model>.admin_added" / "<model>.admin_changed" for any model.

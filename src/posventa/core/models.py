@@ -414,3 +414,47 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.client[:8]}… {self.hits} since {self.window_start:%H:%M:%S}"
+
+
+class Competitor(models.Model):
+    """A local competitor of a site, with the weekly hours a manager entered (INFO-HOURS).
+
+    Compared with the site's own hours on the manager's hours page (`core.hours`). The
+    hours are the site's local wall-clock time: a competitor is in the same town.
+    """
+
+    # Not indexed alone: competitor_site_name starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="competitors", db_index=False
+    )
+    name = models.CharField(_("name"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["site", "name"]
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="competitor_site_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompetitorHours(models.Model):
+    """One open interval of a competitor's weekday. `end` empty means "until midnight"."""
+
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("opens"))
+    end = models.TimeField(_("closes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["competitor", "weekday", "start"]
+        verbose_name = _("competitor hours")
+        verbose_name_plural = _("competitor hours")
+
+    def __str__(self) -> str:
+        end = self.end.strftime("%H:%M") if self.end else "24:00"
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{end}"
