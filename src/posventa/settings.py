@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "posventa.inbox",
     "posventa.channels",
     "posventa.telephony",
+    "posventa.routing",
     "posventa.promises",
     "posventa.complaints",
     "posventa.billing",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("billing/", include("posventa.billing.urls")),
     path("complaints/", include("posventa.complaints.urls")),
     path("promises/", include("posventa.promises.urls")),
+    path("routing/", include("posventa.routing.urls")),
     path("inbox/", include("posventa.inbox.urls")),
     path("in/phone/", include("posventa.telephony.webhook_urls")),
     path("in/", include("posventa.inbox.adapter_urls")),

@@ -251,6 +251,9 @@ VALUES: dict[str, Callable[[World], str]] = {
     "phone_in:token": lambda w: "forged-zammad-token",
     "promises:pk": _primary_key(_madrid_promise),
     "api:promise_id": _primary_key(_madrid_promise),
+    # Routing: Madrid's service rule, and the intruder marking himself away through Madrid.
+    "routing:department": lambda w: "service",
+    "routing:user_id": _primary_key(lambda w: w.intruder),
 }
 
 
