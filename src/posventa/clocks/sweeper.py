@@ -49,16 +49,17 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from posventa.clocks.actions import (
+    build_clock_event,
     calendar_for_clock,
     escalation_policy,
-    record_clock_event,
     subject_stand_in,
 )
 from posventa.clocks.models import Clock, ClockState, EscalationLevel, EscalationPolicy
 from posventa.core import heartbeat
 from posventa.core.access import users_with_role
-from posventa.core.models import Role, Site, User
-from posventa.outbox.actions import notify_user
+from posventa.core.models import Event, Role, Site, User
+from posventa.outbox.actions import build_user_notification, queue_notifications
+from posventa.outbox.models import Notification
 
 logger = logging.getLogger("posventa.clocks.sweeper")
 
@@ -195,11 +196,9 @@ def _claim_locked_batch(now: dt.datetime, batch_size: int) -> list[Claimed]:
             context = SweepContext.for_clocks(clocks)
             plans = plan_claims(clocks, now, context)
             won = advance_claims(plans, now)
-            return [
-                _escalate_plan(plan, now, context)
-                for plan in plans
-                if plan.clock.pk in won and plan.levels
-            ]
+            return _escalate_plans(
+                [plan for plan in plans if plan.clock.pk in won and plan.levels], now, context
+            )
     except Exception:
         logger.warning("A sweep batch failed; claiming its clocks one by one", exc_info=True)
         return _claim_locked_one_by_one(now, batch_size)
@@ -242,7 +241,8 @@ def _claim_one(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed
     (plan,) = plan_claims([clock], now, context)
     if clock.pk not in advance_claims([plan], now) or not plan.levels:
         return None  # another sweeper took it, or it was only a stale next_action_at
-    return _escalate_plan(plan, now, context)
+    (claimed,) = _escalate_plans([plan], now, context)
+    return claimed
 
 
 def _postpone(clock: Clock, now: dt.datetime) -> None:
@@ -255,17 +255,40 @@ def _postpone(clock: Clock, now: dt.datetime) -> None:
     ).update(next_action_at=now + RETRY_AFTER)
 
 
-def _escalate_plan(plan: ClaimPlan, now: dt.datetime, context: SweepContext) -> Claimed:
-    clock = plan.clock
-    clock.breached_at = plan.breached_at
-    for level in plan.levels:
-        _escalate(clock, level, now, context)
-    clock.escalation_level = plan.levels[-1]
-    clock.next_action_at = plan.next_action_at
-    return Claimed(clock.pk, tuple(plan.levels))
+def _escalate_plans(
+    plans: Sequence[ClaimPlan], now: dt.datetime, context: SweepContext
+) -> list[Claimed]:
+    """Take the steps of every won plan, then write all their notifications and timeline
+    events at once (a handful of statements for the whole batch, not several per step)."""
+    writes = _Writes()
+    claimed = []
+    for plan in plans:
+        clock = plan.clock
+        clock.breached_at = plan.breached_at
+        for level in plan.levels:
+            _escalate(clock, level, now, context, writes)
+        clock.escalation_level = plan.levels[-1]
+        clock.next_action_at = plan.next_action_at
+        claimed.append(Claimed(clock.pk, tuple(plan.levels)))
+    writes.flush()
+    return claimed
 
 
-def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext) -> None:
+@dataclass
+class _Writes:
+    """The rows a batch of escalations writes, kept until the batch is planned."""
+
+    notifications: list[Notification] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def flush(self) -> None:
+        queue_notifications(self.notifications, with_events=self.events)
+        self.notifications, self.events = [], []
+
+
+def _escalate(
+    clock: Clock, level: int, now: dt.datetime, context: SweepContext, writes: _Writes
+) -> None:
     """One step of the ladder: its timeline event and one notification per recipient."""
     subject_exists = context.subject_exists(clock)
     if not subject_exists:
@@ -281,21 +304,28 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
             "Clock %s level %s: nobody at site %s to tell", clock.pk, level, clock.site_id
         )
     clock.site = context.site(clock.site_id)
-    related = subject_stand_in(clock)
+    related = context.stand_in(clock)
     undeliverable: list[int] = []
+    # Recipients mostly share a language: each text is rendered once per language.
+    texts: dict[str, tuple[str, str]] = {}
     for user in recipients:
-        with translation.override(user.language or None):
-            subject, body = _message(clock, level, now, context, subject_exists)
+        language = user.language or ""
+        if language not in texts:
+            with translation.override(language or None):
+                texts[language] = _message(clock, level, now, context, subject_exists)
+        subject, body = texts[language]
         try:
-            # notify_user validates before it writes, so a refusal leaves nothing behind.
-            notify_user(
-                user,
-                subject=subject,
-                body=body,
-                site=clock.site,
-                related=related,
-                automatic=True,
-                dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+            # Validated before anything is written, so a refusal leaves nothing behind.
+            writes.notifications.append(
+                build_user_notification(
+                    user,
+                    subject=subject,
+                    body=body,
+                    site=clock.site,
+                    related=related,
+                    automatic=True,
+                    dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+                )
             )
         except ValidationError as error:
             # One person's broken address must not stall the ladder for everyone else.
@@ -303,19 +333,22 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
                 "Clock %s level %s: cannot notify user %s: %s", clock.pk, level, user.pk, error
             )
             undeliverable.append(user.pk)
-    record_clock_event(
-        STEP_VERBS[EscalationLevel(level)],
-        clock,
-        actor_label=ACTOR_LABEL,
-        occurred_at=now,
-        data={
-            "level": level,
-            "scheduled_for": _iso(context.step_time(clock, level)),
-            "due_at": _iso(clock.due_at),
-            "recipients": [user.pk for user in recipients],
-            "undeliverable": undeliverable,
-            "subject_deleted": not subject_exists,
-        },
+    writes.events.append(
+        build_clock_event(
+            STEP_VERBS[EscalationLevel(level)],
+            clock,
+            actor_label=ACTOR_LABEL,
+            occurred_at=now,
+            subject=related,
+            data={
+                "level": level,
+                "scheduled_for": _iso(context.step_time(clock, level)),
+                "due_at": _iso(clock.due_at),
+                "recipients": [user.pk for user in recipients],
+                "undeliverable": undeliverable,
+                "subject_deleted": not subject_exists,
+            },
+        )
     )
 
 
@@ -371,6 +404,7 @@ class SweepContext:
     existing_subjects: dict[int, set[str]] = field(default_factory=dict)
     owners: dict[int, User] = field(default_factory=dict)
     checked_subjects: set[tuple[int, str]] = field(default_factory=set)
+    stand_ins: dict[tuple[int, str], Any] = field(default_factory=dict)
     # The batch's clocks: owners and subjects are read for all of them at the first need,
     # which is after the claim (a claim that escalates nothing reads neither).
     batch: list[Clock] = field(default_factory=list)
@@ -394,6 +428,13 @@ class SweepContext:
             self._load_existing_subjects(self.batch)
             owner_ids = {clock.owner_id for clock in self.batch if clock.owner_id is not None}
             self.owners.update(User.objects.in_bulk(owner_ids))
+
+    def stand_in(self, clock: Clock) -> Any:
+        """The clock's subject as an unsaved stand-in (type and key), one per subject."""
+        key = (clock.subject_type_id, clock.subject_id)
+        if key not in self.stand_ins:
+            self.stand_ins[key] = subject_stand_in(clock)
+        return self.stand_ins[key]
 
     def owner(self, clock: Clock) -> User | None:
         if clock.owner_id is None:
