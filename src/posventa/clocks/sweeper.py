@@ -8,6 +8,9 @@ The ladder (one step per level, in order, each at most once per clock):
 3. the site managers hear (falling back to the administrators) once the breach has lasted
    the site's `site_manager_after_seconds` of business time.
 
+Who hears at each step, and by which channel, is the site's to set per standard
+(clocks/ladders.py); the list above is the built-in ladder a site that set nothing gets.
+
 Claiming. Each claim advances `escalation_level` and `next_action_at` with a compare-and-set
 `UPDATE ... WHERE id = %s AND state = 'running' AND escalation_level = %s AND
 next_action_at = %s`, and writes the steps' timeline events and outbox notifications in the
@@ -54,10 +57,17 @@ from posventa.clocks.actions import (
     escalation_policy,
     subject_stand_in,
 )
-from posventa.clocks.models import Clock, ClockState, EscalationLevel, EscalationPolicy
+from posventa.clocks.ladders import Recipient, recipients_for, steps_by_site
+from posventa.clocks.models import (
+    Clock,
+    ClockState,
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationStep,
+)
 from posventa.core import heartbeat
 from posventa.core.access import users_with_role
-from posventa.core.models import Event, Role, Site, User
+from posventa.core.models import Event, Site, User
 from posventa.outbox.actions import build_user_notification, queue_notifications
 from posventa.outbox.models import Notification
 
@@ -71,7 +81,6 @@ STEP_VERBS = {
     EscalationLevel.BREACHED: "clock.breached",
     EscalationLevel.SITE_MANAGER: "clock.escalated",
 }
-MANAGER_ROLES = (Role.TEAM_LEAD, Role.SERVICE_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -308,7 +317,8 @@ def _escalate(
     undeliverable: list[int] = []
     # Recipients mostly share a language: each text is rendered once per language.
     texts: dict[str, tuple[str, str]] = {}
-    for user in recipients:
+    for recipient in recipients:
+        user = recipient.user
         language = user.language or ""
         if language not in texts:
             with translation.override(language or None):
@@ -325,6 +335,7 @@ def _escalate(
                     related=related,
                     automatic=True,
                     dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+                    channel=recipient.channel,
                 )
             )
         except ValidationError as error:
@@ -344,7 +355,7 @@ def _escalate(
                 "level": level,
                 "scheduled_for": _iso(context.step_time(clock, level)),
                 "due_at": _iso(clock.due_at),
-                "recipients": [user.pk for user in recipients],
+                "recipients": [recipient.user.pk for recipient in recipients],
                 "undeliverable": undeliverable,
                 "subject_deleted": not subject_exists,
             },
@@ -405,6 +416,7 @@ class SweepContext:
     owners: dict[int, User] = field(default_factory=dict)
     checked_subjects: set[tuple[int, str]] = field(default_factory=set)
     stand_ins: dict[tuple[int, str], Any] = field(default_factory=dict)
+    steps: dict[int, list[EscalationStep]] = field(default_factory=dict)
     # The batch's clocks: owners and subjects are read for all of them at the first need,
     # which is after the claim (a claim that escalates nothing reads neither).
     batch: list[Clock] = field(default_factory=list)
@@ -420,6 +432,10 @@ class SweepContext:
         }
         for policy in EscalationPolicy.objects.filter(site_id__in=site_ids):
             context.policies[policy.site_id] = policy
+        # Only sites that set a ladder have steps: others cost no query.
+        with_policy = [site_id for site_id in site_ids if site_id in context.policies]
+        context.steps = {site_id: [] for site_id in site_ids}
+        context.steps.update(steps_by_site(with_policy) if with_policy else {})
         return context
 
     def _load_batch(self) -> None:
@@ -477,23 +493,19 @@ class SweepContext:
             levels.append(level)
         return levels, None
 
-    def recipients(self, clock: Clock, level: int) -> list[User]:
+    def recipients(self, clock: Clock, level: int) -> list[Recipient]:
+        """Who hears of this step: the site's ladder for the standard (clocks/ladders.py)."""
         site_id = clock.site_id
-        owner = self.owner(clock)
-        if level == EscalationLevel.WARNED and owner is not None and owner.is_active:
-            return [owner]
-        ladders: dict[int, tuple[tuple[str, ...], ...]] = {
-            EscalationLevel.WARNED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
-            EscalationLevel.BREACHED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
-            EscalationLevel.SITE_MANAGER: ((Role.SITE_MANAGER,), (Role.ADMIN,)),
-        }
-        # Whoever is first on the ladder hears; a site without team leads must still not
-        # let a breach go unheard, so it falls through to the next rung.
-        for roles in ladders[level]:
-            people = self._people(site_id, roles)
-            if people:
-                return people
-        return []
+        if site_id not in self.steps:
+            self.steps.update(steps_by_site([site_id]))
+            self.steps.setdefault(site_id, [])
+        return recipients_for(
+            self.steps[site_id],
+            clock.standard_id,
+            level,
+            self.owner(clock),
+            lambda roles: self._people(site_id, roles),
+        )
 
     def _people(self, site_id: int, roles: tuple[str, ...]) -> list[User]:
         key = (site_id, roles)
