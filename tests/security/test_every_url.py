@@ -254,6 +254,7 @@ VALUES: dict[str, Callable[[World], str]] = {
     # Routing: Madrid's service rule, and the intruder marking himself away through Madrid.
     "routing:department": lambda w: "service",
     "routing:user_id": _primary_key(lambda w: w.intruder),
+    "clocks:level": lambda w: "2",  # the breach step of Madrid's escalation ladder
 }
 
 
