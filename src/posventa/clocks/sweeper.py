@@ -14,7 +14,9 @@ Who hears at each step, and by which channel, is the site's to set per standard
 Claiming. Each claim advances `escalation_level` and `next_action_at` with a compare-and-set
 `UPDATE ... WHERE id = %s AND state = 'running' AND escalation_level = %s AND
 next_action_at = %s`, and writes the steps' timeline events and outbox notifications in the
-same transaction. Whoever loses the compare-and-set does nothing, so any number of sweepers
+same transaction (for a whole batch at once: one INSERT of notifications, one of events, one
+delivery task; a thousand escalations used to take a dozen statements each). Whoever loses
+the compare-and-set does nothing, so any number of sweepers
 on any number of machines never escalate twice. On PostgreSQL the candidates are also
 locked with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent sweepers split the work
 instead of racing for the same rows; on SQLite writers are serialised anyway and each
