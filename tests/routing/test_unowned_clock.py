@@ -10,10 +10,11 @@ from posventa.cases.models import Case
 from posventa.clocks.models import Clock, ClockState, EscalationLevel
 from posventa.clocks.sweeper import sweep
 from posventa.core.models import Event, Site, Team, User
+from posventa.inbox.batch import InboundItem, ingest_many
 from posventa.outbox.models import Notification
 from posventa.routing import actions
 from posventa.routing.models import RoutingMode
-from tests.inbox.factories import case_of, receive_email
+from tests.inbox.factories import case_of, email_bytes, receive_email
 
 
 def email_case(site: Site, subject: str = "Ruido en el freno delantero") -> Case:
@@ -103,3 +104,33 @@ def test_a_case_put_back_in_the_queue_is_routed_again(
     cases.assign_case(case, jorge, actor=manager)
     cases.assign_case(case, None, actor=manager)
     assert case.owner == lidia
+
+
+def test_a_batch_of_inbound_mail_is_routed_in_turn(
+    madrid: Site, manager: User, service_team: Team
+) -> None:
+    """`inbox.batch.ingest_many` (IMAP polls, backlogs) announces its new cases too. A
+    named owner, so the result does not depend on who is on duty at the hour the test runs."""
+    from_ = "Cliente {n} <cliente{n}@example.net>"
+    actions.set_routing_rule(
+        madrid,
+        "service",
+        mode=RoutingMode.NAMED_OWNER,
+        actor=manager,
+        named_owner=service_team.members.get(username="irene"),
+    )
+    items = [
+        InboundItem(
+            "email",
+            email_bytes(
+                from_=from_.format(n=n), subject=f"Consulta {n}", message_id=f"<r{n}@example.net>"
+            ),
+            source="imap",
+            site=madrid,
+        )
+        for n in range(3)
+    ]
+    ingest_many(items)
+    owners = set(Case.objects.filter(site=madrid).values_list("owner__username", flat=True))
+    assert owners == {"irene"}
+    assert Event.objects.filter(verb="case.routed_named_owner").count() == 3
