@@ -411,6 +411,15 @@ def helpdesk_child(project: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_helpdesk(workdir: Path, manifest_path: Path) -> tuple[dict[str, Any] | None, str]:
+    return run_in_helpdesk(workdir, Path(__file__), [str(manifest_path)])
+
+
+def run_in_helpdesk(
+    workdir: Path, script: Path, arguments: list[str]
+) -> tuple[dict[str, Any] | None, str]:
+    """Run `script --helpdesk-child PROJECT *arguments` under django-helpdesk's venv, in a
+    fresh helpdesk project under `workdir` (bench/sweeper.py times its escalation this
+    way too). Returns the child's last JSON line, or None and why it failed."""
     python, problem = ensure_helpdesk_venv()
     if python is None:
         return None, problem
@@ -423,7 +432,7 @@ def run_helpdesk(workdir: Path, manifest_path: Path) -> tuple[dict[str, Any] | N
         "PYTHONIOENCODING": "utf-8",
         "LC_ALL": "C.UTF-8",
     }
-    command = [str(python), __file__, "--helpdesk-child", str(project), str(manifest_path)]
+    command = [str(python), str(script), "--helpdesk-child", str(project), *arguments]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return None, "helpdesk run failed: " + " | ".join(done.stderr.strip().splitlines()[-3:])

@@ -15,6 +15,12 @@ paused), plus 1 000 clocks whose warning is due now. Then:
 
     python bench/sweeper.py [--quick]
 
+django-helpdesk's `escalate_tickets` runs in the same run for comparison (unless
+--no-helpdesk): installed in its own venv and project by bench/ingest_vs_helpdesk.py's
+machinery (`run_in_helpdesk`), on its SQLite database (that venv has no PostgreSQL driver),
+with 1 000 tickets due for escalation among HELPDESK_TICKETS open ones. Its figure is the
+wall and CPU time of the command, and escalations per second.
+
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/posventa_bench; the database is
 created if missing and migrated. Because the clocks table is emptied, the bench refuses a
 database whose name does not contain "bench". The last line printed is one JSON object.
@@ -33,12 +39,16 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/posventa_bench"
 DUE = 1_000
 CLAIM_REPEATS = 7
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
+# django-helpdesk's open tickets (1 000 of them due); SQLite fills 100k in a few seconds.
+HELPDESK_TICKETS = 100_000
+QUICK_HELPDESK_TICKETS = 10_000
 
 
 def ensure_database(url: str) -> None:
@@ -205,18 +215,96 @@ def uses_partial_index(now: dt.datetime) -> bool:
     return "clock_next_action_open" in plan
 
 
-def time_escalation(now: dt.datetime) -> tuple[float, int]:
+def time_escalation(now: dt.datetime) -> tuple[float, float, int]:
+    """Wall and CPU seconds (this process: the database's own work is not in it) of a real
+    sweep, and the steps it took."""
     from posventa.clocks.sweeper import sweep
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     stats = sweep(now, batch_size=100)
-    return time.perf_counter() - started, stats.steps
+    return time.perf_counter() - started, time.process_time() - cpu, stats.steps
+
+
+def helpdesk_child(project: Path, due: int, total: int) -> dict[str, object]:
+    """Under django-helpdesk's venv: `total` open tickets in a queue that escalates after a
+    day, `due` of them created three days ago and never escalated, the others escalated
+    just now; then its own `escalate_tickets` command, timed."""
+    from importlib import metadata
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    # Installed only in the helpdesk venv this function runs in, not in ours.
+    import helpdesk  # type: ignore[import-not-found]
+    from helpdesk.models import Queue, Ticket, TicketChange  # type: ignore[import-not-found]
+
+    queue = Queue.objects.create(
+        title="Taller Banco", slug="taller", email_address="taller@bench.example", escalate_days=1
+    )
+    now = timezone.now()
+    long_ago = now - dt.timedelta(days=3)
+
+    def ticket(number: int, created: dt.datetime, escalated: dt.datetime | None) -> object:
+        # bulk_create skips Ticket.save(), which would stamp `created` with now.
+        return Ticket(
+            title=f"Bench ticket {number}",
+            queue=queue,
+            submitter_email=f"cliente{number}@example.net",
+            created=created,
+            modified=created,
+            last_escalation=escalated,
+            priority=3,
+            status=Ticket.OPEN_STATUS,
+        )
+
+    Ticket.objects.bulk_create(
+        (ticket(number, now, now) for number in range(total - due)), batch_size=5_000
+    )
+    due_tickets = Ticket.objects.bulk_create(
+        ticket(total + number, long_ago, None) for number in range(due)
+    )
+    # `created` may be stamped on insert whatever we pass: date the due ones afterwards.
+    Ticket.objects.filter(pk__in=[row.pk for row in due_tickets]).update(created=long_ago)
+    started, cpu = time.perf_counter(), time.process_time()
+    call_command("escalate_tickets", verbosity=0)
+    elapsed, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    escalated = TicketChange.objects.count()
+    return {
+        "version": getattr(helpdesk, "__version__", "") or metadata.version("django-helpdesk"),
+        "database": "sqlite",
+        "open_tickets": total,
+        "escalated": escalated,
+        "seconds": round(elapsed, 3),
+        "cpu_seconds": round(cpu_s, 3),
+        "escalations_per_second": round(escalated / elapsed, 1) if elapsed else None,
+    }
+
+
+def run_helpdesk(total: int) -> tuple[dict[str, object] | None, str]:
+    import tempfile
+
+    import ingest_vs_helpdesk
+
+    with tempfile.TemporaryDirectory(prefix="sweeper-helpdesk-") as folder:
+        return ingest_vs_helpdesk.run_in_helpdesk(
+            Path(folder), Path(__file__), [str(DUE), str(total)]
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10k and 100k clocks only")
+    parser.add_argument("--no-helpdesk", action="store_true", help="skip django-helpdesk")
+    parser.add_argument("--helpdesk-child", nargs=3, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.helpdesk_child:
+        project, due, total = arguments.helpdesk_child
+        print(json.dumps(helpdesk_child(Path(project), int(due), int(total))))
+        return
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     ensure_database(url)
     setup_django(url)
@@ -229,6 +317,7 @@ def main() -> None:
         "lock_1000_s": {},
         "claim_1000_s": {},
         "escalate_1000_s": {},
+        "escalate_1000_cpu_s": {},
     }
     index_used = True
     for size in sizes:
@@ -236,21 +325,37 @@ def main() -> None:
         inserted = fill(size, site.pk, owner.pk, subjects, team_type, now)  # type: ignore[attr-defined]
         index_used = uses_partial_index(now) and index_used
         lock, claim = time_claim(now)
-        escalate, steps = time_escalation(now)
+        escalate, escalate_cpu, steps = time_escalation(now)
         assert steps == DUE, f"escalated {steps} steps, expected {DUE}"
         key = str(size)
         figures["insert_s"][key] = round(inserted, 3)
         figures["lock_1000_s"][key] = round(lock, 4)
         figures["claim_1000_s"][key] = round(claim, 4)
         figures["escalate_1000_s"][key] = round(escalate, 3)
+        figures["escalate_1000_cpu_s"][key] = round(escalate_cpu, 3)
         print(
             f"{size:>9,} open clocks: filled in {inserted:6.1f} s | find+lock 1000 due "
             f"{lock * 1000:7.1f} ms | claim 1000 (lock+plan+CAS) {claim * 1000:7.1f} ms | "
             f"full sweep with events and notifications {escalate:6.2f} s "
-            f"({steps / escalate:,.0f} steps/s)",
+            f"({steps / escalate:,.0f} steps/s, {escalate_cpu:.2f} s CPU)",
             flush=True,
         )
     print(f"sweeper query uses the partial index clock_next_action_open: {index_used}")
+    helpdesk: dict[str, object] | None = None
+    if not arguments.no_helpdesk:
+        helpdesk, problem = run_helpdesk(
+            QUICK_HELPDESK_TICKETS if arguments.quick else HELPDESK_TICKETS
+        )
+        if helpdesk is None:
+            print(f"django-helpdesk not measured: {problem}")
+        else:
+            print(
+                f"django-helpdesk {helpdesk['version']} escalate_tickets: "
+                f"{helpdesk['escalated']} escalated among {helpdesk['open_tickets']:,} open "
+                f"tickets in {helpdesk['seconds']} s ({helpdesk['escalations_per_second']}/s, "
+                f"{helpdesk['cpu_seconds']} s CPU, SQLite)"
+            )
+    load = [round(value, 2) for value in os.getloadavg()]
     print(
         json.dumps(
             {
@@ -260,6 +365,8 @@ def main() -> None:
                 "repeats": CLAIM_REPEATS,
                 "uses_partial_index": index_used,
                 **figures,
+                "helpdesk_escalate": helpdesk,
+                "load_average": load,
             }
         )
     )

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "posventa.inbox",
     "posventa.channels",
     "posventa.telephony",
+    "posventa.routing",
     "posventa.promises",
     "posventa.complaints",
     "posventa.billing",
@@ -301,6 +302,9 @@ POSVENTA_WEB_FORM_MIN_SECONDS = float(os.environ.get("POSVENTA_WEB_FORM_MIN_SECO
 POSVENTA_ACK_HOURLY_LIMIT = int(os.environ.get("POSVENTA_ACK_HOURLY_LIMIT", "5"))
 # Expired rate-limit windows are deleted by the sweeper's housekeeping.
 POSVENTA_HOUSEKEEPING_JOBS.append("posventa.core.ratelimit.purge_expired_counters")
+# The managers' daily deadlines digest (clocks/digest.py): once per manager and local day.
+POSVENTA_HOUSEKEEPING_JOBS.append("posventa.clocks.digest.send_due_digests")
+POSVENTA_DIGEST_HOUR = int(os.environ.get("POSVENTA_DIGEST_HOUR", "7"))
 
 # Login lockout (django-axes): a username from one IP address is locked out after
 # AXES_FAILURE_LIMIT failures within the cool-off, for the cool-off, even with the right

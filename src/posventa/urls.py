@@ -22,6 +22,7 @@ urlpatterns = [
     path("promises/", include("posventa.promises.urls")),
     path("advisor/", include("posventa.advisor.urls")),
     path("transport/", include("posventa.transport.urls")),
+    path("routing/", include("posventa.routing.urls")),
     path("inbox/", include("posventa.inbox.urls")),
     path("in/phone/", include("posventa.telephony.webhook_urls")),
     path("in/", include("posventa.inbox.adapter_urls")),

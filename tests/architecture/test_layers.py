@@ -31,7 +31,7 @@ LAYERS: tuple[str, ...] = (
     # What staff promised (kept by a reply or a connected call), complaints (closed with the
     # customer's agreement), invoices and the dispute holds that stop collections.
     "promises | complaints | billing | advisor | transport",
-    "telephony",  # calls and callbacks, over cases, customers and clocks
+    "telephony | routing",  # calls and callbacks; who a new case goes to (both over cases)
     "cases : inbox",
     "customers | clocks | channels",
     "outbox",

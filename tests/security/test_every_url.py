@@ -289,6 +289,10 @@ VALUES: dict[str, Callable[[World], str]] = {
     "transport:trip_id": _primary_key(lambda w: _madrid_loaner(w).trip),
     "transport:unmet_id": _primary_key(_madrid_unmet),
     "core:competitor_id": _primary_key(_madrid_competitor),
+    # Routing: Madrid's service rule, and the intruder marking himself away through Madrid.
+    "routing:department": lambda w: "service",
+    "routing:user_id": _primary_key(lambda w: w.intruder),
+    "clocks:level": lambda w: "2",  # the breach step of Madrid's escalation ladder
 }
 
 

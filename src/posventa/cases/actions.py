@@ -48,7 +48,13 @@ from posventa.cases.models import (
     Priority,
     ReplyChannel,
 )
-from posventa.cases.signals import case_closing, case_resolved, case_transferred
+from posventa.cases.signals import (
+    case_closing,
+    case_needs_owner,
+    case_owner_set,
+    case_resolved,
+    case_transferred,
+)
 from posventa.clocks import actions as clocks
 from posventa.core.access import can_see_site
 from posventa.core.bulk import new_row
@@ -223,7 +229,23 @@ def open_case(
                 actor=started_by,
             )
         record_events([case_opened_event(case, actor=actor, actor_label=actor_label)])
+        if case.owner is None:
+            announce_unowned([case], actor=actor)
     return case
+
+
+def announce_unowned(cases: Sequence[Case], *, actor: User | None) -> None:
+    """Tell routing these cases have no owner (cases.signals.case_needs_owner); callers
+    that open many at once (`inbox.batch`) send them in one call."""
+    if cases:
+        case_needs_owner.send(sender=Case, cases=list(cases), actor=actor)
+
+
+def _announce_owner(case: Case, actor: User | None) -> None:
+    if case.owner is None:
+        announce_unowned([case], actor=actor)
+    else:
+        case_owner_set.send(sender=Case, case=case, owner=case.owner, actor=actor)
 
 
 def build_case(
@@ -1066,6 +1088,7 @@ def assign_case(case: Case, owner: User | None, *, actor: User | None) -> Case:
             summary=str(owner) if owner else _("Unassigned"),
             data={"from": previous.pk if previous else None, "to": owner.pk if owner else None},
         )
+        _announce_owner(case, actor)
     return case
 
 
@@ -1129,6 +1152,7 @@ def transfer_case(
             },
         )
         case_transferred.send(sender=Case, case=case, transfer=transfer)
+        _announce_owner(case, actor)
     return transfer
 
 

@@ -37,3 +37,13 @@ staff_contacted_customer = Signal()
 # transaction of `reopen_case`, after the case is open again. Sent with `send`: a receiver
 # that fails rolls the reopening back (a reopened dispute holds collections again).
 case_reopened = Signal()
+# Sent with `cases=` (a list: the inbound batch opens many at once) and `actor=` inside the
+# transaction that left them without an owner: `open_case` and the inbound batch for a new
+# unowned case, `assign_case` and `transfer_case` when they put a case back in a queue.
+# Sent with `send`: routing (routing/receivers.py) gives each an owner, or starts the clock
+# that escalates an unowned case, in the same transaction.
+case_needs_owner = Signal()
+
+# Sent with `case=`, `owner=` and `actor=` inside the transaction of `assign_case` and
+# `transfer_case` when the case gets a person as owner (routing stops its unowned clock).
+case_owner_set = Signal()

@@ -60,6 +60,9 @@ from posventa.clocks.models import (
     ClockPause,
     ClockState,
     EscalationPolicy,
+    EscalationStep,
+    LadderChannel,
+    LadderRecipient,
     SiteStandard,
     Standard,
     validate_warn_ratio,
@@ -70,6 +73,8 @@ from posventa.core.calendars import ALWAYS_OPEN, calendar_for_site
 from posventa.core.events import build_event, record_event, record_events
 from posventa.core.models import Event, Site, User
 
+# The rungs a site can set (EscalationLevel above NONE).
+LADDER_LEVELS = (1, 2, 3)
 logger = logging.getLogger("posventa.clocks")
 
 
@@ -720,6 +725,71 @@ def set_escalation_policy(
         )
         replan_site_clocks(site, actor=actor)
     return policy
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One "who, by which channel" of a rung, as a form or the API gives it."""
+
+    recipient: str
+    channel: str = LadderChannel.EMAIL
+    person: User | None = None
+
+
+def set_ladder_steps(
+    site: Site,
+    standard_code: str | None,
+    level: int,
+    steps: Sequence[StepSpec],
+    *,
+    actor: User | None = None,
+) -> list[EscalationStep]:
+    """Replace who one rung of the site's ladder tells for a standard (None: for every
+    standard without its own). No steps: the rung goes back to the built-in one. Refuses
+    an unknown rung, recipient or channel, and a named person who cannot see the site."""
+    code = get_standard(standard_code).code if standard_code else None
+    if level not in LADDER_LEVELS:
+        raise ValidationError({"level": _("Choose one of the steps of the ladder.")})
+    for spec in steps:
+        _validate_step(site, spec)
+    with transaction.atomic():
+        policy, _created = EscalationPolicy.objects.select_for_update().get_or_create(site=site)
+        policy.steps.filter(standard_id=code, level=level).delete()
+        rows = EscalationStep.objects.bulk_create(
+            EscalationStep(
+                policy=policy,
+                standard_id=code,
+                level=level,
+                recipient=spec.recipient,
+                person=spec.person if spec.recipient == LadderRecipient.PERSON else None,
+                channel=spec.channel,
+            )
+            for spec in steps
+        )
+        invalidate_site_policies(site)
+        record_event(
+            "site.escalation_policy_changed",
+            subject=site,
+            site=site,
+            actor=actor,
+            data={
+                "standard": code,
+                "level": level,
+                "steps": [[row.recipient, row.channel, row.person_id] for row in rows],
+            },
+        )
+    return rows
+
+
+def _validate_step(site: Site, spec: StepSpec) -> None:
+    if spec.recipient not in LadderRecipient.values:
+        raise ValidationError({"recipient": _("Choose who hears at this step.")})
+    if spec.channel not in LadderChannel.values:
+        raise ValidationError({"channel": _("Choose e-mail or SMS.")})
+    if spec.recipient == LadderRecipient.PERSON and (
+        spec.person is None or not spec.person.is_active or not can_see_site(spec.person, site)
+    ):
+        raise ValidationError({"person": _("Name a person who works at this site.")})
 
 
 def escalation_policy(site: Site) -> EscalationPolicy:

@@ -309,6 +309,17 @@ CATALOGUE: tuple[StandardSpec, ...] = (
         ),
     ),
     StandardSpec(
+        "CASE-OWNER",
+        "case",
+        N_("Every case has an owner"),
+        N_(
+            "A new case that routing could not give to anyone has an owner within 15 "
+            "business minutes; otherwise it escalates to the team leads."
+        ),
+        # Started by routing (routing.actions) only when no rule could place the case.
+        target_seconds=15 * 60,
+    ),
+    StandardSpec(
         "CASE-COMEBACK",
         "case",
         N_("Comebacks and open complaints escalated"),

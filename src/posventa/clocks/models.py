@@ -103,6 +103,57 @@ class EscalationPolicy(models.Model):
         return str(self.site)
 
 
+class LadderRecipient(models.TextChoices):
+    OWNER = "owner", _("The owner")
+    TEAM_LEAD = "team_lead", _("The team leads")
+    SERVICE_MANAGER = "service_manager", _("The service managers")
+    SITE_MANAGER = "site_manager", _("The site managers")
+    PERSON = "person", _("A named person")
+
+
+class LadderChannel(models.TextChoices):
+    """How a step reaches people: their e-mail, or an SMS to their phone."""
+
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class EscalationStep(models.Model):
+    """Who one rung of a site's ladder tells, and by which channel (issue 11, item 3).
+
+    A step is for one standard, or for every standard the site has no step for (standard
+    empty). A rung with no step of its own uses the built-in ladder (clocks/sweeper.py).
+    """
+
+    # Not indexed alone: the index below starts with it.
+    policy = models.ForeignKey(
+        EscalationPolicy, on_delete=models.CASCADE, related_name="steps", db_index=False
+    )
+    standard = models.ForeignKey(
+        Standard, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(_("step"))  # an EscalationLevel above NONE
+    recipient = models.CharField(_("who"), max_length=16, choices=LadderRecipient.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=LadderChannel.choices, default=LadderChannel.EMAIL
+    )
+
+    class Meta:
+        ordering = ["level", "id"]
+        indexes = [models.Index(fields=["policy", "standard", "level"], name="escalation_step")]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.standard_id or '*'} L{self.level}: {self.recipient}"
+
+
 class ClockState(models.TextChoices):
     RUNNING = "running", _("Running")
     PAUSED = "paused", _("Paused")

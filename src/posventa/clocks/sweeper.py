@@ -8,10 +8,15 @@ The ladder (one step per level, in order, each at most once per clock):
 3. the site managers hear (falling back to the administrators) once the breach has lasted
    the site's `site_manager_after_seconds` of business time.
 
+Who hears at each step, and by which channel, is the site's to set per standard
+(clocks/ladders.py); the list above is the built-in ladder a site that set nothing gets.
+
 Claiming. Each claim advances `escalation_level` and `next_action_at` with a compare-and-set
 `UPDATE ... WHERE id = %s AND state = 'running' AND escalation_level = %s AND
 next_action_at = %s`, and writes the steps' timeline events and outbox notifications in the
-same transaction. Whoever loses the compare-and-set does nothing, so any number of sweepers
+same transaction (for a whole batch at once: one INSERT of notifications, one of events, one
+delivery task; a thousand escalations used to take a dozen statements each). Whoever loses
+the compare-and-set does nothing, so any number of sweepers
 on any number of machines never escalate twice. On PostgreSQL the candidates are also
 locked with `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent sweepers split the work
 instead of racing for the same rows; on SQLite writers are serialised anyway and each
@@ -49,16 +54,24 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from posventa.clocks.actions import (
+    build_clock_event,
     calendar_for_clock,
     escalation_policy,
-    record_clock_event,
     subject_stand_in,
 )
-from posventa.clocks.models import Clock, ClockState, EscalationLevel, EscalationPolicy
+from posventa.clocks.ladders import Recipient, recipients_for, steps_by_site
+from posventa.clocks.models import (
+    Clock,
+    ClockState,
+    EscalationLevel,
+    EscalationPolicy,
+    EscalationStep,
+)
 from posventa.core import heartbeat
 from posventa.core.access import users_with_role
-from posventa.core.models import Role, Site, User
-from posventa.outbox.actions import notify_user
+from posventa.core.models import Event, Site, User
+from posventa.outbox.actions import build_user_notification, queue_notifications
+from posventa.outbox.models import Notification
 
 logger = logging.getLogger("posventa.clocks.sweeper")
 
@@ -70,7 +83,6 @@ STEP_VERBS = {
     EscalationLevel.BREACHED: "clock.breached",
     EscalationLevel.SITE_MANAGER: "clock.escalated",
 }
-MANAGER_ROLES = (Role.TEAM_LEAD, Role.SERVICE_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -195,11 +207,9 @@ def _claim_locked_batch(now: dt.datetime, batch_size: int) -> list[Claimed]:
             context = SweepContext.for_clocks(clocks)
             plans = plan_claims(clocks, now, context)
             won = advance_claims(plans, now)
-            return [
-                _escalate_plan(plan, now, context)
-                for plan in plans
-                if plan.clock.pk in won and plan.levels
-            ]
+            return _escalate_plans(
+                [plan for plan in plans if plan.clock.pk in won and plan.levels], now, context
+            )
     except Exception:
         logger.warning("A sweep batch failed; claiming its clocks one by one", exc_info=True)
         return _claim_locked_one_by_one(now, batch_size)
@@ -242,7 +252,8 @@ def _claim_one(clock: Clock, now: dt.datetime, context: SweepContext) -> Claimed
     (plan,) = plan_claims([clock], now, context)
     if clock.pk not in advance_claims([plan], now) or not plan.levels:
         return None  # another sweeper took it, or it was only a stale next_action_at
-    return _escalate_plan(plan, now, context)
+    (claimed,) = _escalate_plans([plan], now, context)
+    return claimed
 
 
 def _postpone(clock: Clock, now: dt.datetime) -> None:
@@ -255,17 +266,40 @@ def _postpone(clock: Clock, now: dt.datetime) -> None:
     ).update(next_action_at=now + RETRY_AFTER)
 
 
-def _escalate_plan(plan: ClaimPlan, now: dt.datetime, context: SweepContext) -> Claimed:
-    clock = plan.clock
-    clock.breached_at = plan.breached_at
-    for level in plan.levels:
-        _escalate(clock, level, now, context)
-    clock.escalation_level = plan.levels[-1]
-    clock.next_action_at = plan.next_action_at
-    return Claimed(clock.pk, tuple(plan.levels))
+def _escalate_plans(
+    plans: Sequence[ClaimPlan], now: dt.datetime, context: SweepContext
+) -> list[Claimed]:
+    """Take the steps of every won plan, then write all their notifications and timeline
+    events at once (a handful of statements for the whole batch, not several per step)."""
+    writes = _Writes()
+    claimed = []
+    for plan in plans:
+        clock = plan.clock
+        clock.breached_at = plan.breached_at
+        for level in plan.levels:
+            _escalate(clock, level, now, context, writes)
+        clock.escalation_level = plan.levels[-1]
+        clock.next_action_at = plan.next_action_at
+        claimed.append(Claimed(clock.pk, tuple(plan.levels)))
+    writes.flush()
+    return claimed
 
 
-def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext) -> None:
+@dataclass
+class _Writes:
+    """The rows a batch of escalations writes, kept until the batch is planned."""
+
+    notifications: list[Notification] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def flush(self) -> None:
+        queue_notifications(self.notifications, with_events=self.events)
+        self.notifications, self.events = [], []
+
+
+def _escalate(
+    clock: Clock, level: int, now: dt.datetime, context: SweepContext, writes: _Writes
+) -> None:
     """One step of the ladder: its timeline event and one notification per recipient."""
     subject_exists = context.subject_exists(clock)
     if not subject_exists:
@@ -281,21 +315,30 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
             "Clock %s level %s: nobody at site %s to tell", clock.pk, level, clock.site_id
         )
     clock.site = context.site(clock.site_id)
-    related = subject_stand_in(clock)
+    related = context.stand_in(clock)
     undeliverable: list[int] = []
-    for user in recipients:
-        with translation.override(user.language or None):
-            subject, body = _message(clock, level, now, context, subject_exists)
+    # Recipients mostly share a language: each text is rendered once per language.
+    texts: dict[str, tuple[str, str]] = {}
+    for recipient in recipients:
+        user = recipient.user
+        language = user.language or ""
+        if language not in texts:
+            with translation.override(language or None):
+                texts[language] = _message(clock, level, now, context, subject_exists)
+        subject, body = texts[language]
         try:
-            # notify_user validates before it writes, so a refusal leaves nothing behind.
-            notify_user(
-                user,
-                subject=subject,
-                body=body,
-                site=clock.site,
-                related=related,
-                automatic=True,
-                dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+            # Validated before anything is written, so a refusal leaves nothing behind.
+            writes.notifications.append(
+                build_user_notification(
+                    user,
+                    subject=subject,
+                    body=body,
+                    site=clock.site,
+                    related=related,
+                    automatic=True,
+                    dedupe_key=f"clock:{clock.pk}:level:{level}:user:{user.pk}",
+                    channel=recipient.channel,
+                )
             )
         except ValidationError as error:
             # One person's broken address must not stall the ladder for everyone else.
@@ -303,19 +346,22 @@ def _escalate(clock: Clock, level: int, now: dt.datetime, context: SweepContext)
                 "Clock %s level %s: cannot notify user %s: %s", clock.pk, level, user.pk, error
             )
             undeliverable.append(user.pk)
-    record_clock_event(
-        STEP_VERBS[EscalationLevel(level)],
-        clock,
-        actor_label=ACTOR_LABEL,
-        occurred_at=now,
-        data={
-            "level": level,
-            "scheduled_for": _iso(context.step_time(clock, level)),
-            "due_at": _iso(clock.due_at),
-            "recipients": [user.pk for user in recipients],
-            "undeliverable": undeliverable,
-            "subject_deleted": not subject_exists,
-        },
+    writes.events.append(
+        build_clock_event(
+            STEP_VERBS[EscalationLevel(level)],
+            clock,
+            actor_label=ACTOR_LABEL,
+            occurred_at=now,
+            subject=related,
+            data={
+                "level": level,
+                "scheduled_for": _iso(context.step_time(clock, level)),
+                "due_at": _iso(clock.due_at),
+                "recipients": [recipient.user.pk for recipient in recipients],
+                "undeliverable": undeliverable,
+                "subject_deleted": not subject_exists,
+            },
+        )
     )
 
 
@@ -371,6 +417,8 @@ class SweepContext:
     existing_subjects: dict[int, set[str]] = field(default_factory=dict)
     owners: dict[int, User] = field(default_factory=dict)
     checked_subjects: set[tuple[int, str]] = field(default_factory=set)
+    stand_ins: dict[tuple[int, str], Any] = field(default_factory=dict)
+    steps: dict[int, list[EscalationStep]] = field(default_factory=dict)
     # The batch's clocks: owners and subjects are read for all of them at the first need,
     # which is after the claim (a claim that escalates nothing reads neither).
     batch: list[Clock] = field(default_factory=list)
@@ -386,6 +434,10 @@ class SweepContext:
         }
         for policy in EscalationPolicy.objects.filter(site_id__in=site_ids):
             context.policies[policy.site_id] = policy
+        # Only sites that set a ladder have steps: others cost no query.
+        with_policy = [site_id for site_id in site_ids if site_id in context.policies]
+        context.steps = {site_id: [] for site_id in site_ids}
+        context.steps.update(steps_by_site(with_policy) if with_policy else {})
         return context
 
     def _load_batch(self) -> None:
@@ -394,6 +446,13 @@ class SweepContext:
             self._load_existing_subjects(self.batch)
             owner_ids = {clock.owner_id for clock in self.batch if clock.owner_id is not None}
             self.owners.update(User.objects.in_bulk(owner_ids))
+
+    def stand_in(self, clock: Clock) -> Any:
+        """The clock's subject as an unsaved stand-in (type and key), one per subject."""
+        key = (clock.subject_type_id, clock.subject_id)
+        if key not in self.stand_ins:
+            self.stand_ins[key] = subject_stand_in(clock)
+        return self.stand_ins[key]
 
     def owner(self, clock: Clock) -> User | None:
         if clock.owner_id is None:
@@ -436,23 +495,19 @@ class SweepContext:
             levels.append(level)
         return levels, None
 
-    def recipients(self, clock: Clock, level: int) -> list[User]:
+    def recipients(self, clock: Clock, level: int) -> list[Recipient]:
+        """Who hears of this step: the site's ladder for the standard (clocks/ladders.py)."""
         site_id = clock.site_id
-        owner = self.owner(clock)
-        if level == EscalationLevel.WARNED and owner is not None and owner.is_active:
-            return [owner]
-        ladders: dict[int, tuple[tuple[str, ...], ...]] = {
-            EscalationLevel.WARNED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
-            EscalationLevel.BREACHED: (MANAGER_ROLES, (Role.SITE_MANAGER,), (Role.ADMIN,)),
-            EscalationLevel.SITE_MANAGER: ((Role.SITE_MANAGER,), (Role.ADMIN,)),
-        }
-        # Whoever is first on the ladder hears; a site without team leads must still not
-        # let a breach go unheard, so it falls through to the next rung.
-        for roles in ladders[level]:
-            people = self._people(site_id, roles)
-            if people:
-                return people
-        return []
+        if site_id not in self.steps:
+            self.steps.update(steps_by_site([site_id]))
+            self.steps.setdefault(site_id, [])
+        return recipients_for(
+            self.steps[site_id],
+            clock.standard_id,
+            level,
+            self.owner(clock),
+            lambda roles: self._people(site_id, roles),
+        )
 
     def _people(self, site_id: int, roles: tuple[str, ...]) -> list[User]:
         key = (site_id, roles)

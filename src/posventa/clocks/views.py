@@ -17,12 +17,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from posventa.clocks import actions
+from posventa.clocks.by_owner import group_by_owner
 from posventa.clocks.models import OPEN_STATES, Clock, Standard
 from posventa.clocks.subjects import present
 from posventa.clocks.waiting import (
     PAGE_SIZE,
     Cursor,
     Filters,
+    matching_clocks,
     obligation,
     viewer_zone,
     waiting_page,
@@ -251,3 +253,27 @@ def subject(request: HttpRequest, type_id: int, subject_id: str) -> HttpResponse
         "zone": zone.key if zone else "",
     }
     return render(request, "clocks/subject.html", context)
+
+
+# --- the waiting list grouped by owner ----------------------------------------------------
+
+
+@login_required
+def waiting_by_owner(request: HttpRequest) -> HttpResponse:
+    """Who holds the customers who wait longest: the waiting list's filters, one row per
+    owner (clocks/by_owner.py)."""
+    user = request.user
+    assert isinstance(user, User)
+    now = timezone.now()
+    sites = list(visible_sites(user).order_by("pk"))
+    form = WaitingFilterForm(request.GET or None, user=user, sites=sites)
+    clocks = matching_clocks([site.pk for site in sites], form.filters(), user=user, now=now)
+    zone = viewer_zone(user, sites)
+    context = {
+        "form": form,
+        "grouped": group_by_owner(clocks, now),
+        "now": now,
+        "viewer_zone": zone.key if zone else "UTC",
+        "filter_query": request.GET.urlencode(),
+    }
+    return render(request, "clocks/by_owner.html", context)

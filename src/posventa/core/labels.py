@@ -165,6 +165,15 @@ VERB_LABELS: dict[str, Promise] = {
     "competitor.added": gettext_lazy("Competitor added"),
     "competitor.changed": gettext_lazy("Competitor hours changed"),
     "competitor.removed": gettext_lazy("Competitor removed"),
+    # routing (translations in routing/locale, see routing/labels.py)
+    "case.routed_round_robin": gettext_lazy("Routed: next in turn among the agents on duty"),
+    "case.routed_fewest_open": gettext_lazy("Routed: the agent on duty with the fewest open cases"),
+    "case.routed_named_owner": gettext_lazy("Routed: to the department's named owner"),
+    "case.routing_found_nobody": gettext_lazy("Routing found nobody on duty to take the case"),
+    "routing.rule_set": gettext_lazy("Routing rule set"),
+    "routing.rule_cleared": gettext_lazy("Routing rule removed"),
+    "staff.away_set": gettext_lazy("Marked away"),
+    "staff.away_ended": gettext_lazy("Back from away"),
 }
 
 # Admin edits are recorded as "<model>.admin_added" / "<model>.admin_changed" for any model.
@@ -193,6 +202,7 @@ ACTOR_LABELS: dict[str, Promise] = {
     "phone_events": gettext_lazy("Phone events endpoint"),
     "phone_zammad": gettext_lazy("Zammad CTI endpoint"),
     "phone_twilio": gettext_lazy("Twilio Voice endpoint"),
+    "routing": gettext_lazy("Routing (automatic)"),
 }
 
 # The channel of an "inbound:<channel>" actor (the inbox's channels, named here because

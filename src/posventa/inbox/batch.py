@@ -676,6 +676,9 @@ class _Segment:
         self._write_case_changes()
         record_events([event for plan in self.plans for event in self._events(plan)])
         self._write_raw_rows()
+        case_actions.announce_unowned(
+            [plan.case for plan in self.plans if plan.opens and plan.case], actor=None
+        )
         return [n.pk for n in notifications if n.status == NotificationStatus.PENDING]
 
     def _write_customers(self) -> None:

@@ -21,8 +21,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posventa.core.bulk import new_row
-from posventa.core.events import build_event, record_event, record_events
+from posventa.core.bulk import insert_new, new_row
+from posventa.core.events import build_event, deferred_events, record_event, record_events
 from posventa.core.models import Event, Site, User
 from posventa.core.validators import is_email_address
 from posventa.outbox.models import Channel, Notification, NotificationStatus
@@ -52,10 +52,35 @@ def notify_user(
     no address on the channel still gets a row, recorded dead with the reason, so the gap is
     visible in the admin instead of breaking the caller (often the sweeper).
     """
+    notification = build_user_notification(
+        user,
+        subject=subject,
+        body=body,
+        site=site,
+        related=related,
+        automatic=automatic,
+        dedupe_key=dedupe_key,
+        channel=channel,
+    )
+    return _save_queued(notification)
+
+
+def build_user_notification(
+    user: User,
+    *,
+    subject: str,
+    body: str,
+    site: Site | None = None,
+    related: models.Model | None = None,
+    automatic: bool = True,
+    dedupe_key: str | None = None,
+    channel: str | None = None,
+) -> Notification:
+    """The validated, unsaved row `notify_user` queues; `queue_notifications` writes many."""
     channel = channel or (Channel.EMAIL if user.email or not user.phone else Channel.SMS)
     address = user.email if channel == Channel.EMAIL else user.phone
     headers = {"Auto-Submitted": "auto-generated"} if automatic else {}
-    notification = build_notification(
+    return build_notification(
         channel=channel,
         to_address=address,
         subject=subject,
@@ -68,7 +93,42 @@ def notify_user(
         headers=headers,
         missing_address_is_dead=True,
     )
-    return _save_queued(notification)
+
+
+def queue_notifications(
+    notifications: Sequence[Notification], *, with_events: Sequence[Event] = ()
+) -> list[Notification]:
+    """Write many built rows at once (a sweep that escalates a thousand clocks): one
+    SELECT for the dedupe keys already used, one INSERT for the rows, one for their
+    "queued" events (and the caller's `with_events`, written after them in the same
+    INSERT), and one delivery task for all of them once the caller commits.
+
+    A row whose dedupe key is already stored (or repeated in the batch) is not written,
+    as with `notify_user`; the rows written are returned. Must run inside the caller's
+    transaction. Unlike `notify_user` there is no savepoint per row: a concurrent twin
+    inserting the same key makes the INSERT fail, and the caller's transaction with it
+    (the sweeper then takes its clocks one by one).
+    """
+    keys = [row.dedupe_key for row in notifications if row.dedupe_key]
+    taken = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    fresh = []
+    for row in notifications:
+        if row.dedupe_key:
+            if row.dedupe_key in taken:
+                continue
+            taken.add(row.dedupe_key)
+        fresh.append(row)
+    insert_new(fresh)
+    # Nothing refers to these events: deferred, they go in one prepared INSERT that reads
+    # no keys back (a third of the time of bulk_create's INSERT ... RETURNING).
+    with deferred_events():
+        record_events([*(queued_event(row) for row in fresh), *with_events])
+    pending = [row.pk for row in fresh if row.status == NotificationStatus.PENDING]
+    if pending:
+        transaction.on_commit(partial(schedule_deliveries, pending), robust=True)
+    return fresh
 
 
 def send_to_customer(

@@ -155,13 +155,23 @@ def local_bounds(zone_name: str, start: dt.date, end: dt.date) -> tuple[dt.datet
 
 def period_condition(sites: Iterable[Site], start: dt.date, end: dt.date) -> Q:
     """Started within the local days start..end (both included) of each clock's own site."""
+    return period_q(sites, start, end, "started_at")
+
+
+def period_q(
+    sites: Iterable[Site], start: dt.date, end: dt.date, field: str, site_field: str = "site_id"
+) -> Q:
+    """`field` within the local days start..end (both included) of each row's own site,
+    the site being `site_field` (a path such as "hold__case__site_id" for rows without one)."""
     by_zone: dict[str, list[int]] = defaultdict(list)
     for site in sites:
         by_zone[site.timezone].append(site.pk)
-    condition = Q(pk__in=[])  # no site, no clock
+    condition = Q(pk__in=[])  # no site, no row
     for zone_name, site_ids in by_zone.items():
         begin, finish = local_bounds(zone_name, start, end)
-        condition |= Q(site_id__in=site_ids, started_at__gte=begin, started_at__lt=finish)
+        condition |= Q(
+            **{f"{site_field}__in": site_ids, f"{field}__gte": begin, f"{field}__lt": finish}
+        )
     return condition
 
 

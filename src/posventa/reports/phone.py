@@ -11,17 +11,16 @@ carry call figures only.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from posventa.cases.models import Department
 from posventa.core.models import Site
-from posventa.reports.metrics import local_bounds
+from posventa.reports.metrics import period_q
 from posventa.telephony.models import Call, Callback
 from posventa.telephony.reporting import (
     CallbackFigures,
@@ -79,23 +78,12 @@ class PhoneReport:
         }
 
 
-def _period(sites: Iterable[Site], start: dt.date, end: dt.date, field: str) -> Q:
-    by_zone: dict[str, list[int]] = defaultdict(list)
-    for site in sites:
-        by_zone[site.timezone].append(site.pk)
-    condition = Q(pk__in=[])
-    for zone_name, site_ids in by_zone.items():
-        begin, finish = local_bounds(zone_name, start, end)
-        condition |= Q(site_id__in=site_ids, **{f"{field}__gte": begin, f"{field}__lt": finish})
-    return condition
-
-
 def calls_in_period(sites: Iterable[Site], start: dt.date, end: dt.date) -> QuerySet[Call]:
-    return Call.objects.filter(_period(list(sites), start, end, "started_at"))
+    return Call.objects.filter(period_q(list(sites), start, end, "started_at"))
 
 
 def callbacks_in_period(sites: Iterable[Site], start: dt.date, end: dt.date) -> QuerySet[Callback]:
-    return Callback.objects.filter(_period(list(sites), start, end, "opened_at"))
+    return Callback.objects.filter(period_q(list(sites), start, end, "opened_at"))
 
 
 def phone_report(

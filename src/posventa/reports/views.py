@@ -23,6 +23,8 @@ from posventa.clocks.models import Clock, Standard
 from posventa.clocks.subjects import present
 from posventa.core.access import visible_sites
 from posventa.core.models import Site, User
+from posventa.reports.holds import RefusalReport, refusal_report
+from posventa.reports.holds import kinds as refusal_kinds
 from posventa.reports.metrics import (
     OUTCOMES,
     ComplianceFigures,
@@ -157,8 +159,11 @@ def compliance(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         scope.sites, scope.start, scope.end, now=scope.now, clocks=scope.clocks
     )
     by_person = compliance_by_person(scope.sites, scope.clocks, now=scope.now)
+    refusals = None
+    if scope.standard is None or scope.standard.pk == "HOLD-DISPUTE":
+        refusals = refusal_report(scope.sites, scope.start, scope.end)
     if request.GET.get("format") == "csv":
-        return csv_response("compliance", compliance_csv_rows(report, by_person))
+        return csv_response("compliance", compliance_csv_rows(report, by_person, refusals))
     narrow = None if scope.standard is None else _standard_q(scope.standard)
     points = trend(scope.sites, scope.end, now=scope.now, narrow=narrow)
     chart = trend_svg(
@@ -177,6 +182,8 @@ def compliance(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         "trend": points,
         "chart": chart,
         "scope_query": scope.query(),
+        "refusals": refusals,
+        "refusal_kinds": refusal_kinds(),
     }
     if scope.standard is None or scope.standard.pk == "INFO-PHONE":
         phone = phone_report(scope.sites, scope.start, scope.end, now=scope.now)
@@ -199,7 +206,9 @@ def _standard_q(standard: Standard) -> Q:
 
 
 def compliance_csv_rows(
-    report: list[StandardCompliance], by_person: list[StandardCompliance]
+    report: list[StandardCompliance],
+    by_person: list[StandardCompliance],
+    refusals: RefusalReport | None = None,
 ) -> Iterator[list[Any]]:
     yield [
         "standard", "by", "name", "started", "met", "breached", "open", "cancelled",
@@ -211,6 +220,18 @@ def compliance_csv_rows(
                 yield [item.standard_code, by, row.name, *_figure_cells(row.figures)]
             if by == "site":
                 yield [item.standard_code, "site", "", *_figure_cells(item.total)]
+    if refusals is not None:
+        yield from refusal_csv_rows(refusals)
+
+
+def refusal_csv_rows(refusals: RefusalReport) -> Iterator[list[Any]]:
+    """HOLD-DISPUTE's refused actions after the clock figures: their own columns, named."""
+    kinds = [value for value, _label in refusal_kinds()]
+    yield ["standard", "by", "name", "refused", *kinds]
+    for by, rows in (("site", refusals.by_site), ("person", refusals.by_person)):
+        for row in rows:
+            cells = [row.by_kind.get(kind, 0) for kind in kinds]
+            yield ["HOLD-DISPUTE", by, row.name, row.refused, *cells]
 
 
 def _figure_cells(figures: ComplianceFigures) -> list[Any]:
