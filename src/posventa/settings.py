@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "posventa.promises",
     "posventa.complaints",
     "posventa.billing",
+    "posventa.workshop",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",
@@ -299,6 +300,15 @@ POSVENTA_WEB_FORM_MIN_SECONDS = float(os.environ.get("POSVENTA_WEB_FORM_MIN_SECO
 POSVENTA_ACK_HOURLY_LIMIT = int(os.environ.get("POSVENTA_ACK_HOURLY_LIMIT", "5"))
 # Expired rate-limit windows are deleted by the sweeper's housekeeping.
 POSVENTA_HOUSEKEEPING_JOBS.append("posventa.core.ratelimit.purge_expired_counters")
+# Workshop: appointment reminders that are due, and booking pages left with a contact typed.
+POSVENTA_HOUSEKEEPING_JOBS.append("posventa.workshop.actions.reminders.send_due_reminders")
+POSVENTA_HOUSEKEEPING_JOBS.append("posventa.workshop.actions.requests.open_abandoned_requests")
+# A booking page left this long after a contact was typed becomes a request to call back.
+POSVENTA_BOOKING_ABANDON_MINUTES = int(os.environ.get("POSVENTA_BOOKING_ABANDON_MINUTES", "30"))
+# Unanswered attempts after which a booking request is closed as unreachable.
+POSVENTA_REBOOK_ATTEMPTS = int(os.environ.get("POSVENTA_REBOOK_ATTEMPTS", "3"))
+# How many waiting customers a freed slot is offered to at once (the first to take it wins).
+POSVENTA_WAITING_LIST_OFFERS = int(os.environ.get("POSVENTA_WAITING_LIST_OFFERS", "3"))
 
 # Login lockout (django-axes): a username from one IP address is locked out after
 # AXES_FAILURE_LIMIT failures within the cool-off, for the cool-off, even with the right
