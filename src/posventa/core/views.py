@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.urls import reverse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -64,7 +65,7 @@ def public_site(request: HttpRequest, site_slug: str) -> HttpResponse:
             "site": site,
             "hours": site_page.weekly_hours(site),
             "closures": site_page.upcoming_closures(site),
-            # Booking (INFO-BOOKING) links here once it exists; nothing is shown until then.
-            "booking_url": "",
+            # Booking (INFO-BOOKING): the workshop's public page, by URL name (no import).
+            "booking_url": reverse("workshop_public:book", args=[site.slug]),
         },
     )

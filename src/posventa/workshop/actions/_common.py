@@ -20,6 +20,12 @@ def atomic() -> transaction.Atomic:
     return transaction.atomic(savepoint=False)
 
 
+def refusable() -> transaction.Atomic:
+    """For work that may still refuse inside its transaction (a slot taken while we waited
+    for the day's lock): a savepoint, so a caller's outer transaction survives the refusal."""
+    return transaction.atomic()
+
+
 @dataclass(frozen=True)
 class Contact:
     """Who booked and how they want to hear from us, as they typed it."""

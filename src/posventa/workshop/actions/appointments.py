@@ -25,12 +25,12 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from posventa.cases.models import Case
@@ -43,7 +43,7 @@ from posventa.customers.validation import normalise_plate
 from posventa.telephony.models import Call
 from posventa.workshop import capacity, messages, slots
 from posventa.workshop.actions import requests
-from posventa.workshop.actions._common import Contact, atomic
+from posventa.workshop.actions._common import Contact, atomic, refusable
 from posventa.workshop.models import (
     Appointment,
     AppointmentStatus,
@@ -131,8 +131,11 @@ def book_appointment(
     case: Case | None = None,
     call: Call | None = None,
     now: dt.datetime | None = None,
+    after: Callable[[Appointment], object] | None = None,
 ) -> Appointment:
-    """Book `wish` at the site, or refuse naming the field (see the module's rules)."""
+    """Book `wish` at the site, or refuse naming the field (see the module's rules).
+    `after` runs inside the transaction once the appointment is saved (the booking page's
+    extension steps); a ValidationError from it refuses the whole booking."""
     now = now or timezone.now()
     online = via in (BookedVia.ONLINE, BookedVia.WAITING_LIST)
     contact = contact.cleaned()
@@ -141,7 +144,7 @@ def book_appointment(
     starts_at = _validate_start(site, wish.starts_at, online=online, now=now)
     vehicle = vehicle or _vehicle_for(site, wish.vehicle_text)
     customer = customer or _customer_for(site, contact, vehicle)
-    with atomic():
+    with refusable():
         _lock_days(site, [starts_at])
         slot = _free_slot(site, wish.types, starts_at, online=online, now=now)
         if wish.odometer_km is not None and vehicle is not None:
@@ -172,6 +175,8 @@ def book_appointment(
         appointment.types.set(wish.types)
         _event("appointment.booked", appointment, actor, internal=False)
         requests.close_as_booked(appointment, actor=actor)
+        if after is not None:
+            after(appointment)
         messages.send_confirmation(appointment)
     return appointment
 
@@ -220,7 +225,7 @@ def _validate_start(
 
 
 def formats_day(day: dt.date) -> str:
-    return messages.formats.date_format(day, "l j F Y")
+    return formats.date_format(day, "l j F Y")
 
 
 def _free_slot(
@@ -358,7 +363,7 @@ def reschedule_appointment(
     _validate_open(appointment)
     starts_at = _validate_start(site, starts_at, online=online, now=now)
     old_start = appointment.starts_at
-    with atomic():
+    with refusable():
         _lock_days(site, [old_start, starts_at])
         current = _lock_appointment(appointment)
         _validate_open(current)

@@ -121,6 +121,20 @@ def update_draft(request: BookingRequest, *, contact: Contact, wish: str, type_c
     return request
 
 
+def open_request(
+    request: BookingRequest, *, source: str, wish: str, actor: User | None
+) -> BookingRequest:
+    """A draft becomes a request to contact (the person asked us to, or left the page)."""
+    _validate_open(request, drafts=True)
+    with atomic():
+        request.source = source
+        request.wish = wish.strip() or request.wish
+        request.save(update_fields=["source", "wish"])
+        if request.status == RequestStatus.DRAFT:
+            _open(request, actor, timezone.now())
+    return request
+
+
 def _open(request: BookingRequest, actor: User | None, now: dt.datetime) -> None:
     request.status = RequestStatus.OPEN
     request.opened_at = now

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from posventa.workshop import messages
 from posventa.workshop.actions import appointments
-from posventa.workshop.actions._common import Contact, atomic
+from posventa.workshop.actions._common import Contact, atomic, refusable
 from posventa.workshop.models import (
     Appointment,
     BookedVia,
@@ -86,7 +86,7 @@ def accept_offer(offer: SlotOffer) -> Appointment:
         preferred_method=request.preferred_method,
         language=request.language,
     )
-    with atomic():
+    with refusable():
         claimed = SlotOffer.objects.filter(pk=offer.pk, used_at__isnull=True).update(
             used_at=timezone.now()
         )
