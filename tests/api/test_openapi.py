@@ -120,6 +120,13 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/cases/{reference}/promises"),
         ("POST", "/api/promises/{promise_id}/reassign"),
         ("POST", "/api/promises/{promise_id}/cancel"),
+        ("GET", "/api/sites/{slug}/slots"),
+        ("POST", "/api/appointments"),
+        ("GET", "/api/appointments"),
+        ("GET", "/api/appointments/{appointment_id}"),
+        ("POST", "/api/appointments/{appointment_id}/reschedule"),
+        ("POST", "/api/appointments/{appointment_id}/cancel"),
+        ("POST", "/api/appointments/{appointment_id}/no-show"),
     }
 
 

@@ -13,7 +13,7 @@ urlpatterns = [
     path("appointments/<int:pk>/no-show/", views.no_show, name="no_show"),
     path("appointments/<int:pk>/arrived/", views.arrived, name="arrived"),
     path("requests/", views.requests_list, name="requests"),
-    path("requests/<int:pk>/", views.request_detail, name="request"),
-    path("requests/<int:pk>/attempt/", views.request_attempt, name="request_attempt"),
-    path("requests/<int:pk>/outcome/", views.request_outcome, name="request_outcome"),
+    path("requests/<int:request_id>/", views.request_detail, name="request"),
+    path("requests/<int:request_id>/attempt/", views.request_attempt, name="request_attempt"),
+    path("requests/<int:request_id>/outcome/", views.request_outcome, name="request_outcome"),
 ]

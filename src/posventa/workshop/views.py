@@ -286,15 +286,15 @@ def _request_page(request: HttpRequest, booking_request: BookingRequest, status:
 
 
 @login_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _request_page(request, _request(staff(request), pk))
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    return _request_page(request, _request(staff(request), request_id))
 
 
 @login_required
 @require_POST
-def request_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+def request_attempt(request: HttpRequest, request_id: int) -> HttpResponse:
     user = staff(request)
-    booking_request = _request(user, pk)
+    booking_request = _request(user, request_id)
     form = AttemptForm(request.POST)
     if form.is_valid():
         try:
@@ -311,9 +311,9 @@ def request_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+def request_outcome(request: HttpRequest, request_id: int) -> HttpResponse:
     user = staff(request)
-    booking_request = _request(user, pk)
+    booking_request = _request(user, request_id)
     form = OutcomeForm(request.POST)
     if form.is_valid():
         try:
