@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from posventa.workshop.slots import Booking, Capacity, Need, Rules, search
+from posventa.workshop.slots import Booking, Capacity, Need, Rules, instant, search
 
 TZ = ZoneInfo("Europe/Madrid")
 DAY = dt.date(2026, 3, 3)  # a Tuesday
 
 
-def at(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TZ).astimezone(dt.UTC)
+def at(hour: int, minute: int = 0, day: dt.date = DAY) -> int:
+    return instant(dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TZ))
 
 
 def capacity(
@@ -38,7 +38,7 @@ def starts(found: list) -> list[str]:
     return [slot.start.astimezone(TZ).strftime("%H:%M") for slot in found]
 
 
-HOUR = Rules(step=dt.timedelta(minutes=60))
+HOUR = Rules(step_seconds=3600)
 
 
 def test_starts_lie_on_the_grid_and_the_whole_job_fits_before_the_technician_leaves() -> None:
@@ -75,15 +75,15 @@ def test_no_start_outside_opening_hours_even_when_a_shift_runs_later() -> None:
 
 
 def test_the_earliest_start_respects_the_notice() -> None:
-    rules = Rules(step=dt.timedelta(minutes=60), earliest=at(10, 30))
+    rules = Rules(step_seconds=3600, earliest=at(10, 30))
     assert starts(search(capacity(), Need(minutes=60), rules, days=[DAY])) == ["11:00", "12:00"]
 
 
 def test_the_day_limit_and_the_type_limit_close_the_day() -> None:
     booking = Booking(technician_id=10, bay_id=None, start=at(8), end=at(9), type_ids=frozenset({7}))
     cap = capacity(techs={10: [(8, 13)]}, bookings=(booking,))
-    assert search(cap, Need(minutes=60), Rules(step=HOUR.step, daily_limit=1), days=[DAY]) == []
-    limited = Rules(step=HOUR.step, type_limits={7: 1})
+    assert search(cap, Need(minutes=60), Rules(step_seconds=3600, daily_limit=1), days=[DAY]) == []
+    limited = Rules(step_seconds=3600, type_limits={7: 1})
     assert search(cap, Need(minutes=60, type_ids=frozenset({7})), limited, days=[DAY]) == []
     assert search(cap, Need(minutes=60, type_ids=frozenset({8})), limited, days=[DAY]) != []
 
@@ -92,7 +92,7 @@ def test_online_bookings_fill_only_their_share_of_the_day() -> None:
     # 5 hours of technician time, 40 % online: 2 hours. One online hour is booked.
     booking = Booking(technician_id=10, bay_id=None, start=at(8), end=at(9), online=True)
     cap = capacity(bookings=(booking,))
-    rules = Rules(step=HOUR.step, online_share=0.4)
+    rules = Rules(step_seconds=3600, online_share=0.4)
     assert search(cap, Need(minutes=60, online=True), rules, days=[DAY]) != []
     assert search(cap, Need(minutes=90, online=True), rules, days=[DAY]) == []
     # Staff may still book the rest of the day.

@@ -10,8 +10,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Func, IntegerField, Q, QuerySet
 from django.utils import timezone
 
 from posventa.core.access import users_with_role
@@ -68,8 +69,8 @@ def rules_for(
     now = now or timezone.now()
     notice = dt.timedelta(minutes=policy.min_notice_minutes) if online else dt.timedelta(0)
     return slots.Rules(
-        step=dt.timedelta(minutes=policy.slot_minutes),
-        earliest=now + notice,
+        step_seconds=policy.slot_minutes * 60,
+        earliest=slots.instant(now + notice),
         daily_limit=policy.daily_limit,
         type_limits={row.pk: row.daily_limit for row in types if row.daily_limit is not None},
         online_share=policy.online_share_percent / 100,
@@ -107,8 +108,11 @@ def load(
     high = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=calendar.timezone)
     capacity = slots.Capacity(
         timezone=calendar.timezone,
-        opening={day: list(calendar.intervals_on(day)) for day in days},
-        working=windows,
+        opening={day: slots.windows(calendar.intervals_on(day)) for day in days},
+        working={
+            tech: {day: slots.windows(spans) for day, spans in per_day.items()}
+            for tech, per_day in windows.items()
+        },
         skills=_skills(tech_ids, first_day),
         bays=list(ServiceBay.objects.filter(site=site, active=True).values_list("pk", flat=True)),
         bookings=_bookings(site, low, high, exclude),
@@ -126,29 +130,49 @@ def _skills(tech_ids: Sequence[int], on: dt.date) -> dict[int, frozenset[str]]:
     return {tech: frozenset(codes) for tech, codes in held.items()}
 
 
+class Epoch(Func):
+    """Whole seconds since 1970 of a datetime column, computed by the database: turning
+    thousands of stored timestamps into Python datetimes cost more than the whole search
+    on SQLite. (julianday, not strftime('%s'): Django's SQLite backend reads %s as a
+    parameter.)"""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
 def _bookings(
     site: Site, low: dt.datetime, high: dt.datetime, exclude: Appointment | None
 ) -> list[slots.Booking]:
+    """The range's appointments that hold time, in one query (a row per type booked)."""
     rows = Appointment.objects.filter(
         site=site, status__in=HOLDING, starts_at__lt=high, ends_at__gt=low
     )
     if exclude is not None:
         rows = rows.exclude(pk=exclude.pk)
-    facts = list(
-        rows.values_list("pk", "technician_id", "bay_id", "starts_at", "ends_at", "booked_via")
+    facts = rows.annotate(start=Epoch("starts_at"), end=Epoch("ends_at")).values_list(
+        "pk", "technician_id", "bay_id", "start", "end", "booked_via", "types"
     )
+    found: dict[int, tuple[int, int | None, int, int, bool]] = {}
     types: dict[int, set[int]] = defaultdict(set)
-    through = Appointment.types.through.objects.filter(appointment_id__in=[row[0] for row in facts])
-    for appointment_id, type_id in through.values_list("appointment_id", "appointmenttype_id"):
-        types[appointment_id].add(type_id)
+    for pk, tech, bay, start, end, via, type_id in facts:
+        found[pk] = (tech, bay, start, end, via == "online")
+        if type_id is not None:
+            types[pk].add(type_id)
     return [
         slots.Booking(
             technician_id=tech,
             bay_id=bay,
             start=start,
             end=end,
-            online=via == "online",
+            online=online,
             type_ids=frozenset(types.get(pk, ())),
         )
-        for pk, tech, bay, start, end, via in facts
+        for pk, (tech, bay, start, end, online) in found.items()
     ]

@@ -20,13 +20,29 @@ evenly and one person's sickness moves as few appointments as possible.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-Window = tuple[dt.datetime, dt.datetime]  # UTC instants, start < end
+# Instants are whole seconds since the epoch (UTC). Comparing ints is what keeps a month of
+# twenty technicians fast: comparing aware datetimes of different zones calls utcoffset()
+# each time, which cost most of the search before.
+Instant = int
+Window = tuple[Instant, Instant]  # start < end
+
+
+def instant(moment: dt.datetime) -> Instant:
+    return int(moment.timestamp())
+
+
+def moment(value: Instant) -> dt.datetime:
+    return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+
+
+def windows(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[Window]:
+    return [(instant(start), instant(end)) for start, end in spans]
 
 
 @dataclass(frozen=True)
@@ -46,16 +62,16 @@ class Booking:
 
     technician_id: int
     bay_id: int | None
-    start: dt.datetime
-    end: dt.datetime
+    start: Instant
+    end: Instant
     online: bool = False
     type_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
 class Rules:
-    step: dt.timedelta = dt.timedelta(minutes=15)
-    earliest: dt.datetime | None = None
+    step_seconds: int = 15 * 60
+    earliest: Instant | None = None
     daily_limit: int | None = None
     type_limits: Mapping[int, int] = field(default_factory=dict)
     online_share: float = 1.0
@@ -85,7 +101,7 @@ class _Busy:
     """Sorted, non-overlapping busy spans of one resource, asked "free from a to b?"."""
 
     def __init__(self, spans: Iterable[Window]) -> None:
-        merged: list[list[dt.datetime]] = []
+        merged: list[list[int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
@@ -94,7 +110,7 @@ class _Busy:
         self.starts = [span[0] for span in merged]
         self.ends = [span[1] for span in merged]
 
-    def free(self, start: dt.datetime, end: dt.datetime) -> bool:
+    def free(self, start: Instant, end: Instant) -> bool:
         # Spans are sorted and apart, so their ends grow too: the last one starting before
         # `end` is the only one that can reach past `start`.
         index = bisect_left(self.starts, end) - 1
@@ -104,8 +120,8 @@ class _Busy:
 _NOBODY = _Busy(())
 
 
-def _within(windows: Sequence[Window], start: dt.datetime, end: dt.datetime) -> bool:
-    return any(low <= start and end <= high for low, high in windows)
+def _within(spans: Sequence[Window], start: Instant, end: Instant) -> bool:
+    return any(low <= start and end <= high for low, high in spans)
 
 
 @dataclass
@@ -118,18 +134,28 @@ class _Day:
     load: dict[int, float] = field(default_factory=lambda: defaultdict(float))
 
 
-def _days(capacity: Capacity) -> dict[dt.date, _Day]:
-    days: dict[dt.date, _Day] = defaultdict(_Day)
+def _midnight(day: dt.date, timezone: ZoneInfo) -> Instant:
+    return instant(dt.datetime.combine(day, dt.time.min, tzinfo=timezone))
+
+
+def _days(capacity: Capacity, days: Sequence[dt.date]) -> dict[dt.date, _Day]:
+    """Counts per local day of `days`, each booking on the day it starts."""
+    ordered = sorted(days)
+    bounds = [_midnight(day, capacity.timezone) for day in ordered]
+    counted: dict[dt.date, _Day] = defaultdict(_Day)
     for booking in capacity.bookings:
-        day = days[booking.start.astimezone(capacity.timezone).date()]
-        minutes = (booking.end - booking.start).total_seconds() / 60
+        index = bisect_right(bounds, booking.start) - 1
+        if index < 0:
+            continue
+        day = counted[ordered[index]]
+        minutes = (booking.end - booking.start) / 60
         day.appointments += 1
         day.load[booking.technician_id] += minutes
         if booking.online:
             day.online_minutes += minutes
         for type_id in booking.type_ids:
             day.per_type[type_id] += 1
-    return days
+    return counted
 
 
 def _day_allows(day: _Day, need: Need, rules: Rules, technician_minutes: float) -> bool:
@@ -145,13 +171,10 @@ def _day_allows(day: _Day, need: Need, rules: Rules, technician_minutes: float) 
     return True
 
 
-def _grid(origin: dt.datetime, low: dt.datetime, high: dt.datetime, step: dt.timedelta) -> Iterator[dt.datetime]:
+def _grid(origin: Instant, low: Instant, high: Instant, step: int) -> Iterator[Instant]:
     """Starts origin + k*step with low <= start < high."""
     k = -(-(low - origin) // step) if low > origin else 0
-    start = origin + k * step
-    while start < high:
-        yield start
-        start += step
+    return iter(range(origin + k * step, high, step))
 
 
 def search(
@@ -159,12 +182,12 @@ def search(
     need: Need,
     rules: Rules,
     *,
-    days: Iterable[dt.date],
+    days: Sequence[dt.date],
     limit: int | None = None,
 ) -> list[Slot]:
     """Every bookable start on `days` (in order), with the technician and bay it would hold;
     at most `limit` slots."""
-    length = dt.timedelta(minutes=need.minutes)
+    length = need.minutes * 60
     fitting = [tech for tech, held in capacity.skills.items() if need.skills <= held]
     tech_busy: dict[int, list[Window]] = defaultdict(list)
     bay_busy: dict[int, list[Window]] = defaultdict(list)
@@ -174,29 +197,30 @@ def search(
             bay_busy[booking.bay_id].append((booking.start, booking.end))
     techs = {tech: _Busy(tech_busy.get(tech, ())) for tech in fitting}
     bays = {bay: _Busy(bay_busy.get(bay, ())) for bay in capacity.bays}
-    counts = _days(capacity)
+    counts = _days(capacity, days)
     found: list[Slot] = []
     for day in days:
         opening = capacity.opening.get(day)
         if not opening:
             continue
-        working = {tech: capacity.working.get(tech, {}).get(day, []) for tech in fitting}
-        present = {tech: windows for tech, windows in working.items() if windows}
+        present = {
+            tech: spans for tech in fitting if (spans := capacity.working.get(tech, {}).get(day))
+        }
         if not present or (need.needs_bay and not bays):
             continue
         all_minutes = sum(
-            (end - start).total_seconds() / 60
+            (end - start) / 60
             for per_day in capacity.working.values()
-            for start, end in per_day.get(day, [])
+            for start, end in per_day.get(day, ())
         )
         count = counts.get(day) or _Day()
         if not _day_allows(count, need, rules, all_minutes):
             continue
         order = sorted(present, key=lambda tech: (count.load.get(tech, 0.0), tech))
-        origin = dt.datetime.combine(day, dt.time.min, tzinfo=capacity.timezone)
+        origin = _midnight(day, capacity.timezone)
         for open_from, open_until in opening:
-            low = max(open_from, rules.earliest) if rules.earliest else open_from
-            for start in _grid(origin, low, open_until, rules.step):
+            low = max(open_from, rules.earliest) if rules.earliest is not None else open_from
+            for start in _grid(origin, low, open_until, rules.step_seconds):
                 slot = _fit(start, start + length, order, present, techs, bays, need)
                 if slot is not None:
                     found.append(slot)
@@ -206,8 +230,8 @@ def search(
 
 
 def _fit(
-    start: dt.datetime,
-    end: dt.datetime,
+    start: Instant,
+    end: Instant,
     order: Sequence[int],
     working: Mapping[int, Sequence[Window]],
     techs: Mapping[int, _Busy],
@@ -221,7 +245,7 @@ def _fit(
             return None
     for tech in order:
         if _within(working[tech], start, end) and techs.get(tech, _NOBODY).free(start, end):
-            return Slot(start, end, tech, bay_id)
+            return Slot(moment(start), moment(end), tech, bay_id)
     return None
 
 
