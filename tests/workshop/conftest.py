@@ -7,6 +7,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+from posventa.clocks.models import Clock
 
 from posventa.core import actions as core_actions
 from posventa.core.calendars import calendar_for_site
@@ -85,6 +89,15 @@ def open_weekday(site: Site, hour: int = 9, minute: int = 0) -> dt.datetime:
     while not calendar.intervals_on(moment.date()) or moment.weekday() > 4:
         moment += dt.timedelta(days=1)
     return moment
+
+
+def clock_of(subject: Model, code: str) -> Clock:
+    """The newest clock of a standard on any subject."""
+    return Clock.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=str(subject.pk),
+        standard_id=code,
+    ).latest("id")
 
 
 CARMEN = Contact(
