@@ -90,12 +90,19 @@ def load(site: Any, bookings: int, rng: random.Random) -> list[Any]:
     from posventa.workshop.models import Appointment, AppointmentType, BookingPolicy, ServiceBay
 
     BookingPolicy.objects.create(site=site, min_notice_minutes=0, horizon_days=DAYS + 1)
-    bays = ServiceBay.objects.bulk_create(ServiceBay(site=site, name=f"Bay {n}") for n in range(BAYS))
+    bays = ServiceBay.objects.bulk_create(
+        ServiceBay(site=site, name=f"Bay {n}") for n in range(BAYS)
+    )
     types = [
         AppointmentType.objects.create(
-            organisation=site.organisation, code=code, name=name, duration_minutes=minutes,
-            skill=skill, needs_bay=bay, for_unsure=code == "diagnosis",
-        )  # fmt: skip
+            organisation=site.organisation,
+            code=code,
+            name=name,
+            duration_minutes=minutes,
+            skill=skill,
+            needs_bay=bay,
+            for_unsure=code == "diagnosis",
+        )
         for code, name, minutes, skill, bay in TYPES
     ]
     now = timezone.now()
@@ -126,21 +133,31 @@ def load(site: Any, bookings: int, rng: random.Random) -> list[Any]:
     for n in range(bookings):
         day = open_days[n % len(open_days)]
         low, high = rng.choice(calendar.intervals_on(day))
-        start = low + dt.timedelta(minutes=15 * rng.randrange(max(int((high - low).total_seconds() // 900) - 2, 1)))
+        start = low + dt.timedelta(
+            minutes=15 * rng.randrange(max(int((high - low).total_seconds() // 900) - 2, 1))
+        )
         kind = types[n % len(types)]
         rows.append(
             Appointment(
-                site=site, technician=technicians[n % TECHNICIANS],
-                bay=bays[n % BAYS] if kind.needs_bay else None, starts_at=start,
+                site=site,
+                technician=technicians[n % TECHNICIANS],
+                bay=bays[n % BAYS] if kind.needs_bay else None,
+                starts_at=start,
                 ends_at=start + dt.timedelta(minutes=kind.duration_minutes),
-                booked_via="online" if n % 2 else "staff", contact_name=f"Cliente {n}",
-                contact_email=f"cliente{n}@example.net", preferred_method="email", language="es",
-            )  # fmt: skip
+                booked_via="online" if n % 2 else "staff",
+                contact_name=f"Cliente {n}",
+                contact_email=f"cliente{n}@example.net",
+                preferred_method="email",
+                language="es",
+            )
         )
     made = Appointment.objects.bulk_create(rows, batch_size=1000)
     through = Appointment.types.through
     through.objects.bulk_create(
-        [through(appointment_id=row.pk, appointmenttype_id=types[n % len(types)].pk) for n, row in enumerate(made)],
+        [
+            through(appointment_id=row.pk, appointmenttype_id=types[n % len(types)].pk)
+            for n, row in enumerate(made)
+        ],
         batch_size=2000,
     )
     return types

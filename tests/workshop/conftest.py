@@ -11,7 +11,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 
 from posventa.clocks.models import Clock
-
 from posventa.core import actions as core_actions
 from posventa.core.calendars import calendar_for_site
 from posventa.core.models import Role, Site, User
@@ -49,9 +48,23 @@ def technicians(madrid: Site) -> list[User]:
 def types(madrid: Site) -> dict[str, AppointmentType]:
     specs = [
         ("oil-service", "Oil service", {"es": "Cambio de aceite", "sv": "Oljebyte"}, 60, "", True),
-        ("brake-fluid", "Brake fluid", {"es": "Líquido de frenos", "sv": "Bromsvätska"}, 45, "brakes", True),
+        (
+            "brake-fluid",
+            "Brake fluid",
+            {"es": "Líquido de frenos", "sv": "Bromsvätska"},
+            45,
+            "brakes",
+            True,
+        ),
         ("diagnosis", "Diagnosis", {"es": "Diagnóstico", "sv": "Felsökning"}, 60, "", True),
-        ("tyre-change", "Tyre change", {"es": "Cambio de neumáticos", "sv": "Däckbyte"}, 30, "", False),
+        (
+            "tyre-change",
+            "Tyre change",
+            {"es": "Cambio de neumáticos", "sv": "Däckbyte"},
+            30,
+            "",
+            False,
+        ),
     ]
     made = {}
     for code, name, names, minutes, skill, bay in specs:
@@ -69,7 +82,9 @@ def types(madrid: Site) -> dict[str, AppointmentType]:
 
 
 @pytest.fixture
-def workshop(madrid: Site, bays: list[ServiceBay], technicians: list[User], types: dict[str, AppointmentType]) -> Site:
+def workshop(
+    madrid: Site, bays: list[ServiceBay], technicians: list[User], types: dict[str, AppointmentType]
+) -> Site:
     BookingPolicy.objects.create(site=madrid, min_notice_minutes=0)
     return madrid
 
@@ -101,8 +116,11 @@ def clock_of(subject: Model, code: str) -> Clock:
 
 
 CARMEN = Contact(
-    name="Carmen Ejemplo", email="carmen.ejemplo@example.net", phone="+34600111222",
-    preferred_method="email", language="es",
+    name="Carmen Ejemplo",
+    email="carmen.ejemplo@example.net",
+    phone="+34600111222",
+    preferred_method="email",
+    language="es",
 )
 
 

@@ -62,7 +62,8 @@ def database_url() -> str:
     settings = connection.settings_dict
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     host = settings["HOST"] or "127.0.0.1"
-    return f"postgres://{settings['USER']}{password}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    port = settings["PORT"] or 5432
+    return f"postgres://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,7 +71,9 @@ def test_six_processes_racing_for_the_last_slot_book_it_exactly_once(
     workshop: Site, types: dict[str, AppointmentType], tmp_path: Path
 ) -> None:
     # One bay left: the last free time of the day for a job that needs a bay.
-    ServiceBay.objects.filter(site=workshop).exclude(pk=ServiceBay.objects.filter(site=workshop).first().pk).delete()  # type: ignore[union-attr]
+    ServiceBay.objects.filter(site=workshop).exclude(
+        pk=ServiceBay.objects.filter(site=workshop).first().pk
+    ).delete()  # type: ignore[union-attr]
     start = open_weekday(workshop, 9)
     go = tmp_path / "go"
     env = {
@@ -92,7 +95,9 @@ def test_six_processes_racing_for_the_last_slot_book_it_exactly_once(
     ]
     for booker in bookers:
         assert booker.stdout is not None
-        assert booker.stdout.readline().strip() == "ready", booker.stderr.read() if booker.stderr else ""
+        assert booker.stdout.readline().strip() == "ready", (
+            booker.stderr.read() if booker.stderr else ""
+        )
     go.touch()
     results = []
     deadline = time.monotonic() + 120

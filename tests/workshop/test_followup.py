@@ -36,7 +36,9 @@ def test_a_no_show_is_refused_before_the_start_and_then_opens_a_call_back(
     with pytest.raises(ValidationError) as error:
         appointments.record_no_show(appointment, actor=manager)
     assert "status" in error.value.message_dict
-    appointments.record_no_show(appointment, actor=manager, now=appointment.starts_at + dt.timedelta(minutes=20))
+    appointments.record_no_show(
+        appointment, actor=manager, now=appointment.starts_at + dt.timedelta(minutes=20)
+    )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.NO_SHOW
     callback = BookingRequest.objects.get(missed_appointment=appointment)
@@ -48,7 +50,9 @@ def test_unanswered_attempts_end_as_unreachable_and_the_first_attempt_meets_the_
     workshop: Site, manager: User, settings: object
 ) -> None:
     settings.POSVENTA_REBOOK_ATTEMPTS = 2  # type: ignore[attr-defined]
-    request = requests.keep_request(workshop, source=RequestSource.NO_SLOT, contact=PEDRO, wish="ITV")
+    request = requests.keep_request(
+        workshop, source=RequestSource.NO_SLOT, contact=PEDRO, wish="ITV"
+    )
     request = requests.record_attempt(request, reached=False, actor=manager, note="Buzón de voz")
     assert clock_of(request, "FOLLOWUP-REBOOK").state == "satisfied"
     assert request.status == RequestStatus.OPEN
@@ -60,7 +64,9 @@ def test_unanswered_attempts_end_as_unreachable_and_the_first_attempt_meets_the_
 
 def test_a_declined_request_is_closed_with_its_note(workshop: Site, manager: User) -> None:
     request = requests.keep_request(workshop, source=RequestSource.CALL, contact=PEDRO)
-    requests.record_outcome(request, outcome=RequestStatus.DECLINED, actor=manager, note="Fue a otro taller")
+    requests.record_outcome(
+        request, outcome=RequestStatus.DECLINED, actor=manager, note="Fue a otro taller"
+    )
     request.refresh_from_db()
     assert request.status == RequestStatus.DECLINED and request.outcome_note == "Fue a otro taller"
     assert clock_of(request, "FOLLOWUP-REBOOK").state == "satisfied"
@@ -68,7 +74,9 @@ def test_a_declined_request_is_closed_with_its_note(workshop: Site, manager: Use
 
 def test_a_request_without_any_way_back_is_refused(workshop: Site) -> None:
     with pytest.raises(ValidationError) as error:
-        requests.keep_request(workshop, source=RequestSource.NO_SLOT, contact=Contact(name="Anónimo"))
+        requests.keep_request(
+            workshop, source=RequestSource.NO_SLOT, contact=Contact(name="Anónimo")
+        )
     assert "contact_phone" in error.value.message_dict
 
 
@@ -78,9 +86,13 @@ def test_a_cancelled_time_is_offered_to_the_oldest_waiting_request_whose_link_bo
     types: dict[str, AppointmentType],
     django_capture_on_commit_callbacks: object,
 ) -> None:
-    older = requests.keep_request(workshop, source=RequestSource.NO_SLOT, contact=PEDRO, type_codes=["oil-service"])
+    older = requests.keep_request(
+        workshop, source=RequestSource.NO_SLOT, contact=PEDRO, type_codes=["oil-service"]
+    )
     requests.keep_request(
-        workshop, source=RequestSource.NO_SLOT, type_codes=["brake-fluid"],
+        workshop,
+        source=RequestSource.NO_SLOT,
+        type_codes=["brake-fluid"],
         contact=Contact(name="Otra Persona", email="otra@example.net"),
     )
     start = open_weekday(workshop, 9)
@@ -105,8 +117,11 @@ def test_an_offer_for_a_time_taken_meanwhile_says_so_and_keeps_the_request_waiti
     request = requests.keep_request(workshop, source=RequestSource.NO_SLOT, contact=PEDRO)
     start = open_weekday(workshop, 9)
     offer = SlotOffer.objects.create(
-        request=request, starts_at=start, type_codes=["oil-service"],
-        created_at=timezone.now(), expires_at=start,
+        request=request,
+        starts_at=start,
+        type_codes=["oil-service"],
+        created_at=timezone.now(),
+        expires_at=start,
     )
     book(workshop, [types["oil-service"]], start)
     book(workshop, [types["oil-service"]], start)
@@ -118,7 +133,9 @@ def test_an_offer_for_a_time_taken_meanwhile_says_so_and_keeps_the_request_waiti
     assert request.status == RequestStatus.OPEN and offer.used_at is None
 
 
-def test_the_reminder_goes_once_the_day_before(workshop: Site, types: dict[str, AppointmentType]) -> None:
+def test_the_reminder_goes_once_the_day_before(
+    workshop: Site, types: dict[str, AppointmentType]
+) -> None:
     appointment = book(workshop, [types["oil-service"]], open_weekday(workshop, 9))
     assert reminders.send_due_reminders(now=appointment.starts_at - dt.timedelta(hours=30)) == 0
     day_before = appointment.starts_at - dt.timedelta(hours=23)

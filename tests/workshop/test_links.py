@@ -21,12 +21,18 @@ def appointment(workshop: Site, types: dict[str, AppointmentType]) -> Appointmen
 
 
 def link(appointment: Appointment, purpose: links.Purpose, site: Site | None = None) -> str:
-    name = "workshop_public:cancel" if purpose == links.Purpose.CANCEL else "workshop_public:reschedule"
+    name = (
+        "workshop_public:cancel"
+        if purpose == links.Purpose.CANCEL
+        else "workshop_public:reschedule"
+    )
     slug = (site or appointment.site).slug
     return reverse(name, args=[slug, links.appointment_token(appointment, purpose)])
 
 
-def test_the_cancel_link_cancels_once_and_then_says_it_was_used(client: Client, appointment: Appointment) -> None:
+def test_the_cancel_link_cancels_once_and_then_says_it_was_used(
+    client: Client, appointment: Appointment
+) -> None:
     url = link(appointment, links.Purpose.CANCEL)
     assert client.get(url).status_code == 200
     done = client.post(url, {"action": "cancel", "reason": "Ya no lo necesito"})
@@ -55,21 +61,29 @@ def test_a_cancel_link_cannot_reschedule(client: Client, appointment: Appointmen
     token = links.appointment_token(appointment, links.Purpose.CANCEL)
     url = reverse("workshop_public:reschedule", args=[appointment.site.slug, token])
     response = client.post(url, {"action": "move", "starts_at": appointment.starts_at.isoformat()})
-    assert response.status_code == 404 and 'data-link-problem="invalid"' in response.content.decode()
+    assert (
+        response.status_code == 404 and 'data-link-problem="invalid"' in response.content.decode()
+    )
 
 
-def test_another_sites_address_refuses_the_link(client: Client, appointment: Appointment, goteborg: Site) -> None:
+def test_another_sites_address_refuses_the_link(
+    client: Client, appointment: Appointment, goteborg: Site
+) -> None:
     response = client.post(link(appointment, links.Purpose.CANCEL, goteborg), {"action": "cancel"})
     assert response.status_code == 404
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
 
 
-def test_an_expired_link_changes_nothing(client: Client, appointment: Appointment, settings: object) -> None:
+def test_an_expired_link_changes_nothing(
+    client: Client, appointment: Appointment, settings: object
+) -> None:
     url = link(appointment, links.Purpose.CANCEL)
     settings.POSVENTA_BOOKING_LINK_MAX_AGE = dt.timedelta(seconds=-1)  # type: ignore[attr-defined]
     response = client.post(url, {"action": "cancel"})
-    assert response.status_code == 410 and 'data-link-problem="expired"' in response.content.decode()
+    assert (
+        response.status_code == 410 and 'data-link-problem="expired"' in response.content.decode()
+    )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
 

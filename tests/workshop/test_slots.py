@@ -80,7 +80,9 @@ def test_the_earliest_start_respects_the_notice() -> None:
 
 
 def test_the_day_limit_and_the_type_limit_close_the_day() -> None:
-    booking = Booking(technician_id=10, bay_id=None, start=at(8), end=at(9), type_ids=frozenset({7}))
+    booking = Booking(
+        technician_id=10, bay_id=None, start=at(8), end=at(9), type_ids=frozenset({7})
+    )
     cap = capacity(techs={10: [(8, 13)]}, bookings=(booking,))
     assert search(cap, Need(minutes=60), Rules(step_seconds=3600, daily_limit=1), days=[DAY]) == []
     limited = Rules(step_seconds=3600, type_limits={7: 1})

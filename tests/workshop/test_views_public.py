@@ -37,7 +37,9 @@ def test_the_site_page_links_to_booking(client: Client, workshop: Site) -> None:
 
 def test_find_then_book_a_time_and_land_on_the_confirmation(client: Client, workshop: Site) -> None:
     start = open_weekday(workshop, 9)
-    found = client.post(url(workshop), {**FORM, "first_day": start.date().isoformat(), "action": "find"})
+    found = client.post(
+        url(workshop), {**FORM, "first_day": start.date().isoformat(), "action": "find"}
+    )
     assert found.status_code == 200
     assert start.astimezone(dt.UTC).isoformat() in found.content.decode()  # a slot's value
     booked = client.post(url(workshop), {**FORM, "starts_at": start.isoformat(), "action": "book"})
@@ -54,11 +56,18 @@ def test_a_time_taken_meanwhile_is_refused_and_the_form_keeps_what_was_typed(
     start = open_weekday(workshop, 9)
     book(workshop, [types["oil-service"]], start)
     book(workshop, [types["oil-service"]], start)  # both bays now taken at 9:00
-    response = client.post(url(workshop), {**FORM, "starts_at": start.isoformat(), "action": "book"})
+    response = client.post(
+        url(workshop), {**FORM, "starts_at": start.isoformat(), "action": "book"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert 'data-error-for="starts_at"' in page and "no longer free" in page
-    for typed in ("Lucía Inventada", "lucia.inventada@example.net", "9999 ZZZ", "Hace un ruido al frenar"):
+    for typed in (
+        "Lucía Inventada",
+        "lucia.inventada@example.net",
+        "9999 ZZZ",
+        "Hace un ruido al frenar",
+    ):
         assert typed in page
 
 
@@ -69,17 +78,22 @@ def test_a_closed_day_and_an_hour_outside_opening_are_refused_on_the_time(
     sunday = start + dt.timedelta(days=6 - start.weekday())
     closed = client.post(url(workshop), {**FORM, "starts_at": sunday.isoformat(), "action": "book"})
     assert closed.status_code == 400 and "is closed on" in closed.content.decode()
-    late = client.post(url(workshop), {**FORM, "starts_at": start.replace(hour=21).isoformat(), "action": "book"})
+    late = client.post(
+        url(workshop), {**FORM, "starts_at": start.replace(hour=21).isoformat(), "action": "book"}
+    )
     assert late.status_code == 400 and "outside opening hours" in late.content.decode()
     assert not Appointment.objects.exists()
 
 
 def test_a_lower_odometer_is_refused_on_its_field(client: Client, workshop: Site) -> None:
-    vehicle = customer_actions.register_vehicle(workshop.organisation, vin="VF1RFB00X61234567", plate="9999 ZZZ")
+    vehicle = customer_actions.register_vehicle(
+        workshop.organisation, vin="VF1RFB00X61234567", plate="9999 ZZZ"
+    )
     customer_actions.record_odometer(vehicle, 50_000)
     start = open_weekday(workshop, 9)
     response = client.post(
-        url(workshop), {**FORM, "odometer": "41.000", "starts_at": start.isoformat(), "action": "book"}
+        url(workshop),
+        {**FORM, "odometer": "41.000", "starts_at": start.isoformat(), "action": "book"},
     )
     page = response.content.decode()
     assert response.status_code == 400
@@ -125,6 +139,8 @@ def test_booking_after_a_search_closes_the_draft_as_booked(client: Client, works
 
 
 @pytest.mark.parametrize("language,words", [("es", "Buscar una hora"), ("sv", "Hitta en tid")])
-def test_the_page_speaks_the_visitors_language(client: Client, workshop: Site, language: str, words: str) -> None:
+def test_the_page_speaks_the_visitors_language(
+    client: Client, workshop: Site, language: str, words: str
+) -> None:
     page = client.get(url(workshop), headers={"accept-language": language}).content.decode()
     assert words in page

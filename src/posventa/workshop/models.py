@@ -84,7 +84,9 @@ class AppointmentType(models.Model):
     )
     online = models.BooleanField(_("bookable online"), default=True)
     # The type booked for "I don't know what I need": a diagnosis, usually.
-    for_unsure = models.BooleanField(_("for customers who don't know what they need"), default=False)
+    for_unsure = models.BooleanField(
+        _("for customers who don't know what they need"), default=False
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

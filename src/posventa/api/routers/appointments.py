@@ -158,7 +158,11 @@ class AppointmentFilters(Schema):
 
 
 def _appointments(reach: Scope) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(site__in=reach.sites).select_related("site").prefetch_related("types")
+    return (
+        Appointment.objects.filter(site__in=reach.sites)
+        .select_related("site")
+        .prefetch_related("types")
+    )
 
 
 def _appointment(reach: Scope, appointment_id: int) -> Appointment:
@@ -216,7 +220,9 @@ def book_appointment(request: HttpRequest, payload: AppointmentIn) -> Status[App
 
 @router.get("/appointments", response={200: list[AppointmentOut], **LIST_ERRORS})
 @paginate(BoundedLimitOffset)
-def list_appointments(request: HttpRequest, filters: Query[AppointmentFilters]) -> QuerySet[Appointment]:
+def list_appointments(
+    request: HttpRequest, filters: Query[AppointmentFilters]
+) -> QuerySet[Appointment]:
     """Appointments at the sites in reach, soonest first; filter by `site`, `status` and a
     `since`/`until` range of start times."""
     rows = _appointments(scope(request))
@@ -237,8 +243,12 @@ def get_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
     return _appointment(scope(request), appointment_id)
 
 
-@router.post("/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **WRITE_ERRORS})
-def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> Appointment:
+@router.post(
+    "/appointments/{appointment_id}/reschedule", response={200: AppointmentOut, **WRITE_ERRORS}
+)
+def reschedule_appointment(
+    request: HttpRequest, appointment_id: int, payload: RescheduleIn
+) -> Appointment:
     """Move to another free time (same services); the customer gets the new invitation."""
     reach = scope(request)
     appointment = _appointment(reach, appointment_id)
@@ -246,7 +256,9 @@ def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: R
     return _appointment(reach, appointment_id)
 
 
-@router.post("/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **WRITE_ERRORS})
+@router.post(
+    "/appointments/{appointment_id}/cancel", response={200: AppointmentOut, **WRITE_ERRORS}
+)
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Appointment:
     """Cancel; the customer is told and the time is offered to the waiting list."""
     reach = scope(request)
@@ -255,7 +267,9 @@ def cancel_appointment(request: HttpRequest, appointment_id: int, payload: Cance
     return _appointment(reach, appointment_id)
 
 
-@router.post("/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **WRITE_ERRORS})
+@router.post(
+    "/appointments/{appointment_id}/no-show", response={200: AppointmentOut, **WRITE_ERRORS}
+)
 def record_no_show(request: HttpRequest, appointment_id: int) -> Appointment:
     """Nobody came (refused before the start, naming `status`); starts FOLLOWUP-REBOOK."""
     reach = scope(request)
