@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from posventa.core.models import Organisation
-from posventa.demo import cases, promises, telephony
+from posventa.demo import cases, promises, telephony, workshop
 from posventa.demo.clocks import add_demo_clocks
 from posventa.demo.staff import (
     DEMO_LOGINS,
@@ -54,6 +54,7 @@ APP_STEPS: list[Callable[[DemoWorld], None]] = [
     cases.contribute,
     telephony.contribute,
     promises.contribute,
+    workshop.contribute,
 ]
 
 
