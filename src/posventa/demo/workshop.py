@@ -26,28 +26,100 @@ from posventa.workshop.models import (
 
 # code, English name, {language: name}, minutes, certification, needs a bay, for "unsure"
 TYPES = [
-    ("oil-service", "Oil and filter service", {"es": "Cambio de aceite y filtro", "sv": "Olje- och filterbyte"}, 60, "", True, False),
-    ("brake-fluid", "Brake fluid change", {"es": "Cambio de líquido de frenos", "sv": "Byte av bromsvätska"}, 45, "", True, False),
-    ("inspection-30000", "30,000 km service", {"es": "Revisión de 30.000 km", "sv": "Service 3 000 mil"}, 150, "", True, False),
-    ("diagnosis", "Diagnosis", {"es": "Diagnóstico", "sv": "Felsökning"}, 60, "diagnostics-2", True, True),
-    ("tyre-change", "Tyre change", {"es": "Cambio de neumáticos", "sv": "Däckbyte"}, 30, "", False, False),
-    ("hv-check", "Hybrid and EV battery check", {"es": "Revisión de batería híbrida o eléctrica", "sv": "Kontroll av hybrid- och elbilsbatteri"}, 90, "high-voltage", True, False),
-]  # fmt: skip
+    (
+        "oil-service",
+        "Oil and filter service",
+        {"es": "Cambio de aceite y filtro", "sv": "Olje- och filterbyte"},
+        60,
+        "",
+        True,
+        False,
+    ),
+    (
+        "brake-fluid",
+        "Brake fluid change",
+        {"es": "Cambio de líquido de frenos", "sv": "Byte av bromsvätska"},
+        45,
+        "",
+        True,
+        False,
+    ),
+    (
+        "inspection-30000",
+        "30,000 km service",
+        {"es": "Revisión de 30.000 km", "sv": "Service 3 000 mil"},
+        150,
+        "",
+        True,
+        False,
+    ),
+    (
+        "diagnosis",
+        "Diagnosis",
+        {"es": "Diagnóstico", "sv": "Felsökning"},
+        60,
+        "diagnostics-2",
+        True,
+        True,
+    ),
+    (
+        "tyre-change",
+        "Tyre change",
+        {"es": "Cambio de neumáticos", "sv": "Däckbyte"},
+        30,
+        "",
+        False,
+        False,
+    ),
+    (
+        "hv-check",
+        "Hybrid and EV battery check",
+        {
+            "es": "Revisión de batería híbrida o eléctrica",
+            "sv": "Kontroll av hybrid- och elbilsbatteri",
+        },
+        90,
+        "high-voltage",
+        True,
+        False,
+    ),
+]
 BAYS = {"madrid": ["Elevador 1", "Elevador 2", "Elevador 3"], "goteborg": ["Lyft A", "Lyft B"]}
 CUSTOMERS = {
     "madrid": [
-        Contact(name="Rosalía Quintanar", email="rosalia.quintanar@example.net", phone="+34600555101", preferred_method="email", language="es"),
-        Contact(name="Baltasar Meléndez", phone="+34600555102", preferred_method="sms", language="es"),
+        Contact(
+            name="Rosalía Quintanar",
+            email="rosalia.quintanar@example.net",
+            phone="+34600555101",
+            preferred_method="email",
+            language="es",
+        ),
+        Contact(
+            name="Baltasar Meléndez", phone="+34600555102", preferred_method="sms", language="es"
+        ),
     ],
     "goteborg": [
-        Contact(name="Hedvig Sandström", email="hedvig.sandstrom@example.se", phone="+46700555201", preferred_method="email", language="sv"),
+        Contact(
+            name="Hedvig Sandström",
+            email="hedvig.sandstrom@example.se",
+            phone="+46700555201",
+            preferred_method="email",
+            language="sv",
+        ),
         Contact(name="Valter Ekholm", phone="+46700555202", preferred_method="sms", language="sv"),
     ],
-}  # fmt: skip
+}
 WAITING = {
-    "madrid": Contact(name="Eulalia Carvajal", phone="+34600555103", preferred_method="phone", language="es"),
-    "goteborg": Contact(name="Sixten Wallgren", email="sixten.wallgren@example.se", preferred_method="email", language="sv"),
-}  # fmt: skip
+    "madrid": Contact(
+        name="Eulalia Carvajal", phone="+34600555103", preferred_method="phone", language="es"
+    ),
+    "goteborg": Contact(
+        name="Sixten Wallgren",
+        email="sixten.wallgren@example.se",
+        preferred_method="email",
+        language="sv",
+    ),
+}
 
 
 def contribute(world: DemoWorld) -> None:
