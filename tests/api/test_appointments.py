@@ -8,7 +8,14 @@ import datetime as dt
 from posventa.core.models import Site, User
 from posventa.workshop.models import Appointment, AppointmentStatus
 from tests.api.conftest import TokenFactory
-from tests.workshop.conftest import bays, open_weekday, technicians, types, workshop  # noqa: F401
+from tests.workshop import conftest as workshop_fixtures
+from tests.workshop.conftest import open_weekday
+
+# The workshop's fixtures (a Madrid workshop with bays, technicians and types).
+bays = workshop_fixtures.bays
+technicians = workshop_fixtures.technicians
+types = workshop_fixtures.types
+workshop = workshop_fixtures.workshop
 
 BODY = {
     "site": "madrid",
@@ -48,7 +55,7 @@ def test_search_then_book_then_move_then_cancel(
     assert [row["id"] for row in listed.json()["items"]] == [appointment_id]
 
 
-def test_refusals_name_the_field(api_as: TokenFactory, agent: User, workshop: Site) -> None:  # noqa: F811
+def test_refusals_name_the_field(api_as: TokenFactory, agent: User, workshop: Site) -> None:
     api = api_as(agent)
     start = open_weekday(workshop, 9)
     sunday = start + dt.timedelta(days=6 - start.weekday())
