@@ -42,7 +42,7 @@ def fill_contact(page: Any) -> None:
     page.fill("input[name=vehicle]", "4321 XYZ")
 
 
-def test_a_customer_books_a_service_on_a_phone(phone: Any, live_server: Any, workshop: Site) -> None:
+def test_a_customer_books_on_a_phone(phone: Any, live_server: Any, workshop: Site) -> None:
     phone.goto(f"{live_server.url}/s/{workshop.slug}/")
     phone.click("[data-booking-link]")
     phone.wait_for_selector("[data-booking-form]")

@@ -224,11 +224,21 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _appointment_page(request, _appointment(staff(request), pk))
 
 
-def _perform(
-    request: HttpRequest, appointment: Appointment, act: Callable[[], object], done: str
+def _button(
+    request: HttpRequest,
+    pk: int,
+    act: Callable[[Appointment, User], object],
+    done: str,
+    form: django_forms.Form | None = None,
 ) -> HttpResponse:
+    """One button of the appointment's page: its form (if any), then the action; a refusal
+    shows the page again (400) with the reason."""
+    user = staff(request)
+    appointment = _appointment(user, pk)
+    if form is not None and not form.is_valid():
+        return _appointment_page(request, appointment, status=400, cancel_form=form)
     try:
-        act()
+        act(appointment, user)
     except ValidationError as error:
         return _appointment_page(request, appointment, status=400, errors=error.messages)
     messages.success(request, done)
@@ -238,30 +248,25 @@ def _perform(
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    user = staff(request)
-    appointment = _appointment(user, pk)
     form = CancelForm(request.POST)
-    if not form.is_valid():
-        return _appointment_page(request, appointment, status=400, cancel_form=form)
-    return _perform(
+    return _button(
         request,
-        appointment,
-        lambda: appointments.cancel_appointment(
-            appointment, actor=user, reason=form.cleaned_data["reason"]
+        pk,
+        lambda row, user: appointments.cancel_appointment(
+            row, actor=user, reason=form.cleaned_data["reason"]
         ),
         _("Appointment cancelled; the customer is told."),
+        form,
     )
 
 
 @login_required
 @require_POST
 def no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    user = staff(request)
-    appointment = _appointment(user, pk)
-    return _perform(
+    return _button(
         request,
-        appointment,
-        lambda: appointments.record_no_show(appointment, actor=user),
+        pk,
+        lambda row, user: appointments.record_no_show(row, actor=user),
         _("No-show recorded: the customer is on the call-back list."),
     )
 
@@ -269,12 +274,10 @@ def no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def arrived(request: HttpRequest, pk: int) -> HttpResponse:
-    user = staff(request)
-    appointment = _appointment(user, pk)
-    return _perform(
+    return _button(
         request,
-        appointment,
-        lambda: appointments.record_arrival(appointment, actor=user),
+        pk,
+        lambda row, user: appointments.record_arrival(row, actor=user),
         _("Arrival recorded."),
     )
 
@@ -317,45 +320,55 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return _request_page(request, _request(staff(request), request_id))
 
 
-@login_required
-@require_POST
-def request_attempt(request: HttpRequest, request_id: int) -> HttpResponse:
+def _request_post(
+    request: HttpRequest,
+    request_id: int,
+    form_class: type[django_forms.Form],
+    act: Callable[[BookingRequest, User, dict[str, Any]], object],
+    done: str,
+    form_name: str,
+) -> HttpResponse:
+    """Bind the form, run the action, back to the request's page; a refusal shows the
+    page again (400) with the error on its field and what was typed."""
     user = staff(request)
     booking_request = _request(user, request_id)
-    form = AttemptForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            requests.record_attempt(
-                booking_request,
-                reached=form.cleaned_data["reached"],
-                actor=user,
-                note=form.cleaned_data["note"],
-            )
+            act(booking_request, user, form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(request, _("Attempt recorded."))
+            messages.success(request, done)
             return redirect(booking_request.get_absolute_url())
-    return _request_page(request, booking_request, status=400, attempt_form=form)
+    return _request_page(request, booking_request, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def request_attempt(request: HttpRequest, request_id: int) -> HttpResponse:
+    return _request_post(
+        request,
+        request_id,
+        AttemptForm,
+        lambda row, user, data: requests.record_attempt(
+            row, reached=data["reached"], actor=user, note=data["note"]
+        ),
+        _("Attempt recorded."),
+        "attempt_form",
+    )
 
 
 @login_required
 @require_POST
 def request_outcome(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = staff(request)
-    booking_request = _request(user, request_id)
-    form = OutcomeForm(request.POST)
-    if form.is_valid():
-        try:
-            requests.record_outcome(
-                booking_request,
-                outcome=form.cleaned_data["outcome"],
-                actor=user,
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Outcome recorded."))
-            return redirect(booking_request.get_absolute_url())
-    return _request_page(request, booking_request, status=400, outcome_form=form)
+    return _request_post(
+        request,
+        request_id,
+        OutcomeForm,
+        lambda row, user, data: requests.record_outcome(
+            row, outcome=data["outcome"], actor=user, note=data["note"]
+        ),
+        _("Outcome recorded."),
+        "outcome_form",
+    )
