@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import icalendar
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -12,6 +13,7 @@ from posventa.core import actions as core_actions
 from posventa.core.models import Event, Site
 from posventa.customers import actions as customer_actions
 from posventa.outbox.models import Notification
+from posventa.outbox.providers import build_email
 from posventa.workshop.actions import appointments
 from posventa.workshop.models import Appointment, AppointmentStatus, AppointmentType, BookedVia
 from tests.workshop.conftest import CARMEN, book, open_weekday
@@ -145,3 +147,17 @@ def test_an_absent_technician_is_not_offered(
     with pytest.raises(ValidationError) as error:
         book(workshop, [types["brake-fluid"]], start)
     assert "no longer free" in refusal(error)["starts_at"][0]
+
+
+def test_the_confirmation_e_mail_carries_a_calendar_invitation_a_calendar_reads(
+    workshop: Site, types: dict[str, AppointmentType]
+) -> None:
+    appointment = book(workshop, [types["oil-service"]], open_weekday(workshop, 9))
+    mail = Notification.objects.get(related_id=str(appointment.pk))
+    message = build_email(mail).message()
+    (part,) = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST" and part.get_filename() == "appointment.ics"
+    calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    (event,) = calendar.walk("VEVENT")
+    assert event.decoded("dtstart") == appointment.starts_at
+    assert event.decoded("dtend") == appointment.ends_at

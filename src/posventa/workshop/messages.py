@@ -22,7 +22,7 @@ from posventa.workshop import links
 from posventa.workshop.actions._common import PHONE_CHANNELS
 from posventa.workshop.models import Appointment, BookingRequest, SlotOffer
 
-ICS_TYPE = "text/calendar; method={method}; charset=utf-8"
+ICS_TYPE = "text/calendar; method={method}"  # Django adds the charset
 
 
 def local_time(moment: dt.datetime, timezone_name: str) -> str:
