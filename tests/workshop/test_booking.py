@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from posventa.core import actions as core_actions
 from posventa.core.models import Event, Site
 from posventa.customers import actions as customer_actions
+from posventa.customers.models import Customer
 from posventa.outbox.models import Notification
 from posventa.outbox.providers import build_email
 from posventa.workshop.actions import appointments
@@ -161,3 +162,16 @@ def test_the_confirmation_e_mail_carries_a_calendar_invitation_a_calendar_reads(
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == appointment.starts_at
     assert event.decoded("dtend") == appointment.ends_at
+
+
+def test_a_booking_refused_for_a_taken_time_leaves_no_new_customer_behind(
+    workshop: Site, types: dict[str, AppointmentType]
+) -> None:
+    start = open_weekday(workshop, 9)
+    book(workshop, [types["oil-service"]], start)
+    book(workshop, [types["oil-service"]], start)
+    before = Customer.objects.count()
+    newcomer = appointments.Contact(name="Nadie Nuevo", email="nadie.nuevo@example.net")
+    with pytest.raises(ValidationError):
+        book(workshop, [types["oil-service"]], start, contact=newcomer)
+    assert Customer.objects.count() == before

@@ -146,10 +146,11 @@ def book_appointment(
         raise ValidationError({"types": _("Choose at least one service.")})
     starts_at = _validate_start(site, wish.starts_at, online=online, now=now)
     vehicle = vehicle or _vehicle_for(site, wish.vehicle_text)
-    customer = customer or _customer_for(site, contact, vehicle)
     with refusable():
         _lock_days(site, [starts_at])
         slot = _free_slot(site, wish.types, starts_at, online=online, now=now)
+        # Inside the transaction: a refused booking leaves no new customer record behind.
+        customer = customer or _customer_for(site, contact)
         if wish.odometer_km is not None and vehicle is not None:
             _record_odometer(vehicle, wish.odometer_km, actor)
         appointment = Appointment.objects.create(
@@ -288,7 +289,7 @@ def _vehicle_for(site: Site, text: str) -> Vehicle | None:
     return rows.filter(plate_normalised=normalise_plate(value)).first()
 
 
-def _customer_for(site: Site, contact: Contact, vehicle: Vehicle | None) -> Customer | None:
+def _customer_for(site: Site, contact: Contact) -> Customer | None:
     """Who is booking: found (or created) by the address they gave, as an inbound contact
     is (customers.identify_customer)."""
     if contact.email:
