@@ -228,8 +228,8 @@ def _run(url: str, data_dir: str, bookings: int, searches: int) -> dict[str, Any
 
 
 def _advisor_figures(quick: bool) -> dict[str, Any]:
-    """`advisor_ms` from bench/booking_advisor.py (another helper's), when it exists: its
-    `measure(quick=...)` returns a dict of figures."""
+    """`advisor_ms` from bench/booking_advisor.py (the advisor's), when it exists: its
+    `measure_advisor(quick)` returns a dict of figures."""
     path = ROOT / "bench" / "booking_advisor.py"
     if not path.exists():
         return {}
@@ -238,7 +238,7 @@ def _advisor_figures(quick: bool) -> dict[str, Any]:
         return {}
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return dict(module.measure(quick=quick))
+    return dict(module.measure_advisor(quick))
 
 
 def main() -> None:
