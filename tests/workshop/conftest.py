@@ -4,11 +4,13 @@ appointment types, and helpers that book through the real actions."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
+from django.utils import translation
 
 from posventa.clocks.models import Clock
 from posventa.core import actions as core_actions
@@ -26,6 +28,13 @@ from posventa.workshop.models import (
 from tests.conftest import make_user
 
 MADRID = ZoneInfo("Europe/Madrid")
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """Refusals are read in English here, whatever language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
