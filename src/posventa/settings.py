@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "posventa.billing",
     "posventa.advisor",
     "posventa.transport",
+    "posventa.workshop",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",
@@ -305,6 +306,15 @@ POSVENTA_HOUSEKEEPING_JOBS.append("posventa.core.ratelimit.purge_expired_counter
 # The managers' daily deadlines digest (clocks/digest.py): once per manager and local day.
 POSVENTA_HOUSEKEEPING_JOBS.append("posventa.clocks.digest.send_due_digests")
 POSVENTA_DIGEST_HOUR = int(os.environ.get("POSVENTA_DIGEST_HOUR", "7"))
+# Workshop: appointment reminders that are due, and booking pages left with a contact typed.
+POSVENTA_HOUSEKEEPING_JOBS.append("posventa.workshop.actions.reminders.send_due_reminders")
+POSVENTA_HOUSEKEEPING_JOBS.append("posventa.workshop.actions.requests.open_abandoned_requests")
+# A booking page left this long after a contact was typed becomes a request to call back.
+POSVENTA_BOOKING_ABANDON_MINUTES = int(os.environ.get("POSVENTA_BOOKING_ABANDON_MINUTES", "30"))
+# Unanswered attempts after which a booking request is closed as unreachable.
+POSVENTA_REBOOK_ATTEMPTS = int(os.environ.get("POSVENTA_REBOOK_ATTEMPTS", "3"))
+# How many waiting customers a freed slot is offered to at once (the first to take it wins).
+POSVENTA_WAITING_LIST_OFFERS = int(os.environ.get("POSVENTA_WAITING_LIST_OFFERS", "3"))
 
 # Login lockout (django-axes): a username from one IP address is locked out after
 # AXES_FAILURE_LIMIT failures within the cool-off, for the cool-off, even with the right

@@ -125,6 +125,13 @@ def test_the_implemented_operations_are_all_there(spec: dict[str, Any]) -> None:
         ("POST", "/api/transport/{site_slug}/reservations"),
         ("POST", "/api/transport/reservations/{reservation_id}/release"),
         ("GET", "/api/transport/{site_slug}/unmet"),
+        ("GET", "/api/sites/{slug}/slots"),
+        ("POST", "/api/appointments"),
+        ("GET", "/api/appointments"),
+        ("GET", "/api/appointments/{appointment_id}"),
+        ("POST", "/api/appointments/{appointment_id}/reschedule"),
+        ("POST", "/api/appointments/{appointment_id}/cancel"),
+        ("POST", "/api/appointments/{appointment_id}/no-show"),
     }
 
 

@@ -27,7 +27,8 @@ def test_anyone_reads_the_hours_with_the_zone_and_the_way_to_write(
     assert "Europe/Madrid" in html and "Monday" in html
     assert "+34 910 000 000" in html and "Calle Mayor 1" in html
     assert reverse("adapters:web_form", args=[madrid.slug]) in html
-    assert "data-booking-link" not in html
+    # Booking (INFO-BOOKING) is linked now that the workshop app serves it.
+    assert f'href="{reverse("workshop_public:book", args=[madrid.slug])}" data-booking-link' in html
 
 
 def test_a_closure_coming_up_is_listed(client: Client, madrid: Site, manager: User) -> None:

@@ -46,6 +46,7 @@ from posventa.promises.models import Promise
 from posventa.telephony.models import Call, CdrImport
 from posventa.transport import actions as transport_actions
 from posventa.transport.models import Reservation, UnmetTransport
+from posventa.workshop.models import Appointment, BookingRequest
 from tests.inbox.factories import case_of, email_bytes
 
 # Pages anyone may open: the login, the public intake of a site, the portal's "send me a
@@ -68,6 +69,13 @@ PUBLIC = {
     "admin:logout",
     "core:healthz",
     "core:site_page",
+    # The public booking pages (workshop): the form, and pages opened by signed links.
+    "workshop_public:book",
+    "workshop_public:kept",
+    "workshop_public:booked",
+    "workshop_public:reschedule",
+    "workshop_public:cancel",
+    "workshop_public:offer",
 }
 
 # What a successful attack must never receive: a page, a redirect into the product or a
@@ -203,6 +211,41 @@ def _madrid_cdr_import(world: World) -> CdrImport:
     )
 
 
+def _madrid_appointment(world: World) -> Appointment:
+    """An appointment of Madrid's customer, with its technician (made once, on first use)."""
+    found = Appointment.objects.filter(site=world.madrid).first()
+    if found is not None:
+        return found
+    technician = User.objects.create_user(username="madrid-technician", password="x-123-y-456")
+    grant_role(technician, world.madrid.organisation, Role.TECHNICIAN, world.madrid)
+    start = world.case.opened_at + dt.timedelta(days=7)
+    return Appointment.objects.create(
+        site=world.madrid,
+        customer=world.customer,
+        technician=technician,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        booked_via="staff",
+        contact_name="Visitación Ejemplar",
+        contact_email="victima.secreta@example.net",
+        preferred_method="email",
+        language="es",
+    )
+
+
+def _madrid_booking_request(world: World) -> BookingRequest:
+    found = BookingRequest.objects.filter(site=world.madrid).first()
+    return found or BookingRequest.objects.create(
+        site=world.madrid,
+        source="no_slot",
+        contact_name="Visitación Ejemplar",
+        contact_email="victima.secreta@example.net",
+        preferred_method="email",
+        language="es",
+        created_at=world.case.opened_at,
+    )
+
+
 def _madrid_promise(world: World) -> Promise:
     """A promise on Madrid's case, made the first time a URL needs one."""
     found = Promise.objects.filter(case=world.case).first()
@@ -293,6 +336,9 @@ VALUES: dict[str, Callable[[World], str]] = {
     "routing:department": lambda w: "service",
     "routing:user_id": _primary_key(lambda w: w.intruder),
     "clocks:level": lambda w: "2",  # the breach step of Madrid's escalation ladder
+    "workshop:pk": _primary_key(_madrid_appointment),
+    "workshop:request_id": _primary_key(_madrid_booking_request),
+    "api:appointment_id": _primary_key(_madrid_appointment),
 }
 
 

@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not at /usr/bin/chromium"),
 ]
-STAFF_NAMESPACES = {"cases", "customers", "clocks", "reports", "inbox"}
+STAFF_NAMESPACES = {"cases", "customers", "clocks", "reports", "inbox", "workshop"}
 
 
 def staff_pages_without_arguments() -> list[str]:

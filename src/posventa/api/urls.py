@@ -13,6 +13,7 @@ from ninja.operation import Operation
 from posventa.api.auth import BearerToken
 from posventa.api.errors import install_error_handlers
 from posventa.api.routers import (
+    appointments,
     billing,
     calls,
     cases,
@@ -56,5 +57,6 @@ api.add_router("", billing.router)
 api.add_router("", complaints.router)
 api.add_router("", promises.router)
 api.add_router("", transport.router)
+api.add_router("", appointments.router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

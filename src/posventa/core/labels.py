@@ -84,6 +84,18 @@ VERB_LABELS: dict[str, Promise] = {
     "promise.renegotiated": gettext_lazy("New deadline agreed with the customer"),
     "promise.cancelled": gettext_lazy("Promise cancelled"),
     "promise.kept": gettext_lazy("Promise kept"),
+    # workshop (workshop/verbs.py)
+    "appointment.booked": gettext_lazy("Appointment booked"),
+    "appointment.rescheduled": gettext_lazy("Appointment moved"),
+    "appointment.cancelled": gettext_lazy("Appointment cancelled"),
+    "appointment.arrived": gettext_lazy("Customer arrived for the appointment"),
+    "appointment.no_show": gettext_lazy("Customer did not come"),
+    "appointment.reminded": gettext_lazy("Appointment reminder sent"),
+    "booking_request.opened": gettext_lazy("Booking request: to contact again"),
+    "booking_request.attempted": gettext_lazy("Contact attempt about a booking"),
+    "booking_request.booked": gettext_lazy("Booking request: booked"),
+    "booking_request.declined": gettext_lazy("Booking request: declined"),
+    "booking_request.unreachable": gettext_lazy("Booking request: unreachable"),
     # clocks
     "clock.started": gettext_lazy("Clock started"),
     "clock.skipped": gettext_lazy("Clock not started"),

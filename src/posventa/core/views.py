@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -69,8 +70,8 @@ def public_site(request: HttpRequest, site_slug: str) -> HttpResponse:
             "site": site,
             "hours": site_page.weekly_hours(site),
             "closures": site_page.upcoming_closures(site),
-            # Booking (INFO-BOOKING) links here once it exists; nothing is shown until then.
-            "booking_url": "",
+            # Booking (INFO-BOOKING): the workshop's public page, by URL name (no import).
+            "booking_url": reverse("workshop_public:book", args=[site.slug]),
         },
     )
 

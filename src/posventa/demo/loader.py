@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from posventa.core.models import Organisation
-from posventa.demo import cases, promises, telephony, transport
+from posventa.demo import cases, promises, telephony, transport, workshop
 from posventa.demo.clocks import add_demo_clocks
 from posventa.demo.staff import (
     DEMO_LOGINS,
@@ -55,6 +55,7 @@ APP_STEPS: list[Callable[[DemoWorld], None]] = [
     telephony.contribute,
     promises.contribute,
     transport.contribute,
+    workshop.contribute,
 ]
 
 

@@ -146,6 +146,7 @@ def send_to_customer(
     dedupe_key: str | None = None,
     from_address: str | None = None,
     headers: Mapping[str, str] | None = None,
+    attachments: Sequence[Mapping[str, str]] = (),
 ) -> Notification:
     """Send a message to a customer: a case reply, an auto-acknowledgement, a follow-up.
 
@@ -168,6 +169,7 @@ def send_to_customer(
         from_address=from_address,
         headers=headers,
     )
+    notification.attachments = [dict(attachment) for attachment in attachments]
     return _save_queued(notification)
 
 

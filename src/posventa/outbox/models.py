@@ -98,6 +98,9 @@ class Notification(models.Model):
     in_reply_to = models.CharField(_("In-Reply-To"), max_length=998, blank=True)
     references = models.TextField(_("References"), blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    # Files sent with an e-mail: [{"filename", "content_type", "content"}], content as text
+    # (a calendar invitation). Kept on the row so a retry sends the same bytes.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -79,6 +79,8 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     )
     if notification.html_body:
         message.attach_alternative(notification.html_body, "text/html")
+    for attachment in notification.attachments or []:
+        message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
     return message
 
 

@@ -1,0 +1,384 @@
+"""Workshop capacity and appointments (INFO-BOOKING), and the requests nobody may forget
+(FOLLOWUP-REBOOK). Repair orders (issue 13) will join an appointment through a foreign key
+of their own: an appointment is what was booked, a repair order what was done.
+
+Capacity is the site's bays and technicians (staff with the technician role, their hours,
+absences and certifications live in core); what is bookable is computed, never stored: the
+slot search (`slots.py`) reads the windows and the existing appointments of a range.
+`CapacityDay` holds no capacity figure either: it is the row a booking locks, so two people
+booking one site's day take turns and the second one sees the first one's appointment.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from posventa.cases.models import Case
+from posventa.core.models import Organisation, Site
+from posventa.customers.models import Channel, Customer, Vehicle
+from posventa.telephony.models import Call
+
+
+class ServiceBay(models.Model):
+    """A lift or work place: an appointment type that needs a bay holds one for its length."""
+
+    # Not indexed alone: the unique constraint below starts with it.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="bays", db_index=False)
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["site", "name"]
+        unique_together = [("site", "name")]
+        verbose_name = _("service bay")
+        verbose_name_plural = _("service bays")
+
+    def __str__(self) -> str:
+        return f"{self.site} / {self.name}"
+
+
+class AppointmentType(models.Model):
+    """What a customer can book: oil service, brake fluid, 30,000 km inspection...
+
+    `code` is stable (the API, the advisor and the demo name types by it); `names` holds the
+    name in each language ({"es": "Cambio de aceite"}), `name` is the fallback. A type with
+    no site is offered at every site of the organisation; a site's own type of the same code
+    replaces it there.
+    """
+
+    # Not indexed alone: the unique constraint below starts with it.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="appointment_types", db_index=False
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="appointment_types",
+        help_text=_("Empty: offered at every site of the group."),
+    )
+    code = models.SlugField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    names = models.JSONField(
+        _("names by language"), default=dict, blank=True, help_text=_('E.g. {"es": "Frenos"}.')
+    )
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
+    )
+    skill = models.SlugField(
+        _("required certification"),
+        max_length=64,
+        blank=True,
+        help_text=_("A certification code the technician must hold; empty: anyone."),
+    )
+    needs_bay = models.BooleanField(_("needs a bay"), default=True)
+    daily_limit = models.PositiveIntegerField(
+        _("per-day limit"), null=True, blank=True, help_text=_("Empty: no limit of its own.")
+    )
+    online = models.BooleanField(_("bookable online"), default=True)
+    # The type booked for "I don't know what I need": a diagnosis, usually.
+    for_unsure = models.BooleanField(
+        _("for customers who don't know what they need"), default=False
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = _("appointment type")
+        verbose_name_plural = _("appointment types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "site", "code"], name="appointment_type_code_per_site"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "code"],
+                condition=Q(site__isnull=True),
+                name="appointment_type_code_group_wide",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name()
+
+    def display_name(self, language: str | None = None) -> str:
+        language = (language or get_language() or "en").split("-")[0]
+        return str(self.names.get(language) or self.name)
+
+
+class BookingPolicy(models.Model):
+    """A site's booking rules. A site without a row books with the defaults below."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="booking_policy")
+    online_share_percent = models.PositiveSmallIntegerField(
+        _("share of capacity bookable online (%)"),
+        default=60,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Online bookings may fill this share of each day's technician time."),
+    )
+    daily_limit = models.PositiveIntegerField(
+        _("appointments per day"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("start times every (minutes)"),
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"), default=120, help_text=_("For online bookings.")
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("bookable days ahead"), default=60, validators=[MinValueValidator(1)]
+    )
+    reminder_hours = models.PositiveSmallIntegerField(
+        _("reminder (hours before)"), default=24, help_text=_("0: no reminder.")
+    )
+
+    class Meta:
+        verbose_name = _("booking policy")
+        verbose_name_plural = _("booking policies")
+
+    def __str__(self) -> str:
+        return str(self.site)
+
+
+class CapacityDay(models.Model):
+    """The lock of one site's local day: every booking, move and cancellation on the day
+    updates this row first, inside its transaction (see actions/appointments.py)."""
+
+    # Not indexed alone: the unique constraint below starts with it.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    changes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        unique_together = [("site", "day")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.day}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    ARRIVED = "arrived", _("Arrived")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Appointments that hold their technician and bay.
+HOLDING = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
+
+
+class BookedVia(models.TextChoices):
+    ONLINE = "online", _("Booking page")
+    STAFF = "staff", _("Staff")
+    API = "api", _("API")
+    WAITING_LIST = "waiting_list", _("Waiting list offer")
+
+
+class Appointment(models.Model):
+    """A booked time at a site, with the technician (and bay) it holds.
+
+    The contact fields are what the customer gave when booking, so a confirmation can go
+    out before (or without) a customer record; `customer` links it once known.
+    """
+
+    # Not indexed alone: the (site, starts_at) index starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    vehicle_text = models.CharField(_("plate or VIN"), max_length=40, blank=True)
+    odometer_km = models.PositiveIntegerField(_("odometer (km)"), null=True, blank=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments"
+    )
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointments"
+    )
+    types = models.ManyToManyField(AppointmentType, related_name="appointments")
+    unsure = models.BooleanField(_("doesn't know what is needed"), default=False)
+    notes = models.TextField(_("what the customer said"), blank=True)
+    # Not indexed alone: the (technician, starts_at) index starts with it.
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments_as_technician",
+        db_index=False,
+    )
+    bay = models.ForeignKey(
+        ServiceBay, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.BOOKED,
+    )
+    booked_via = models.CharField(_("booked via"), max_length=16, choices=BookedVia.choices)
+    contact_name = models.CharField(_("name"), max_length=200)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    preferred_method = models.CharField(
+        _("preferred contact method"), max_length=16, choices=Channel.choices
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(auto_now_add=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments_booked",
+    )
+    reminder_due_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    # Bumped when the appointment moves or ends: every link sent before stops working.
+    link_generation = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["site", "starts_at"], name="appointment_site_starts"),
+            models.Index(fields=["technician", "starts_at"], name="appointment_tech_starts"),
+            models.Index(
+                fields=["reminder_due_at"],
+                condition=Q(reminder_sent_at__isnull=True, status="booked"),
+                name="appointment_reminder_due",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_name} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("workshop:appointment", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AppointmentStatus.BOOKED
+
+
+class RequestSource(models.TextChoices):
+    NO_SLOT = "no_slot", _("No time fitted")
+    LEFT_PAGE = "left_page", _("Left the booking page")
+    CALL = "call", _("Call ended without a booking")
+    NO_SHOW = "no_show", _("Did not come to the appointment")
+    STAFF = "staff", _("Recorded by staff")
+
+
+class RequestStatus(models.TextChoices):
+    # Someone typed a contact on the booking page and may still book: a request only once
+    # they leave (the sweeper's housekeeping opens it after POSVENTA_BOOKING_ABANDON_MINUTES).
+    DRAFT = "draft", _("Still on the booking page")
+    OPEN = "open", _("To contact")
+    BOOKED = "booked", _("Booked")
+    DECLINED = "declined", _("Declined")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
+class BookingRequest(models.Model):
+    """Someone who wanted an appointment and has none yet (FOLLOWUP-REBOOK): the wish and
+    the contact, kept until the outcome (booked, declined, unreachable) is recorded."""
+
+    # Not indexed alone: the (site, status, created_at) index starts with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="booking_requests", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="booking_requests"
+    )
+    source = models.CharField(_("why"), max_length=16, choices=RequestSource.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    wish = models.TextField(_("what they wanted"), blank=True)
+    type_codes = models.JSONField(default=list, blank=True)
+    vehicle_text = models.CharField(_("plate or VIN"), max_length=40, blank=True)
+    contact_name = models.CharField(_("name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    preferred_method = models.CharField(
+        _("preferred contact method"), max_length=16, choices=Channel.choices
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    # On the waiting list: offered freed slots, oldest request first.
+    waiting = models.BooleanField(_("on the waiting list"), default=True)
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="booking_requests"
+    )
+    missed_appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="booking_requests",
+    )
+    attempts = models.PositiveSmallIntegerField(_("contact attempts"), default=0)
+    created_at = models.DateTimeField(_("created"))
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("booking request")
+        verbose_name_plural = _("booking requests")
+        indexes = [
+            models.Index(fields=["site", "status", "created_at"], name="booking_request_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_name or self.contact_phone or self.contact_email} ({self.site})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("workshop:request", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RequestStatus.OPEN
+
+
+class SlotOffer(models.Model):
+    """A freed time offered to a waiting request; its link books it if still free."""
+
+    request = models.ForeignKey(BookingRequest, on_delete=models.CASCADE, related_name="offers")
+    starts_at = models.DateTimeField()
+    type_codes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request} @ {self.starts_at:%Y-%m-%d %H:%M}"
