@@ -141,8 +141,9 @@ def parse_table(text: str) -> DescriptionTable:
     rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [cell.strip().lower() for cell in next(rows, [])]
     if tuple(header) != TABLE_COLUMNS:
+        expected = ",".join(TABLE_COLUMNS)
         raise ValidationError(
-            {"file": _("Line 1: the header must be %(header)s.") % {"header": ",".join(TABLE_COLUMNS)}}
+            {"file": _("Line 1: the header must be %(header)s.") % {"header": expected}}
         )
     table: DescriptionTable = {}
     problems: list[str] = []
@@ -154,7 +155,8 @@ def parse_table(text: str) -> DescriptionTable:
             problems.append(_("Line %(line)d: %(problem)s") % {"line": line, "problem": problem})
             continue
         code = read_code(row[0]).code
-        table[code] = Description(code, dict(zip(LANGUAGES, (c.strip() for c in row[1:]), strict=True)))
+        texts = dict(zip(LANGUAGES, (cell.strip() for cell in row[1:]), strict=True))
+        table[code] = Description(code, texts)
     if problems:
         raise ValidationError({"file": problems})
     return table
