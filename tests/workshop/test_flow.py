@@ -48,7 +48,7 @@ def test_completing_with_approved_jobs_left_is_refused_with_how_many() -> None:
     refused = refusal(
         S.IN_PROGRESS, S.COMPLETED, OrderFacts(approved_jobs=3, approved_jobs_not_done=2)
     )
-    assert refused is not None and "2 approved job(s)" in refused.message
+    assert refused is not None and "2 approved jobs are not done" in refused.message
 
 
 def test_a_hold_needs_its_reason() -> None:
