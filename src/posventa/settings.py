@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "posventa.promises",
     "posventa.complaints",
     "posventa.billing",
+    "posventa.workshop",
     "posventa.reports",
     "posventa.portal",
     "posventa.api",

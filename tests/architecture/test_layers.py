@@ -28,6 +28,7 @@ LAYERS: tuple[str, ...] = (
     "demo",  # composes everything: demo data, the all-in-one `run`
     "api | portal",  # the two faces over the domain; the domain never imports them
     "reports",  # compliance figures over clocks
+    "workshop",  # capacity, appointments, booking requests (repair orders follow)
     # What staff promised (kept by a reply or a connected call), complaints (closed with the
     # customer's agreement), invoices and the dispute holds that stop collections.
     "promises | complaints | billing",
