@@ -8,7 +8,7 @@ import itertools
 import pytest
 from django.utils import translation
 
-from posventa.workshop.flow import MOVES, OrderFacts, OrderState, refusal
+from posventa.workshop.order_states import MOVES, OrderFacts, OrderState, refusal
 
 S = OrderState
 READY = OrderFacts(
