@@ -30,21 +30,22 @@ run:
 	@$(MAKE) --no-print-directory install
 	$(BIN)/posventa run --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's Chromium; install it when we are allowed to.
+# Browser tests drive Debian's Chromium and the IMAP tests a real Dovecot; install what is
+# missing when we are allowed to, with one package-list update for both.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v dovecot >/dev/null 2>&1 || missing="$$missing dovecot-imapd"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) ; \
-	  else echo "chromium missing: browser tests will be skipped (run as root to install it)"; fi; }
-	@command -v dovecot >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd) ; \
-	  else echo "dovecot missing: IMAP tests will be skipped (run as root to install it)"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing:$$missing; browser and IMAP tests will be skipped (run as root to install)"; fi; \
+	fi
 
 test: install-dev browser test-only
 
 test-only:
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal -q --durations=25
 
 lint: install-dev
 	$(BIN)/ruff check .

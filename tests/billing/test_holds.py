@@ -101,3 +101,37 @@ def test_a_merged_customers_dispute_still_holds_the_survivor(
     customer_actions.merge_customers(survivor, dispute.customer, actor=agent)
     assert actions.active_holds(customer_ids=[survivor.pk]).held
     assert Invoice.objects.filter(customer=survivor).count() == len(invoices)
+
+
+def test_reopening_a_resolved_dispute_holds_collections_again(
+    dispute: Case, agent: User, invoices: list[Invoice]
+) -> None:
+    first = actions.place_hold(dispute, actor=agent, reason="Coste cero", invoices=invoices[:2])
+    answer = case_actions.reply(dispute, author=agent, body="Anulamos la deuda.")
+    actions.resolve_dispute(dispute, actor=agent, answer=answer, reason="Deuda anulada")
+    assert not actions.active_holds(customer_ids=[dispute.customer_id]).held
+
+    # The customer writes back: the debt is still being claimed.
+    case_actions.reopen_case(dispute, actor_label="customer", reason="Siguen reclamando")
+
+    [restored] = Hold.objects.filter(case=dispute, lifted_at=None)
+    assert restored.pk != first.pk and restored.reason == "Coste cero"
+    assert set(restored.invoices.values_list("number", flat=True)) == {
+        invoice.number for invoice in invoices[:2]
+    }
+    assert actions.active_holds(
+        customer_ids=[dispute.customer_id], invoice_numbers=[invoices[0].number]
+    ).held
+    event = timeline(dispute).get(verb="hold.restored")
+    assert event.data["restores"] == first.pk
+    first.refresh_from_db()
+    assert first.lift_reason == "Deuda anulada"  # the audit log keeps the lifted hold
+
+
+def test_reopening_a_case_that_never_held_anything_places_no_hold(
+    dispute: Case, agent: User
+) -> None:
+    answer = case_actions.reply(dispute, author=agent, body="Resuelto.")
+    case_actions.resolve_case(dispute, actor=agent, answer=answer)
+    case_actions.reopen_case(dispute, actor=agent)
+    assert not Hold.objects.filter(case=dispute).exists()

@@ -53,7 +53,9 @@ def test_the_forms_acknowledge_agree_and_close(complaint: Complaint, agent: User
         assert response.status_code == 200
         return str(response.content.decode())
 
-    assert "The customer has not agreed yet" in post("close", {"reason": ""})
+    refused = client.post(reverse("complaints:close", args=[reference]), {"reason": ""})
+    assert refused.status_code == 400
+    assert "The customer has not agreed yet" in refused.content.decode()
     post("acknowledge", {"note": "Le llamo hoy."})
     post("plan", {"plan": "Limpieza del portal."})
     post("attempt", {"channel": "phone", "note": "No contesta."})
@@ -78,3 +80,22 @@ def test_an_outsider_gets_404(complaint: Complaint, outsider: User, name: str) -
 def test_an_anonymous_visitor_is_sent_to_log_in(complaint: Complaint, name: str) -> None:
     response = Client().post(reverse(f"complaints:{name}", args=[complaint.case.reference]))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_refused_form_comes_back_open_with_what_was_typed(
+    complaint: Complaint, agent: User
+) -> None:
+    client = Client()
+    client.force_login(agent)
+    typed = "Llamé dos veces y no contesta."
+    response = client.post(
+        reverse("complaints:attempt", args=[complaint.case.reference]),
+        {"channel": "pigeon", "note": typed},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    opened = html[html.index('<details class="more" open>') :]
+    opened = opened[: opened.index("</details>")]
+    assert reverse("complaints:attempt", args=[complaint.case.reference]) in opened
+    assert typed in opened and "has-error" in opened
+    assert complaint.attempts.count() == 0

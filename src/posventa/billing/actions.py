@@ -372,29 +372,47 @@ def place_hold(
         }
     if errors:
         raise ValidationError(errors)
+    with atomic():
+        return _create_hold(case, actor=actor, reason=reason, invoices=invoices)
+
+
+def _create_hold(
+    case: Case,
+    *,
+    actor: User | None,
+    reason: str,
+    invoices: Sequence[Invoice],
+    restores: Hold | None = None,
+) -> Hold:
     now = timezone.now()
     scope = HoldScope.INVOICES if invoices else HoldScope.ACCOUNT
-    with atomic():
-        hold = Hold.objects.create(
-            organisation_id=case.organisation_id,
-            customer_id=case.customer_id,
-            case=case,
-            scope=scope,
-            reason=reason,
-            placed_by=actor,
-            placed_at=now,
-        )
-        if invoices:
-            hold.invoices.set(invoices)
-        record_event(
-            "hold.placed",
-            subject=case,
-            site=case.site,
-            actor=actor,
-            occurred_at=now,
-            summary=reason[:200],
-            data={"hold": hold.pk, "scope": scope, "invoices": [i.number for i in invoices]},
-        )
+    hold = Hold.objects.create(
+        organisation_id=case.organisation_id,
+        customer_id=case.customer_id,
+        case=case,
+        scope=scope,
+        reason=reason,
+        placed_by=actor,
+        placed_at=now,
+    )
+    if invoices:
+        hold.invoices.set(invoices)
+    data: dict[str, object] = {
+        "hold": hold.pk,
+        "scope": scope,
+        "invoices": [i.number for i in invoices],
+    }
+    if restores is not None:
+        data["restores"] = restores.pk
+    record_event(
+        "hold.restored" if restores is not None else "hold.placed",
+        subject=case,
+        site=case.site,
+        actor=actor,
+        occurred_at=now,
+        summary=reason[:200],
+        data=data,
+    )
     return hold
 
 
@@ -430,6 +448,34 @@ def lift_holds(case: Case, *, actor: User | None, reason: str) -> list[Hold]:
             data={"hold": hold.pk, "reason": reason},
         )
     return holds
+
+
+def restore_holds(case: Case, *, actor: User | None) -> list[Hold]:
+    """A reopened dispute holds collections again: the holds its resolution lifted come
+    back, same scope, invoices and reason, as new holds (the lifted ones stay in the audit
+    log as they were). Called by the `case_reopened` receiver; nothing when the case never
+    held anything or still does."""
+    if Hold.objects.filter(case=case, lifted_at=None).exists():
+        return []
+    last_lift = (
+        Hold.objects.filter(case=case, lifted_at__isnull=False)
+        .order_by("-lifted_at")
+        .values_list("lifted_at", flat=True)
+        .first()
+    )
+    if last_lift is None:
+        return []
+    lifted = Hold.objects.filter(case=case, lifted_at=last_lift).prefetch_related("invoices")
+    return [
+        _create_hold(
+            case,
+            actor=actor,
+            reason=hold.reason,
+            invoices=list(hold.invoices.all()),
+            restores=hold,
+        )
+        for hold in lifted
+    ]
 
 
 # --- the hold check and collection actions -------------------------------------------------

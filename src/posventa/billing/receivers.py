@@ -7,9 +7,9 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from posventa.billing.actions import lift_holds, repoint_customer
+from posventa.billing.actions import lift_holds, repoint_customer, restore_holds
 from posventa.cases.models import Case
-from posventa.cases.signals import case_resolved
+from posventa.cases.signals import case_reopened, case_resolved
 from posventa.core.models import User
 from posventa.customers.models import Customer
 from posventa.customers.signals import customer_merged
@@ -27,6 +27,13 @@ def lift_holds_on_resolution(
         "answer": answer.body_text[:300]
     }
     lift_holds(case, actor=actor, reason=reason)
+
+
+@receiver(case_reopened, dispatch_uid="posventa.billing.restore_holds_on_reopening")
+def restore_holds_on_reopening(sender: Any, case: Case, actor: User | None, **kwargs: Any) -> None:
+    # Sent inside the reopening's transaction: the customer says the dispute is not
+    # resolved, so collections stop again until it is (seed 002).
+    restore_holds(case, actor=actor)
 
 
 @receiver(customer_merged, dispatch_uid="posventa.billing.repoint_customer")

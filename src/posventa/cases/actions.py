@@ -498,6 +498,7 @@ def reopen_case(
             occurred_at=at,
             internal=False,
         )
+        signals.case_reopened.send(sender=Case, case=case, actor=actor)
     return case
 
 

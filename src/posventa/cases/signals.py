@@ -32,3 +32,8 @@ case_closing = Signal()
 # ("outbound" for a reply or a call we made, "inbound" for a call the customer made) and
 # `kind=` ("reply" or "call"). Sent with `send`: a receiver that fails rolls the message back.
 staff_contacted_customer = Signal()
+
+# Sent with `case=` and `actor=` (None when the customer's own reply reopened it) inside the
+# transaction of `reopen_case`, after the case is open again. Sent with `send`: a receiver
+# that fails rolls the reopening back (a reopened dispute holds collections again).
+case_reopened = Signal()

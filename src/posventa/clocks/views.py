@@ -86,7 +86,10 @@ class WaitingFilterForm(forms.Form):
         team_field = self.fields["team"]
         assert isinstance(team_field, forms.ModelChoiceField)
         team_field.queryset = (
-            Team.objects.filter(site_id__in=site_ids).select_related("site").order_by("name", "pk")
+            Team.objects.filter(site_id__in=site_ids)
+            .select_related("site")
+            .only("pk", "name", "site__name")  # the label; a group has dozens of teams
+            .order_by("name", "pk")
         )
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ChoiceField)

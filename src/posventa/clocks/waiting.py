@@ -156,7 +156,11 @@ def matching_clocks(
     elif filters.owner.isdigit():
         clocks = clocks.filter(owner_id=int(filters.owner))
     if filters.team is not None:
-        clocks = clocks.filter(owner__teams=filters.team)
+        # The members as a literal list rather than a join through core_user and the team
+        # table: every query of the page (leads, their anti-join, rows, counts) then filters
+        # on owner_id alone, and the planner walks the deadline index instead of joining.
+        members = list(filters.team.members.values_list("pk", flat=True))
+        clocks = clocks.filter(owner_id__in=members)
     if filters.breached:
         # The sweeper may not have marked a just-missed deadline yet; it is breached anyway.
         clocks = clocks.filter(breach_condition(now))

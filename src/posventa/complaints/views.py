@@ -1,6 +1,7 @@
 """The complaint panel's forms on the staff case page (`templatetags/complaints.py` draws
 it). Each view is one action: it calls `complaints.actions` and goes back to the case page
-with what happened, or with the refusal, naming what is missing. A case outside the
+with what happened; a refusal shows the case page again with the form open, the error
+beside the field it names and what was typed kept. A case outside the
 user's sites is a 404 (`cases.views.get_case`)."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from posventa.cases.models import Case
-from posventa.cases.views import get_case, staff
+from posventa.cases.views import get_case, render_case, staff
 from posventa.complaints import actions
 from posventa.complaints.forms import (
     AcknowledgeForm,
@@ -29,6 +30,7 @@ from posventa.complaints.forms import (
     StaffComplaintForm,
 )
 from posventa.complaints.models import AgreementSource, Complaint, RegisteredVia
+from posventa.complaints.templatetags.complaints import bound_form_key
 from posventa.core.models import User
 from posventa.inbox.models import Message, MessageKind
 
@@ -36,25 +38,34 @@ from posventa.inbox.models import Message, MessageKind
 def _perform(
     request: HttpRequest,
     reference: str,
+    panel_key: str,
     build: Callable[[Case], forms.Form],
     act: Callable[[Case, User, dict[str, Any]], str],
 ) -> HttpResponse:
+    """Run one action; a refusal re-renders the case page with this form bound and open,
+    its errors beside its fields and what was typed kept (the panel tag picks it up)."""
     user = staff(request)
     case = get_case(user, reference)
     form = build(case)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return redirect(f"{case.get_absolute_url()}#complaint")
-    try:
-        text = act(case, user, form.cleaned_data)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, text)
-    return redirect(f"{case.get_absolute_url()}#complaint")
+    if form.is_valid():
+        try:
+            text = act(case, user, form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, text)
+            return redirect(f"{case.get_absolute_url()}#complaint")
+    return render_case(request, case, status=400, **{bound_form_key(panel_key): form})
+
+
+def _attach(form: forms.Form, error: ValidationError) -> None:
+    """The action's refusal on the field it names, or above the form when it has no such
+    field (the action speaks of the complaint, the form of what was typed)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _complaint(case: Case) -> Complaint:
@@ -96,7 +107,7 @@ def acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
         actions.acknowledge_complaint(_complaint(case), actor=user, note=data["note"])
         return _("Acknowledgement sent with the reference and the owner's name.")
 
-    return _perform(request, reference, lambda case: AcknowledgeForm(request.POST), act)
+    return _perform(request, reference, "ack_form", lambda case: AcknowledgeForm(request.POST), act)
 
 
 @login_required
@@ -106,7 +117,7 @@ def plan(request: HttpRequest, reference: str) -> HttpResponse:
         actions.set_resolution_plan(_complaint(case), plan=data["plan"], actor=user)
         return _("Resolution plan saved.")
 
-    return _perform(request, reference, lambda case: PlanForm(request.POST), act)
+    return _perform(request, reference, "plan_form", lambda case: PlanForm(request.POST), act)
 
 
 @login_required
@@ -118,7 +129,7 @@ def attempt(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return _("Attempt recorded.")
 
-    return _perform(request, reference, lambda case: AttemptForm(request.POST), act)
+    return _perform(request, reference, "attempt_form", lambda case: AttemptForm(request.POST), act)
 
 
 @login_required
@@ -130,7 +141,10 @@ def agreement(request: HttpRequest, reference: str) -> HttpResponse:
         actions.record_agreement(_complaint(case), source=source, message=message, actor=user)
         return _("The customer's agreement is recorded.")
 
-    return _perform(request, reference, lambda case: AgreementForm(request.POST, case=case), act)
+    def build(case: Case) -> forms.Form:
+        return AgreementForm(request.POST, case=case)
+
+    return _perform(request, reference, "agreement_form", build, act)
 
 
 @login_required
@@ -140,4 +154,4 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
         actions.close_complaint(_complaint(case), actor=user, reason=data["reason"])
         return _("Complaint closed.")
 
-    return _perform(request, reference, lambda case: CloseForm(request.POST), act)
+    return _perform(request, reference, "close_form", lambda case: CloseForm(request.POST), act)

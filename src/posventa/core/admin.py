@@ -51,6 +51,20 @@ admin.site.index_title = _("Configuration")
 CALENDAR_FIELDS = ("timezone", "country", "subdivision")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A record to look at: rows that change only through an app's actions (and their
+    events) are neither added, edited nor deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def actor_of(request: HttpRequest) -> User | None:
     user = request.user
     return user if isinstance(user, User) else None
@@ -291,18 +305,12 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ShiftInterval)
-class ShiftIntervalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ShiftIntervalAdmin(ReadOnlyAdmin):
     """Read here; a person's week is replaced whole by `set_working_hours` (overlaps refused)."""
 
     list_display = ("user", "site", "weekday", "start", "end")
     list_filter = ("site", "weekday")
     search_fields = ("user__username",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Absence)

@@ -126,6 +126,7 @@ VERB_LABELS: dict[str, Promise] = {
     "invoice.imported": gettext_lazy("Invoices imported"),
     "hold.placed": gettext_lazy("Dispute hold placed"),
     "hold.lifted": gettext_lazy("Dispute hold lifted"),
+    "hold.restored": gettext_lazy("Dispute hold restored: the dispute was reopened"),
     "collection.recorded": gettext_lazy("Collection action recorded"),
     "collection.refused": gettext_lazy("Collection action refused during the dispute"),
     # outgoing messages and the portal

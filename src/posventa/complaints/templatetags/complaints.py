@@ -23,6 +23,13 @@ from posventa.complaints.models import Complaint
 
 register = template.Library()
 
+PANEL_FORMS = ("ack_form", "plan_form", "attempt_form", "agreement_form", "close_form")
+
+
+def bound_form_key(panel_key: str) -> str:
+    """Where a refused view leaves its bound form in the case page's context."""
+    return f"complaint_{panel_key}"
+
 
 @register.inclusion_tag("complaints/_case_complaint.html", takes_context=True)
 def complaint_panel(context: template.Context, case: Case) -> dict[str, Any]:
@@ -48,4 +55,8 @@ def complaint_panel(context: template.Context, case: Case) -> dict[str, Any]:
             "close_form": CloseForm(),
         }
     )
+    for key in PANEL_FORMS:
+        bound = context.get(bound_form_key(key))
+        if bound is not None:
+            panel[key] = bound
     return panel
