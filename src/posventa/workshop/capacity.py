@@ -104,7 +104,9 @@ def load(
     tech_ids = list(technicians(site).values_list("pk", flat=True))
     windows = working_windows(site, tech_ids, first_day, last_day)
     low = dt.datetime.combine(first_day, dt.time.min, tzinfo=calendar.timezone)
-    high = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=calendar.timezone)
+    high = dt.datetime.combine(
+        last_day + dt.timedelta(days=1), dt.time.min, tzinfo=calendar.timezone
+    )
     capacity = slots.Capacity(
         timezone=calendar.timezone,
         opening={day: list(calendar.intervals_on(day)) for day in days},

@@ -18,15 +18,17 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy
 
 CENT = Decimal("0.01")
 
 
-class LineKind(StrEnum):
-    LABOUR = "labour"
-    PART = "part"
-    FEE = "fee"  # environmental fee, shop supplies...
+class LineKind(models.TextChoices):
+    LABOUR = "labour", gettext_lazy("Labour")
+    PART = "part", gettext_lazy("Part")
+    FEE = "fee", gettext_lazy("Fee")  # environmental fee, shop supplies...
 
 
 @dataclass(frozen=True)

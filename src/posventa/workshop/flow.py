@@ -133,7 +133,11 @@ def _book(
 
 
 def _keep(
-    request: HttpRequest, site: Site, form: BookingForm, actor: User | None, links: Mapping[str, Any]
+    request: HttpRequest,
+    site: Site,
+    form: BookingForm,
+    actor: User | None,
+    links: Mapping[str, Any],
 ) -> Outcome:
     data = form.cleaned_data
     codes = [row.code for row in form.chosen_types()]

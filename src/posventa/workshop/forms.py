@@ -26,7 +26,7 @@ DIGITS = re.compile(r"[\s.,']")
 
 
 def parse_odometer(value: str) -> int | None:
-    """"12.500", "12 500" or "12500 km" as 12500; empty as None; else ValidationError."""
+    """ "12.500", "12 500" or "12500 km" as 12500; empty as None; else ValidationError."""
     text = DIGITS.sub("", (value or "").lower().removesuffix("km").strip())
     if not text:
         return None
@@ -38,9 +38,7 @@ def parse_odometer(value: str) -> int | None:
 class BookingForm(forms.Form):
     """The public booking page and the staff booking page: what, when, who."""
 
-    vehicle = forms.CharField(
-        label=_("Number plate or VIN"), max_length=40, required=False
-    )
+    vehicle = forms.CharField(label=_("Number plate or VIN"), max_length=40, required=False)
     odometer = forms.CharField(
         label=_("Odometer (km)"), max_length=20, required=False, help_text=_("Optional.")
     )
@@ -101,7 +99,9 @@ class BookingForm(forms.Form):
 
     def has_contact(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return bool((data.get("contact_email") or "").strip() or (data.get("contact_phone") or "").strip())
+        return bool(
+            (data.get("contact_email") or "").strip() or (data.get("contact_phone") or "").strip()
+        )
 
 
 class RescheduleForm(forms.Form):

@@ -62,7 +62,9 @@ def appointment_token(appointment: Appointment, purpose: Purpose) -> str:
 
 
 def appointment_url(appointment: Appointment, purpose: Purpose) -> str:
-    name = "workshop_public:reschedule" if purpose == Purpose.RESCHEDULE else "workshop_public:cancel"
+    name = (
+        "workshop_public:reschedule" if purpose == Purpose.RESCHEDULE else "workshop_public:cancel"
+    )
     path = reverse(name, args=[appointment.site.slug, appointment_token(appointment, purpose)])
     return f"{settings.SITE_URL}{path}"
 
@@ -81,7 +83,10 @@ def check_appointment_token(token: str, purpose: Purpose, site: Site) -> Appoint
     appointment = Appointment.objects.select_related("site").filter(pk=int(pk), site=site).first()
     if appointment is None:
         return AppointmentLink(None, LinkProblem.INVALID)
-    if int(generation) != appointment.link_generation or appointment.status != AppointmentStatus.BOOKED:
+    if (
+        int(generation) != appointment.link_generation
+        or appointment.status != AppointmentStatus.BOOKED
+    ):
         return AppointmentLink(None, LinkProblem.USED)
     if appointment.starts_at <= timezone.now():
         return AppointmentLink(None, LinkProblem.EXPIRED)

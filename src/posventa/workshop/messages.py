@@ -26,7 +26,7 @@ ICS_TYPE = "text/calendar; method={method}; charset=utf-8"
 
 
 def local_time(moment: dt.datetime, timezone_name: str) -> str:
-    """"Tuesday 3 March 2026, 09:30 (Europe/Madrid)", in the active language."""
+    """ "Tuesday 3 March 2026, 09:30 (Europe/Madrid)", in the active language."""
     local = moment.astimezone(ZoneInfo(timezone_name))
     day = formats.date_format(local, "l j F Y")
     return f"{day}, {local:%H:%M} ({timezone_name})"
@@ -88,7 +88,9 @@ def _send(
     ics: str = "",
     cancelled: bool = False,
 ) -> Notification | None:
-    target = route(appointment.preferred_method, appointment.contact_email, appointment.contact_phone)
+    target = route(
+        appointment.preferred_method, appointment.contact_email, appointment.contact_phone
+    )
     if target is None:
         return None
     channel, address = target
@@ -96,7 +98,11 @@ def _send(
     if ics and channel == OutboxChannel.EMAIL:
         method = "CANCEL" if cancelled else "REQUEST"
         attachments.append(
-            {"filename": "appointment.ics", "content_type": ICS_TYPE.format(method=method), "content": ics}
+            {
+                "filename": "appointment.ics",
+                "content_type": ICS_TYPE.format(method=method),
+                "content": ics,
+            }
         )
     return outbox.send_to_customer(
         channel=channel,
@@ -132,7 +138,9 @@ def send_confirmation(appointment: Appointment, *, moved: bool = False) -> Notif
     with translation.override(appointment.language):
         what = _what(appointment)
         subject = (
-            _("Your appointment has moved: %(when)s") if moved else _("Appointment confirmed: %(when)s")
+            _("Your appointment has moved: %(when)s")
+            if moved
+            else _("Appointment confirmed: %(when)s")
         ) % what
         body = "\n\n".join(
             [

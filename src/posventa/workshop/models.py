@@ -23,6 +23,8 @@ from posventa.cases.models import Case
 from posventa.core.models import Organisation, Site
 from posventa.customers.models import Channel, Customer, Vehicle
 from posventa.telephony.models import Call
+from posventa.workshop.estimates import LineKind
+from posventa.workshop.order_states import ACTIVE_STATES, HoldReason, OrderState
 
 
 class ServiceBay(models.Model):
@@ -84,7 +86,9 @@ class AppointmentType(models.Model):
     )
     online = models.BooleanField(_("bookable online"), default=True)
     # The type booked for "I don't know what I need": a diagnosis, usually.
-    for_unsure = models.BooleanField(_("for customers who don't know what they need"), default=False)
+    for_unsure = models.BooleanField(
+        _("for customers who don't know what they need"), default=False
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -380,3 +384,216 @@ class SlotOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+# --- repair orders (issue 13): what was done, from write-up to delivery -------------------
+
+
+class PayType(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    WARRANTY = "warranty", _("Warranty")
+    INTERNAL = "internal", _("Internal")
+    SERVICE_CONTRACT = "service_contract", _("Service contract")
+
+
+class OrderCounter(models.Model):
+    """The last repair-order number a site handed out; the row a new order locks."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.last}"
+
+
+class RepairOrder(models.Model):
+    """One visit of one vehicle: its concerns, jobs, approvals, quality check and delivery.
+
+    The state moves only through `actions.orders.move` and the rules of `order_states`; a
+    comeback (the same concern again) points at the order it repeats.
+    """
+
+    # Not indexed alone: the (site, state) index and the unique number start with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="repair_orders", db_index=False
+    )
+    number = models.PositiveIntegerField(_("number"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="repair_orders")
+    # Not indexed alone: the (vehicle, opened_at) index starts with it.
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, related_name="repair_orders", db_index=False
+    )
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repair_order",
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="repair_orders"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=OrderState.choices)
+    hold_reason = models.CharField(
+        _("waiting for"), max_length=16, choices=HoldReason.choices, blank=True
+    )
+    pay_type = models.CharField(
+        _("pay type"), max_length=16, choices=PayType.choices, default=PayType.CUSTOMER
+    )
+    odometer_in = models.PositiveIntegerField(_("odometer in (km)"))
+    odometer_out = models.PositiveIntegerField(_("odometer out (km)"), null=True, blank=True)
+    tag = models.CharField(_("tag number"), max_length=20, blank=True)
+    promised_at = models.DateTimeField(_("promised for"), null=True, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="repair_orders_advised"
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    completed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(_("why cancelled"), blank=True)
+    comeback_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="comebacks"
+    )
+    comeback_reason = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="repair_order_number"),
+        ]
+        indexes = [
+            models.Index(fields=["site", "state"], name="repair_order_site_state"),
+            models.Index(fields=["vehicle", "opened_at"], name="repair_order_vehicle"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"RO-{self.site.slug.upper()[:6]}-{self.number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+class Concern(models.Model):
+    """What the customer said is wrong, in their own words; the primary one comes first."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="concerns")
+    text = models.TextField(_("the customer's words"))
+    primary = models.BooleanField(_("primary concern"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    system = models.SlugField(_("system"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["order", "-primary", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("Waiting for the customer")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class DecidedVia(models.TextChoices):
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person")
+    LINK = "link", _("Through the approval link")
+
+
+class Job(models.Model):
+    """One piece of work on an order: the concern it answers, the operation, who does it,
+    whether the customer approved it, and the cause and correction found."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="jobs")
+    concern = models.ForeignKey(
+        Concern, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    title = models.CharField(_("job"), max_length=200)
+    operation_code = models.SlugField(_("operation code"), max_length=32, blank=True)
+    flat_rate_hours = models.DecimalField(
+        _("flat-rate hours"), max_digits=6, decimal_places=2, default=0
+    )
+    skill = models.SlugField(_("certification needed"), max_length=64, blank=True)
+    road_test = models.BooleanField(_("needs a road test"), default=False)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workshop_jobs",
+    )
+    # A manager gave the job to a technician without the certification, and said why.
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision = models.CharField(
+        _("customer's decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_via = models.CharField(max_length=16, choices=DecidedVia.choices, blank=True)
+    decided_by = models.CharField(_("who decided"), max_length=200, blank=True)
+    decline_reason = models.TextField(_("why declined"), blank=True)
+    cause = models.TextField(_("cause"), blank=True)
+    correction = models.TextField(_("correction"), blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JobLine(models.Model):
+    """Labour, a part or a fee on a job, priced as the estimate shows it."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=8, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
+    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
+    part_eta = models.DateField(_("part expected"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class QualityCheck(models.Model):
+    """The check before delivery, by someone other than the repairing technician."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="checks")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField()
+    passed = models.BooleanField(_("passed"))
+    road_tested = models.BooleanField(_("road tested"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["order", "checked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {'passed' if self.passed else 'failed'}"

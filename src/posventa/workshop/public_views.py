@@ -112,7 +112,11 @@ def reschedule(request: HttpRequest, site_slug: str, token: str) -> HttpResponse
             return redirect("workshop_public:booked", site.slug, token)
     first_day = form.cleaned_data.get("first_day") if form.is_bound and form.is_valid() else None
     found = appointments.find_slots(
-        site, list(appointment.types.all()), online=True, first_day=first_day, days=14,
+        site,
+        list(appointment.types.all()),
+        online=True,
+        first_day=first_day,
+        days=14,
         exclude=appointment,
     )
     return render(

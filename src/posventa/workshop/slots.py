@@ -145,7 +145,9 @@ def _day_allows(day: _Day, need: Need, rules: Rules, technician_minutes: float) 
     return True
 
 
-def _grid(origin: dt.datetime, low: dt.datetime, high: dt.datetime, step: dt.timedelta) -> Iterator[dt.datetime]:
+def _grid(
+    origin: dt.datetime, low: dt.datetime, high: dt.datetime, step: dt.timedelta
+) -> Iterator[dt.datetime]:
     """Starts origin + k*step with low <= start < high."""
     k = -(-(low - origin) // step) if low > origin else 0
     start = origin + k * step

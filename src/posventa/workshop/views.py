@@ -46,7 +46,9 @@ def _sites(user: User) -> QuerySet[Site]:
 
 def _appointment(user: User, pk: int) -> Appointment:
     return get_object_or_404(
-        Appointment.objects.select_related("site", "technician", "bay", "customer", "vehicle", "case"),
+        Appointment.objects.select_related(
+            "site", "technician", "bay", "customer", "vehicle", "case"
+        ),
         pk=pk,
         site__in=_sites(user),
     )
@@ -73,7 +75,9 @@ def appointments_list(request: HttpRequest) -> HttpResponse:
         day = timezone.now().astimezone(tz).date()
     low = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     rows = (
-        Appointment.objects.filter(site=site, starts_at__gte=low, starts_at__lt=low + dt.timedelta(days=1))
+        Appointment.objects.filter(
+            site=site, starts_at__gte=low, starts_at__lt=low + dt.timedelta(days=1)
+        )
         .select_related("technician", "bay")
         .prefetch_related("types")
         .order_by("starts_at", "pk")
@@ -101,13 +105,19 @@ def _links_from(user: User, params: Any) -> tuple[Site | None, dict[str, Any], d
     initial: dict[str, Any] = {}
     site: Site | None = None
     if params.get("case"):
-        case = get_object_or_404(Case.objects.select_related("customer", "vehicle"), reference=params["case"], site__in=sites)
+        case = get_object_or_404(
+            Case.objects.select_related("customer", "vehicle"),
+            reference=params["case"],
+            site__in=sites,
+        )
         links["case"], site = case, case.site
         links["customer"] = case.customer
         if case.vehicle_id:
             links["vehicle"] = case.vehicle
     if params.get("call") and str(params["call"]).isdigit():
-        call = get_object_or_404(Call.objects.select_related("customer"), pk=int(params["call"]), site__in=sites)
+        call = get_object_or_404(
+            Call.objects.select_related("customer"), pk=int(params["call"]), site__in=sites
+        )
         links["call"], site = call, site or call.site
         if call.customer_id and "customer" not in links:
             links["customer"] = call.customer
@@ -118,7 +128,9 @@ def _links_from(user: User, params: Any) -> tuple[Site | None, dict[str, Any], d
     if params.get("vehicle_id") and str(params["vehicle_id"]).isdigit():
         links["vehicle"] = get_object_or_404(visible_vehicles(user), pk=int(params["vehicle_id"]))
     if site is None and params.get("site"):
-        site = get_object_or_404(sites, pk=params["site"]) if str(params["site"]).isdigit() else None
+        site = (
+            get_object_or_404(sites, pk=params["site"]) if str(params["site"]).isdigit() else None
+        )
     customer: Customer | None = links.get("customer")
     if customer is not None:
         initial.update(_customer_prefill(customer))
@@ -128,7 +140,9 @@ def _links_from(user: User, params: Any) -> tuple[Site | None, dict[str, Any], d
 
 
 def _customer_prefill(customer: Customer) -> dict[str, str]:
-    points = {point.kind: point.value for point in customer.contact_points.order_by("-is_primary", "pk")}
+    points = {
+        point.kind: point.value for point in customer.contact_points.order_by("-is_primary", "pk")
+    }
     prefill = {"contact_name": customer.display_name}
     if "email" in points:
         prefill["contact_email"] = points["email"]
@@ -152,7 +166,9 @@ def book(request: HttpRequest) -> HttpResponse:
         if not sites:
             raise Http404
         site = sites[0]
-    outcome = flow.handle(request, site, via=BookedVia.STAFF, actor=user, links=links, initial=initial)
+    outcome = flow.handle(
+        request, site, via=BookedVia.STAFF, actor=user, links=links, initial=initial
+    )
     if outcome.appointment is not None:
         messages.success(request, _("Appointment booked."))
         return redirect(outcome.appointment.get_absolute_url())
@@ -183,7 +199,9 @@ def _timeline(subject: Appointment | BookingRequest) -> QuerySet[Event]:
     ).order_by("occurred_at", "pk")
 
 
-def _appointment_page(request: HttpRequest, appointment: Appointment, status: int = 200, **forms: Any) -> HttpResponse:
+def _appointment_page(
+    request: HttpRequest, appointment: Appointment, status: int = 200, **forms: Any
+) -> HttpResponse:
     events = _timeline(appointment)
     return render(
         request,
@@ -206,7 +224,9 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _appointment_page(request, _appointment(staff(request), pk))
 
 
-def _perform(request: HttpRequest, appointment: Appointment, act: Callable[[], object], done: str) -> HttpResponse:
+def _perform(
+    request: HttpRequest, appointment: Appointment, act: Callable[[], object], done: str
+) -> HttpResponse:
     try:
         act()
     except ValidationError as error:
@@ -226,7 +246,9 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _perform(
         request,
         appointment,
-        lambda: appointments.cancel_appointment(appointment, actor=user, reason=form.cleaned_data["reason"]),
+        lambda: appointments.cancel_appointment(
+            appointment, actor=user, reason=form.cleaned_data["reason"]
+        ),
         _("Appointment cancelled; the customer is told."),
     )
 
@@ -269,7 +291,12 @@ def requests_list(request: HttpRequest) -> HttpResponse:
     return render(request, "workshop/requests.html", {"requests": rows})
 
 
-def _request_page(request: HttpRequest, booking_request: BookingRequest, status: int = 200, **forms: django_forms.Form) -> HttpResponse:
+def _request_page(
+    request: HttpRequest,
+    booking_request: BookingRequest,
+    status: int = 200,
+    **forms: django_forms.Form,
+) -> HttpResponse:
     events = _timeline(booking_request)
     return render(
         request,
@@ -299,7 +326,10 @@ def request_attempt(request: HttpRequest, request_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             requests.record_attempt(
-                booking_request, reached=form.cleaned_data["reached"], actor=user, note=form.cleaned_data["note"]
+                booking_request,
+                reached=form.cleaned_data["reached"],
+                actor=user,
+                note=form.cleaned_data["note"],
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -318,7 +348,10 @@ def request_outcome(request: HttpRequest, request_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             requests.record_outcome(
-                booking_request, outcome=form.cleaned_data["outcome"], actor=user, note=form.cleaned_data["note"]
+                booking_request,
+                outcome=form.cleaned_data["outcome"],
+                actor=user,
+                note=form.cleaned_data["note"],
             )
         except ValidationError as error:
             apply_errors(form, error)

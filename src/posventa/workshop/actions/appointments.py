@@ -54,7 +54,6 @@ from posventa.workshop.models import (
 )
 from posventa.workshop.signals import slot_freed
 
-
 # --- searching ---------------------------------------------------------------------------
 
 
@@ -239,9 +238,7 @@ def _free_slot(
 ) -> slots.Slot:
     """The technician and bay free at exactly `starts_at`, read inside the day's lock."""
     day = starts_at.astimezone(calendar_for_site(site).timezone).date()
-    found = find_slots(
-        site, types, online=online, first_day=day, days=1, exclude=exclude, now=now
-    )
+    found = find_slots(site, types, online=online, first_day=day, days=1, exclude=exclude, now=now)
     slot = next((slot for slot in found if slot.start == starts_at), None)
     if slot is None:
         raise ValidationError(
@@ -345,7 +342,10 @@ def _lock_appointment(appointment: Appointment) -> Appointment:
 def _validate_open(appointment: Appointment) -> None:
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(
-            {"status": _("This appointment is %(status)s.") % {"status": appointment.get_status_display()}}
+            {
+                "status": _("This appointment is %(status)s.")
+                % {"status": appointment.get_status_display()}
+            }
         )
 
 
@@ -422,7 +422,11 @@ def record_no_show(
     _validate_open(appointment)
     if now < appointment.starts_at:
         raise ValidationError(
-            {"status": _("The appointment has not begun yet: a no-show is recorded after its start.")}
+            {
+                "status": _(
+                    "The appointment has not begun yet: a no-show is recorded after its start."
+                )
+            }
         )
     with atomic():
         current = _lock_appointment(appointment)

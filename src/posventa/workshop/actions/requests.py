@@ -104,7 +104,14 @@ def _contact_kept(contact: Contact) -> Contact:
     ).cleaned()
 
 
-def update_draft(request: BookingRequest, *, contact: Contact, wish: str, type_codes: Sequence[str], vehicle_text: str) -> BookingRequest:
+def update_draft(
+    request: BookingRequest,
+    *,
+    contact: Contact,
+    wish: str,
+    type_codes: Sequence[str],
+    vehicle_text: str,
+) -> BookingRequest:
     """The booking page's draft follows what the person typed last."""
     contact = _contact_kept(contact)
     BookingRequest.objects.filter(pk=request.pk, status=RequestStatus.DRAFT).update(
@@ -182,9 +189,11 @@ def close_as_booked(appointment: Appointment, *, actor: User | None) -> int:
         match |= Q(customer_id=appointment.customer_id)
     if not match:
         return 0
-    rows = BookingRequest.objects.filter(match, site=appointment.site).filter(
-        status__in=(RequestStatus.OPEN, RequestStatus.DRAFT)
-    ).exclude(missed_appointment=appointment)
+    rows = (
+        BookingRequest.objects.filter(match, site=appointment.site)
+        .filter(status__in=(RequestStatus.OPEN, RequestStatus.DRAFT))
+        .exclude(missed_appointment=appointment)
+    )
     closed = 0
     for request in rows.select_related("site"):
         record_outcome(request, outcome=RequestStatus.BOOKED, actor=actor, appointment=appointment)
@@ -232,7 +241,9 @@ def record_outcome(
         request.waiting = False
         request.outcome_note = note.strip()
         request.appointment = appointment
-        request.save(update_fields=["status", "closed_at", "waiting", "outcome_note", "appointment"])
+        request.save(
+            update_fields=["status", "closed_at", "waiting", "outcome_note", "appointment"]
+        )
         for clock in clocks.open_clocks_for(request):
             if outcome == RequestStatus.UNREACHABLE:
                 clocks.cancel_clock(clock, actor=actor, reason=_("Unreachable"))

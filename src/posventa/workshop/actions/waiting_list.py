@@ -35,7 +35,9 @@ OFFER_LIFETIME = dt.timedelta(hours=24)
 
 
 @receiver(slot_freed, dispatch_uid="posventa.workshop.offer_freed_slot")
-def _on_slot_freed(sender: Any, appointment: Appointment, starts_at: dt.datetime, **kwargs: Any) -> None:
+def _on_slot_freed(
+    sender: Any, appointment: Appointment, starts_at: dt.datetime, **kwargs: Any
+) -> None:
     codes = [row.code for row in appointment.types.all()]
     site_id = appointment.site_id
     # After commit: the time is only free once the cancellation is.
@@ -48,7 +50,9 @@ def waiting_for(site_id: int, codes: list[str]) -> list[BookingRequest]:
         site_id=site_id, status=RequestStatus.OPEN, waiting=True
     ).select_related("site")
     wanted = set(codes)
-    fitting = [row for row in rows.order_by("created_at", "pk")[:200] if set(row.type_codes) <= wanted]
+    fitting = [
+        row for row in rows.order_by("created_at", "pk")[:200] if set(row.type_codes) <= wanted
+    ]
     return fitting[: getattr(settings, "POSVENTA_WAITING_LIST_OFFERS", 3)]
 
 
@@ -94,7 +98,9 @@ def accept_offer(offer: SlotOffer) -> Appointment:
             raise ValidationError({"offer": _("This offer has already been used.")})
         appointment = appointments.book_appointment(
             site,
-            wish=appointments.Wish(types=types, starts_at=offer.starts_at, vehicle_text=request.vehicle_text),
+            wish=appointments.Wish(
+                types=types, starts_at=offer.starts_at, vehicle_text=request.vehicle_text
+            ),
             contact=contact,
             via=BookedVia.WAITING_LIST,
             customer=request.customer,
