@@ -12,49 +12,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from posventa.clocks.models import Clock, ClockState
-from posventa.core import actions as core_actions
 from posventa.core.events import timeline
-from posventa.core.models import Role, Site, User
-from posventa.customers import actions as customer_actions
+from posventa.core.models import Site, User
 from posventa.customers.models import Customer, Vehicle
 from posventa.workshop.actions import orders
 from posventa.workshop.estimates import LineKind
 from posventa.workshop.models import DecidedVia, Decision, Job, RepairOrder
 from posventa.workshop.order_states import OrderState
-from tests.conftest import make_user
 
 VAT = D("0.21")
-
-
-@pytest.fixture
-def customer(madrid: Site) -> Customer:
-    return customer_actions.create_customer(
-        madrid.organisation,
-        display_name="Carmen Ensayo",
-        contact_points=[("email", "carmen.ensayo@example.org")],
-        site=madrid,
-    )
-
-
-@pytest.fixture
-def vehicle(madrid: Site, customer: Customer) -> Vehicle:
-    return customer_actions.register_vehicle(
-        madrid.organisation, vin="VF1RFB00X55123456", plate="0000 TST", owner=customer
-    )
-
-
-@pytest.fixture
-def advisor(madrid: Site) -> User:
-    user = make_user("asesora")
-    core_actions.grant_role(user, madrid.organisation, Role.SERVICE_ADVISOR, madrid)
-    return user
-
-
-@pytest.fixture
-def service_manager(madrid: Site) -> User:
-    user = make_user("jefa-taller")
-    core_actions.grant_role(user, madrid.organisation, Role.SERVICE_MANAGER, madrid)
-    return user
 
 
 def open_order(
