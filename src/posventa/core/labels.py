@@ -133,6 +133,11 @@ VERB_LABELS: dict[str, Promise] = {
     "repair_order.quality_passed": gettext_lazy("Quality check passed"),
     "repair_order.quality_failed": gettext_lazy("Quality check failed: back to work"),
     "repair_order.delivered": gettext_lazy("Vehicle delivered"),
+    "repair_order.inspection_carried": gettext_lazy("Last visit's inspection carried forward"),
+    "repair_order.inspection_item": gettext_lazy("Inspection item recorded"),
+    "repair_order.trouble_code": gettext_lazy("Trouble code read"),
+    "repair_order.campaign_checked": gettext_lazy("Recall or campaign checked"),
+    "workshop.trouble_codes_loaded": gettext_lazy("Trouble code descriptions loaded"),
     # invoices, dispute holds and collection actions (billing)
     "invoice.recorded": gettext_lazy("Invoice recorded"),
     "invoice.changed": gettext_lazy("Invoice updated"),

@@ -553,6 +553,10 @@ class Job(models.Model):
     correction = models.TextField(_("correction"), blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # A job the inspection recommended (a red or yellow item), priced for the customer.
+    recommended_for = models.ForeignKey(
+        "InspectionItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -597,3 +601,107 @@ class QualityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {'passed' if self.passed else 'failed'}"
+
+
+class ItemStatus(models.TextChoices):
+    GREEN = "green", _("Good")
+    YELLOW = "yellow", _("Needs attention soon")
+    RED = "red", _("Needs attention now")
+    # Carried forward from the last visit and not looked at yet: the technician confirms or
+    # updates it instead of starting blank.
+    UNCHECKED = "unchecked", _("To confirm")
+
+
+class InspectionItem(models.Model):
+    """One point of the inspection (REPAIR-INSPECT): a colour, a measurement, a note."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="inspection")
+    code = models.SlugField(_("item"), max_length=64)  # "tyre-front-left", "pads-front"
+    name = models.CharField(_("item"), max_length=200)
+    status = models.CharField(_("result"), max_length=16, choices=ItemStatus.choices)
+    measurement = models.DecimalField(
+        _("measurement"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=16, blank=True)  # "mm", "%", "V"
+    note = models.TextField(_("note"), blank=True)
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "code"], name="inspection_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status}"
+
+
+class TroubleCodeReading(models.Model):
+    """A diagnostic trouble code read from the car, validated (SAE J2012) and explained."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="trouble_codes")
+    code = models.CharField(_("trouble code"), max_length=5)
+    explanation = models.CharField(_("meaning"), max_length=300)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "code"], name="trouble_code_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TroubleCodeDescription(models.Model):
+    """A site's own meaning of a trouble code, loaded from CSV; read before the starter table."""
+
+    # Not indexed alone: the unique (site, code) starts with it.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    code = models.CharField(max_length=5)
+    texts = models.JSONField()  # language -> description
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="trouble_code_description"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CampaignKind(models.TextChoices):
+    RECALL = "recall", _("Recall")
+    CAMPAIGN = "campaign", _("Service campaign")
+    SOFTWARE = "software", _("Software update")
+
+
+class CampaignCheck(models.Model):
+    """A recall, service campaign or software update checked for the car, and its outcome."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="campaigns")
+    kind = models.CharField(_("kind"), max_length=16, choices=CampaignKind.choices)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    pending = models.BooleanField(_("pending for this car"))
+    done = models.BooleanField(_("done on this visit"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order", "checked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}".strip()
