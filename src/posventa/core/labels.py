@@ -138,6 +138,11 @@ VERB_LABELS: dict[str, Promise] = {
     "repair_order.trouble_code": gettext_lazy("Trouble code read"),
     "repair_order.campaign_checked": gettext_lazy("Recall or campaign checked"),
     "workshop.trouble_codes_loaded": gettext_lazy("Trouble code descriptions loaded"),
+    "repair_order.estimate_issued": gettext_lazy("Estimate issued"),
+    "repair_order.variation": gettext_lazy("Estimate changed: the customer must be told"),
+    "repair_order.estimate_sent": gettext_lazy("Estimate sent to the customer"),
+    "repair_order.part_ordered": gettext_lazy("Part ordered"),
+    "repair_order.part_received": gettext_lazy("Part received"),
     # invoices, dispute holds and collection actions (billing)
     "invoice.recorded": gettext_lazy("Invoice recorded"),
     "invoice.changed": gettext_lazy("Invoice updated"),

@@ -705,3 +705,62 @@ class CampaignCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}".strip()
+
+
+class EstimateVersion(models.Model):
+    """One version of what the customer is asked to approve: jobs, lines, totals and the
+    completion time as they stood, frozen (CONSULT-APPROVAL, CONSULT-VARIATION)."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="estimates")
+    number = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField()  # the jobs and lines as shown to the customer
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    completion_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("why a new version"), max_length=300, blank=True)
+    needs_approval = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="estimate_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} v{self.number}"
+
+
+class PartStatus(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PartOrder(models.Model):
+    """A special-order part for a job: supplier, expected arrival and status (CONSULT-PARTS)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="part_orders")
+    line = models.ForeignKey(
+        JobLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="part_orders"
+    )
+    description = models.CharField(_("part"), max_length=200)
+    supplier = models.CharField(_("supplier"), max_length=200)
+    reference = models.CharField(_("supplier's reference"), max_length=64, blank=True)
+    eta = models.DateField(_("expected"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PartStatus.choices, default=PartStatus.ORDERED
+    )
+    ordered_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    customer_told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["eta", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.supplier})"

@@ -426,6 +426,9 @@ def finish_job(job: Job, *, cause: str, correction: str, actor: User) -> Job:
     errors: dict[str, str] = {}
     if job.started_at is None:
         errors["state"] = _("The job was never started.")
+    if job.decision != Decision.APPROVED:
+        # A variation put it back to the customer: work on it stops until they approve.
+        errors["decision"] = _("The customer has not approved this job: work on it cannot go on.")
     if not (cause or "").strip():
         errors["cause"] = _("Write down the cause that was found.")
     if not (correction or "").strip():
