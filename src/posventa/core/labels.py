@@ -143,6 +143,7 @@ VERB_LABELS: dict[str, Promise] = {
     "repair_order.estimate_sent": gettext_lazy("Estimate sent to the customer"),
     "repair_order.part_ordered": gettext_lazy("Part ordered"),
     "repair_order.part_received": gettext_lazy("Part received"),
+    "repair_order.survey_answered": gettext_lazy("Follow-up survey answered"),
     # invoices, dispute holds and collection actions (billing)
     "invoice.recorded": gettext_lazy("Invoice recorded"),
     "invoice.changed": gettext_lazy("Invoice updated"),

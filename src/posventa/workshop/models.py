@@ -764,3 +764,46 @@ class PartOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.supplier})"
+
+
+class SurveyVia(models.TextChoices):
+    LINK = "link", _("Through the survey link")
+    CALL = "call", _("On a call with staff")
+
+
+class FollowUpSurvey(models.Model):
+    """The short survey after delivery (FOLLOWUP-2D): a few answers, a 0 to 10
+    recommendation score, and any concern, which becomes a case for the service manager."""
+
+    order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="survey")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    via = models.CharField(max_length=8, choices=SurveyVia.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1 to 5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    recommend = models.PositiveSmallIntegerField(
+        _("would recommend us (0 to 10)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    fixed_first_time = models.BooleanField(_("fixed the first time"), null=True, blank=True)
+    ready_when_promised = models.BooleanField(_("ready when promised"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    concern = models.TextField(_("a concern to follow up"), blank=True)
+    concern_case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.recommend}"
