@@ -807,3 +807,34 @@ class FollowUpSurvey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}: {self.recommend}"
+
+
+class TimeEntry(models.Model):
+    """A technician clocked on a job, and off again (`ended_at` empty while on it)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="time_entries")
+    # Not indexed alone: the open-entry constraint and index start with it.
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "started_at", "id"]
+        indexes = [models.Index(fields=["technician", "started_at"], name="time_entry_tech")]
+        constraints = [
+            # One job at a time: a technician on two jobs at once is a mistake to refuse.
+            models.UniqueConstraint(
+                fields=["technician"],
+                condition=Q(ended_at__isnull=True),
+                name="time_entry_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="time_entry_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician_id} on {self.job_id}"

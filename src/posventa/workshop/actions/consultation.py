@@ -57,14 +57,12 @@ DEFAULT_LINK_AGE = dt.timedelta(days=14)
 # --- versions ---------------------------------------------------------------------------------
 
 
-def estimate_of(order: RepairOrder) -> estimates.Estimate:
-    """The order's jobs the customer has not declined, as the pure estimate arithmetic
-    sees them."""
-    jobs = (
-        order.jobs.exclude(decision=Decision.DECLINED)
-        .prefetch_related("lines")
-        .select_related("concern")
-    )
+def estimate_of(order: RepairOrder, *, with_declined: bool = False) -> estimates.Estimate:
+    """The order's jobs as the pure estimate arithmetic sees them: those the customer has
+    not declined (or every one, to show what was declined at its price)."""
+    jobs = order.jobs.prefetch_related("lines").select_related("concern")
+    if not with_declined:
+        jobs = jobs.exclude(decision=Decision.DECLINED)
     return estimates.Estimate(
         tuple(
             estimates.Job(

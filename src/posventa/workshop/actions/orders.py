@@ -43,6 +43,7 @@ from posventa.workshop.models import (
     PayType,
     QualityCheck,
     RepairOrder,
+    TimeEntry,
 )
 from posventa.workshop.order_states import OrderFacts, OrderState, refusal
 
@@ -617,3 +618,36 @@ def deliver(
 
 def comeback_clock(order: RepairOrder) -> Clock | None:
     return clocks.open_clocks_for(order).filter(standard_id=CASE_COMEBACK).first()
+
+
+# --- technicians clock on and off ---------------------------------------------------------------
+
+
+def clock_on(job: Job, *, technician: User, at: dt.datetime | None = None) -> TimeEntry:
+    """The job's technician starts working on it now (the first time starts the job)."""
+    at = at or timezone.now()
+    if job.technician_id != technician.pk:
+        raise ValidationError({"technician": _("Only the job's technician clocks on it.")})
+    on_other = TimeEntry.objects.filter(technician=technician, ended_at__isnull=True).first()
+    if on_other is not None:
+        raise ValidationError(
+            {"technician": _("Clock off %(job)s first.") % {"job": on_other.job.title}}
+        )
+    with refusable():  # starting the job may be refused (not approved)
+        if job.started_at is None:
+            start_job(job, actor=technician, at=at)
+        elif job.decision != Decision.APPROVED:
+            raise ValidationError(
+                {"decision": _("The customer has not approved this job: work on it cannot go on.")}
+            )
+        return TimeEntry.objects.create(job=job, technician=technician, started_at=at)
+
+
+def clock_off(job: Job, *, technician: User, at: dt.datetime | None = None) -> TimeEntry:
+    at = at or timezone.now()
+    entry = TimeEntry.objects.filter(job=job, technician=technician, ended_at__isnull=True).first()
+    if entry is None:
+        raise ValidationError({"technician": _("You are not clocked on this job.")})
+    entry.ended_at = max(at, entry.started_at)
+    entry.save(update_fields=["ended_at"])
+    return entry
