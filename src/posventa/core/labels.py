@@ -144,6 +144,13 @@ VERB_LABELS: dict[str, Promise] = {
     "repair_order.part_ordered": gettext_lazy("Part ordered"),
     "repair_order.part_received": gettext_lazy("Part received"),
     "repair_order.survey_answered": gettext_lazy("Follow-up survey answered"),
+    "repair_order.write_up_started": gettext_lazy("Write-up started"),
+    "repair_order.needs_confirmed": gettext_lazy("Needs confirmed and inspection asked"),
+    "repair_order.walkaround": gettext_lazy("Walk-around documented"),
+    "repair_order.contact_verified": gettext_lazy("Contact data verified"),
+    "repair_order.maintenance_offered": gettext_lazy("Due maintenance offered"),
+    "repair_order.signed": gettext_lazy("Customer signed the write-up"),
+    "repair_order.write_up_finished": gettext_lazy("Write-up finished"),
     # invoices, dispute holds and collection actions (billing)
     "invoice.recorded": gettext_lazy("Invoice recorded"),
     "invoice.changed": gettext_lazy("Invoice updated"),

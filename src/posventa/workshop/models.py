@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from signature_pad.fields import SignaturePadField  # type: ignore[import-untyped]
 
 from posventa.cases.models import Case
 from posventa.core.models import Organisation, Site
@@ -838,3 +839,49 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.technician_id} on {self.job_id}"
+
+
+class WriteUp(models.Model):
+    """The check-in of one repair order, on the tablet (WRITEUP-*): when it started against
+    the appointment or arrival, the needs confirmed and the inspection permitted, the
+    walk-around, the contact verified, the maintenance offered, and the customer's
+    signature (or their approval by link)."""
+
+    order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="write_up")
+    # The appointment time, or the arrival when later: what WRITEUP-PROMPT measures from.
+    due_from = models.DateTimeField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    inspection_permitted = models.BooleanField(_("inspection permitted"), null=True, blank=True)
+    walkaround = models.JSONField(_("walk-around"), default=dict)  # item -> {"ok", "note"}
+    walkaround_at = models.DateTimeField(null=True, blank=True)
+    contact_verified_at = models.DateTimeField(null=True, blank=True)
+    contact_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    maintenance = models.JSONField(_("maintenance offered"), default=list)
+    signature = SignaturePadField(_("customer's signature"), blank=True, max_size_kb=200)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    approve_by_link = models.BooleanField(_("the customer approves by link"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.order} write-up"
+
+
+def walkaround_photo_path(photo: WalkaroundPhoto, filename: str) -> str:
+    return f"walkaround/{photo.write_up.order_id}/{filename}"
+
+
+class WalkaroundPhoto(models.Model):
+    write_up = models.ForeignKey(WriteUp, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=walkaround_photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["write_up", "taken_at", "id"]
+
+    def __str__(self) -> str:
+        return str(self.image.name)
