@@ -163,8 +163,8 @@ def load(orders_wanted: int) -> float:
 
 def delivered_order() -> Any:
     """One order taken all the way to delivery (made once, then reused)."""
-    from posventa.workshop.actions import orders
-    from posventa.workshop.models import RepairOrder
+    from posventa.workshop.actions import delivery, orders
+    from posventa.workshop.models import NextVisitOutcome, PaymentMethod, PickUp, RepairOrder
     from posventa.workshop.order_states import OrderState
 
     site, advisor, _technicians, checker = people()
@@ -179,7 +179,16 @@ def delivered_order() -> Any:
     order.refresh_from_db()
     orders.move(order, OrderState.COMPLETED, actor=advisor)
     orders.record_quality_check(order, checked_by=checker, passed=True)
-    return orders.deliver(order, actor=advisor, odometer_out=order.odometer_in + 3)
+    delivery.deliver(
+        order,
+        actor=advisor,
+        odometer_out=order.odometer_in + 3,
+        explained=delivery.EXPLAINED,
+        payment_method=PaymentMethod.CARD,
+        pick_up=PickUp.COUNTER,
+        next_visit_outcome=NextVisitOutcome.LATER,
+    )
+    return order
 
 
 def measure_board(requests: int) -> dict[str, Any]:

@@ -885,3 +885,47 @@ class WalkaroundPhoto(models.Model):
 
     def __str__(self) -> str:
         return str(self.image.name)
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    TRANSFER = "transfer", _("Bank transfer")
+    ACCOUNT = "account", _("Invoice to the customer's account")
+    NO_CHARGE = "no_charge", _("No charge (warranty, contract or internal)")
+
+
+class PickUp(models.TextChoices):
+    COUNTER = "counter", _("Handed over at the counter")
+    KEY_DROP = "key_drop", _("After-hours key drop")
+    DELIVERED = "delivered", _("Taken to the customer")
+
+
+class NextVisitOutcome(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    LATER = "later", _("Will book later")
+    DECLINED = "declined", _("Declined")
+
+
+class Delivery(models.Model):
+    """How the car went back (DELIVERY-*): what was explained, payment and pick-up, the
+    service record sent, and the next visit offered with its outcome."""
+
+    order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="delivery")
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    explained = models.JSONField(_("explained"), default=list)  # "work", "costs", "inspection"
+    payment_method = models.CharField(_("payment"), max_length=16, choices=PaymentMethod.choices)
+    pick_up = models.CharField(_("pick-up"), max_length=16, choices=PickUp.choices)
+    record_sent_to = models.CharField(_("service record sent to"), max_length=254, blank=True)
+    next_visit_offer = models.CharField(_("next visit offered"), max_length=300, blank=True)
+    next_visit_outcome = models.CharField(
+        _("outcome of the offer"), max_length=16, choices=NextVisitOutcome.choices
+    )
+    next_appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.order} delivery"

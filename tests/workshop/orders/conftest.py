@@ -9,6 +9,8 @@ from posventa.core import actions as core_actions
 from posventa.core.models import Role, Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
+from posventa.workshop.actions import delivery
+from posventa.workshop.models import NextVisitOutcome, PaymentMethod, PickUp, RepairOrder
 from tests.conftest import make_user
 
 
@@ -41,3 +43,19 @@ def service_manager(madrid: Site) -> User:
     user = make_user("jefa-taller")
     core_actions.grant_role(user, madrid.organisation, Role.SERVICE_MANAGER, madrid)
     return user
+
+
+def hand_back(order: RepairOrder, advisor: User, odometer_out: int) -> RepairOrder:
+    """Deliver with everything explained, paid at the counter, next visit for later."""
+    delivery.deliver(
+        order,
+        actor=advisor,
+        odometer_out=odometer_out,
+        explained=delivery.EXPLAINED,
+        payment_method=PaymentMethod.CARD,
+        pick_up=PickUp.COUNTER,
+        next_visit_outcome=NextVisitOutcome.LATER,
+        next_visit_offer="Revisión de los 45.000 km",
+    )
+    order.refresh_from_db()
+    return order

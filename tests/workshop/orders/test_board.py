@@ -19,6 +19,7 @@ from posventa.workshop.board import board
 from posventa.workshop.estimates import LineKind
 from posventa.workshop.models import DecidedVia, ItemStatus, Job, RepairOrder
 from posventa.workshop.order_states import OrderState
+from tests.workshop.orders.conftest import hand_back
 
 
 def order_with_job(
@@ -181,7 +182,7 @@ def test_the_service_record_pdf_of_a_delivered_car(
     order.refresh_from_db()
     orders.move(order, OrderState.COMPLETED, actor=technicians[0])
     orders.record_quality_check(order, checked_by=technicians[1], passed=True)
-    orders.deliver(order, actor=advisor, odometer_out=10_003)
+    hand_back(order, advisor, 10_003)
     client = Client()
     client.force_login(advisor)
     response = client.get(reverse("repair_orders:delivery_record", args=[order.pk]))

@@ -16,6 +16,7 @@ from posventa.workshop.actions import follow_up, orders
 from posventa.workshop.estimates import LineKind
 from posventa.workshop.models import DecidedVia, RepairOrder
 from posventa.workshop.order_states import OrderState
+from tests.workshop.orders.conftest import hand_back
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def delivered(
     order.refresh_from_db()
     orders.move(order, OrderState.COMPLETED, actor=technicians[0])
     orders.record_quality_check(order, checked_by=technicians[1], passed=True)
-    return orders.deliver(order, actor=advisor, odometer_out=30_004)
+    return hand_back(order, advisor, 30_004)
 
 
 def follow_up_clock(order: RepairOrder) -> Clock:
@@ -55,7 +56,7 @@ def follow_up_clock(order: RepairOrder) -> Clock:
 def test_the_survey_link_by_the_preferred_method_is_the_contact(delivered: RepairOrder) -> None:
     follow_up.send_survey(delivered, link="https://example.test/survey/abc")
     assert follow_up_clock(delivered).state == ClockState.SATISFIED
-    sent = Notification.objects.get(subject__contains=delivered.reference)
+    sent = Notification.objects.get(dedupe_key=f"survey:{delivered.pk}")
     assert sent.to_address == "carmen.ensayo@example.org" and "example.test/survey/abc" in sent.body
 
 

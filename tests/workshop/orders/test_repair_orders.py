@@ -19,6 +19,7 @@ from posventa.workshop.actions import orders
 from posventa.workshop.estimates import LineKind
 from posventa.workshop.models import DecidedVia, Decision, Job, RepairOrder
 from posventa.workshop.order_states import OrderState
+from tests.workshop.orders.conftest import hand_back
 
 VAT = D("0.21")
 
@@ -210,7 +211,7 @@ def test_delivery_before_the_quality_check_passes_is_refused(
 ) -> None:
     order = ready_for_check(madrid, customer, vehicle, advisor, technicians[1])
     with pytest.raises(ValidationError) as refused:
-        orders.deliver(order, actor=advisor, odometer_out=30_005)
+        hand_back(order, advisor, 30_005)
     assert "quality_check" in refused.value.message_dict
     assert RepairOrder.objects.get(pk=order.pk).state == OrderState.COMPLETED
 
@@ -271,7 +272,7 @@ def test_the_whole_path_from_write_up_to_delivery(
     on_time.refresh_from_db()
     assert on_time.state == ClockState.SATISFIED
     orders.record_quality_check(order, checked_by=technicians[0], passed=True)
-    orders.deliver(order, actor=advisor, odometer_out=30_006)
+    hand_back(order, advisor, 30_006)
     order.refresh_from_db()
     assert order.state == OrderState.DELIVERED and order.odometer_out == 30_006
     follow_up = Clock.objects.get(standard_id="FOLLOWUP-2D", subject_id=str(order.pk))

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from posventa.clocks import actions as clocks
@@ -28,6 +28,8 @@ from posventa.core.events import record_event
 from posventa.core.models import Certification, Role, Site, User
 from posventa.customers import actions as customer_actions
 from posventa.customers.models import Customer, Vehicle
+from posventa.customers.reach import preferred_address
+from posventa.outbox import actions as outbox
 from posventa.workshop.actions._common import atomic, refusable
 from posventa.workshop.comebacks import REPEAT_WINDOW, Comeback, find_comeback
 from posventa.workshop.comebacks import Concern as ConcernFacts
@@ -37,6 +39,7 @@ from posventa.workshop.models import (
     Concern,
     DecidedVia,
     Decision,
+    Delivery,
     Job,
     JobLine,
     OrderCounter,
@@ -464,7 +467,7 @@ def order_facts(
         approved_jobs_not_done=approved.filter(done_at__isnull=True).count(),
         quality_check_passed=bool(last_check and last_check.passed),
         hold_reason=hold_reason,
-        delivery_recorded=order.delivered_at is not None,
+        delivery_recorded=Delivery.objects.filter(order=order).exists(),
         cancel_reason=cancel_reason,
     )
 
@@ -520,9 +523,39 @@ def _satisfy_on(
     if target == OrderState.COMPLETED:
         for clock in open_clocks.filter(standard_id=DELIVERY_ON_TIME):
             clocks.satisfy_clock(clock, actor=actor, at=at, reason=_("Ready"))
+        _tell_ready(order)
     elif target == OrderState.CANCELLED:
         for clock in open_clocks:
             clocks.cancel_clock(clock, actor=actor, reason=order.cancel_reason)
+
+
+def _tell_ready(order: RepairOrder) -> None:
+    """The ready message, by the preferred method, in the customer's language (none when
+    we have no address: the advisor calls)."""
+    target = preferred_address(order.customer)
+    if target is None:
+        return
+    channel, address = target
+    with translation.override(order.customer.language or None):
+        subject = _("Your %(vehicle)s is ready: %(reference)s") % {
+            "vehicle": order.vehicle,
+            "reference": order.reference,
+        }
+        body = _("Your %(vehicle)s is ready to be picked up at %(site)s.") % {
+            "vehicle": order.vehicle,
+            "site": order.site.name,
+        }
+    outbox.send_to_customer(
+        channel=channel,
+        to_address=address,
+        subject=subject,
+        body=body,
+        site=order.site,
+        related=order,
+        automatic=True,
+        # Once per completion: a car sent back by a failed check is ready again later.
+        dedupe_key=f"ready:{order.pk}:{order.completed_at:%Y%m%d%H%M%S%f}",
+    )
 
 
 def record_quality_check(
@@ -576,44 +609,6 @@ def record_quality_check(
         if not passed:
             move(order, OrderState.IN_PROGRESS, actor=checked_by, at=at)
     return check
-
-
-def deliver(
-    order: RepairOrder, *, actor: User, odometer_out: int, at: dt.datetime | None = None
-) -> RepairOrder:
-    """Hand the car back: refused until the quality check passed. Starts FOLLOWUP-2D."""
-    at = at or timezone.now()
-    if odometer_out < order.odometer_in:
-        raise ValidationError(
-            {
-                "odometer_out": _("The odometer reads less than when the car came in (%(km)d km).")
-                % {"km": order.odometer_in}
-            }
-        )
-    with refusable():  # the move is refused without a passed quality check
-        move(order, OrderState.DELIVERED, actor=actor, at=at)
-        order.odometer_out = odometer_out
-        order.delivered_at = at
-        order.save(update_fields=["odometer_out", "delivered_at", "updated_at"])
-        record_event(
-            "repair_order.delivered",
-            subject=order,
-            site=order.site,
-            actor=actor,
-            occurred_at=at,
-            data={"odometer_out": odometer_out},
-            internal=False,
-        )
-        clocks.start_clock(
-            FOLLOWUP_2D,
-            subject=order,
-            site=order.site,
-            owner=order.advisor,
-            started_at=at,
-            label=order.reference,
-            actor=actor,
-        )
-    return order
 
 
 def comeback_clock(order: RepairOrder) -> Clock | None:
