@@ -107,3 +107,7 @@ def test_the_record_is_a_pdf_of_at_least_one_page() -> None:
     assert pdf.startswith(b"%PDF-")
     document = weasyprint.HTML(string=delivery_html(transaction())).render()
     assert len(document.pages) >= 1
+
+
+def test_the_tax_reads_as_a_percentage() -> None:
+    assert "Tax 21 %" in delivery_html(transaction("en"))

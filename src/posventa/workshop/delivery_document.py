@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import weasyprint  # type: ignore[import-untyped]
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, translation
 
 from posventa.workshop.estimates import Estimate, Job
 
@@ -73,7 +73,10 @@ def delivery_html(transaction: ServiceTransaction) -> str:
                 "t": transaction,
                 "jobs": sorted(transaction.jobs, key=lambda done: not done.job.primary),
                 "net": sum((job.net for job in estimate.jobs), 0),
-                "taxes": sorted(estimate.tax_by_rate().items()),
+                "taxes": [
+                    (f"{formats.number_format((rate * 100).normalize())} %", amount)
+                    for rate, amount in sorted(estimate.tax_by_rate().items())
+                ],
                 "total": estimate.total(),
                 "LANGUAGE_CODE": transaction.language,
             },
