@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # Serves the API docs (Swagger UI) from its own static files: they work offline.
     "ninja",
+    # The customer's signature at write-up (a PNG data URL field and its widget).
+    "signature_pad",
     "posventa.core",
     "posventa.clocks",
     "posventa.outbox",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("waiting/", include("posventa.clocks.urls")),
     path("compliance/", include("posventa.reports.urls")),
     path("phone/", include("posventa.telephony.board_urls")),
+    path("orders/", include("posventa.workshop.order_urls")),
     path("customers/", include("posventa.customers.urls")),
     path("cases/", include("posventa.cases.urls")),
     path("billing/", include("posventa.billing.urls")),

@@ -46,7 +46,8 @@ from posventa.promises.models import Promise
 from posventa.telephony.models import Call, CdrImport
 from posventa.transport import actions as transport_actions
 from posventa.transport.models import Reservation, UnmetTransport
-from posventa.workshop.models import Appointment, BookingRequest
+from posventa.workshop.actions.orders import open_repair_order
+from posventa.workshop.models import Appointment, BookingRequest, RepairOrder
 from tests.inbox.factories import case_of, email_bytes
 
 # Pages anyone may open: the login, the public intake of a site, the portal's "send me a
@@ -246,6 +247,23 @@ def _madrid_booking_request(world: World) -> BookingRequest:
     )
 
 
+def _madrid_repair_order(world: World) -> RepairOrder:
+    """A repair order of Madrid's car, opened the first time a URL needs one."""
+    found = RepairOrder.objects.filter(site=world.madrid).first()
+    if found is not None:
+        return found
+    advisor = User.objects.create_user(username="madrid-advisor", password="x-123-y-456")
+    grant_role(advisor, world.madrid.organisation, Role.SERVICE_ADVISOR, world.madrid)
+    return open_repair_order(
+        world.madrid,
+        customer=world.customer,
+        vehicle=world.vehicle,
+        concerns=["Ruido al frenar"],
+        advisor=advisor,
+        odometer_in=30_000,
+    )
+
+
 def _madrid_promise(world: World) -> Promise:
     """A promise on Madrid's case, made the first time a URL needs one."""
     found = Promise.objects.filter(case=world.case).first()
@@ -339,6 +357,7 @@ VALUES: dict[str, Callable[[World], str]] = {
     "workshop:pk": _primary_key(_madrid_appointment),
     "workshop:request_id": _primary_key(_madrid_booking_request),
     "api:appointment_id": _primary_key(_madrid_appointment),
+    "repair_orders:pk": _primary_key(_madrid_repair_order),
 }
 
 

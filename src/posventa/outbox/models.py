@@ -99,7 +99,8 @@ class Notification(models.Model):
     references = models.TextField(_("References"), blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     # Files sent with an e-mail: [{"filename", "content_type", "content"}], content as text
-    # (a calendar invitation). Kept on the row so a retry sends the same bytes.
+    # (a calendar invitation), or base64 with "encoding": "base64" (a PDF). Kept on the row
+    # so a retry sends the same bytes.
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -62,6 +63,14 @@ def deliver(notification: Notification) -> Delivered:
 # --- e-mail ---------------------------------------------------------------------------
 
 
+def attachment_bytes(attachment: Mapping[str, str]) -> str | bytes:
+    """A stored attachment's content: text as it is (a calendar invitation), a binary file
+    (a PDF) from the base64 it is kept as in the row's JSON."""
+    if attachment.get("encoding") == "base64":
+        return base64.b64decode(attachment["content"])
+    return str(attachment["content"])
+
+
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     headers: dict[str, str] = {str(k): str(v) for k, v in notification.headers.items()}
     headers["Message-ID"] = notification.message_id
@@ -80,7 +89,9 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     if notification.html_body:
         message.attach_alternative(notification.html_body, "text/html")
     for attachment in notification.attachments or []:
-        message.attach(attachment["filename"], attachment["content"], attachment["content_type"])
+        message.attach(
+            attachment["filename"], attachment_bytes(attachment), attachment["content_type"]
+        )
     return message
 
 

@@ -18,11 +18,14 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from signature_pad.fields import SignaturePadField  # type: ignore[import-untyped]
 
 from posventa.cases.models import Case
 from posventa.core.models import Organisation, Site
 from posventa.customers.models import Channel, Customer, Vehicle
 from posventa.telephony.models import Call
+from posventa.workshop.estimates import LineKind
+from posventa.workshop.order_states import ACTIVE_STATES, HoldReason, OrderState
 
 
 class ServiceBay(models.Model):
@@ -382,3 +385,547 @@ class SlotOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} @ {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+# --- repair orders (issue 13): what was done, from write-up to delivery -------------------
+
+
+class PayType(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    WARRANTY = "warranty", _("Warranty")
+    INTERNAL = "internal", _("Internal")
+    SERVICE_CONTRACT = "service_contract", _("Service contract")
+
+
+class OrderCounter(models.Model):
+    """The last repair-order number a site handed out; the row a new order locks."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="+")
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.last}"
+
+
+class RepairOrder(models.Model):
+    """One visit of one vehicle: its concerns, jobs, approvals, quality check and delivery.
+
+    The state moves only through `actions.orders.move` and the rules of `order_states`; a
+    comeback (the same concern again) points at the order it repeats.
+    """
+
+    # Not indexed alone: the (site, state) index and the unique number start with it.
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="repair_orders", db_index=False
+    )
+    number = models.PositiveIntegerField(_("number"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="repair_orders")
+    # Not indexed alone: the (vehicle, opened_at) index starts with it.
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, related_name="repair_orders", db_index=False
+    )
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repair_order",
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="repair_orders"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=OrderState.choices)
+    hold_reason = models.CharField(
+        _("waiting for"), max_length=16, choices=HoldReason.choices, blank=True
+    )
+    pay_type = models.CharField(
+        _("pay type"), max_length=16, choices=PayType.choices, default=PayType.CUSTOMER
+    )
+    odometer_in = models.PositiveIntegerField(_("odometer in (km)"))
+    odometer_out = models.PositiveIntegerField(_("odometer out (km)"), null=True, blank=True)
+    tag = models.CharField(_("tag number"), max_length=20, blank=True)
+    promised_at = models.DateTimeField(_("promised for"), null=True, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="repair_orders_advised"
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    completed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(_("why cancelled"), blank=True)
+    comeback_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="comebacks"
+    )
+    comeback_reason = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="repair_order_number"),
+        ]
+        indexes = [
+            models.Index(fields=["site", "state"], name="repair_order_site_state"),
+            models.Index(fields=["vehicle", "opened_at"], name="repair_order_vehicle"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"RO-{self.site.slug.upper()[:6]}-{self.number}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+class Concern(models.Model):
+    """What the customer said is wrong, in their own words; the primary one comes first."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="concerns")
+    text = models.TextField(_("the customer's words"))
+    primary = models.BooleanField(_("primary concern"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    system = models.SlugField(_("system"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["order", "-primary", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("Waiting for the customer")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class DecidedVia(models.TextChoices):
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person")
+    LINK = "link", _("Through the approval link")
+
+
+class Job(models.Model):
+    """One piece of work on an order: the concern it answers, the operation, who does it,
+    whether the customer approved it, and the cause and correction found."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="jobs")
+    concern = models.ForeignKey(
+        Concern, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    title = models.CharField(_("job"), max_length=200)
+    operation_code = models.SlugField(_("operation code"), max_length=32, blank=True)
+    flat_rate_hours = models.DecimalField(
+        _("flat-rate hours"), max_digits=6, decimal_places=2, default=0
+    )
+    skill = models.SlugField(_("certification needed"), max_length=64, blank=True)
+    road_test = models.BooleanField(_("needs a road test"), default=False)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workshop_jobs",
+    )
+    # A manager gave the job to a technician without the certification, and said why.
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision = models.CharField(
+        _("customer's decision"), max_length=16, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_via = models.CharField(max_length=16, choices=DecidedVia.choices, blank=True)
+    decided_by = models.CharField(_("who decided"), max_length=200, blank=True)
+    decline_reason = models.TextField(_("why declined"), blank=True)
+    cause = models.TextField(_("cause"), blank=True)
+    correction = models.TextField(_("correction"), blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # A job the inspection recommended (a red or yellow item), priced for the customer.
+    recommended_for = models.ForeignKey(
+        "InspectionItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class JobLine(models.Model):
+    """Labour, a part or a fee on a job, priced as the estimate shows it."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=8, choices=LineKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=8, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(_("tax rate"), max_digits=5, decimal_places=4)
+    discount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2, default=0)
+    part_eta = models.DateField(_("part expected"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class QualityCheck(models.Model):
+    """The check before delivery, by someone other than the repairing technician."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="checks")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField()
+    passed = models.BooleanField(_("passed"))
+    road_tested = models.BooleanField(_("road tested"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["order", "checked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {'passed' if self.passed else 'failed'}"
+
+
+class ItemStatus(models.TextChoices):
+    GREEN = "green", _("Good")
+    YELLOW = "yellow", _("Needs attention soon")
+    RED = "red", _("Needs attention now")
+    # Carried forward from the last visit and not looked at yet: the technician confirms or
+    # updates it instead of starting blank.
+    UNCHECKED = "unchecked", _("To confirm")
+
+
+class InspectionItem(models.Model):
+    """One point of the inspection (REPAIR-INSPECT): a colour, a measurement, a note."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="inspection")
+    code = models.SlugField(_("item"), max_length=64)  # "tyre-front-left", "pads-front"
+    name = models.CharField(_("item"), max_length=200)
+    status = models.CharField(_("result"), max_length=16, choices=ItemStatus.choices)
+    measurement = models.DecimalField(
+        _("measurement"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=16, blank=True)  # "mm", "%", "V"
+    note = models.TextField(_("note"), blank=True)
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "code"], name="inspection_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status}"
+
+
+class TroubleCodeReading(models.Model):
+    """A diagnostic trouble code read from the car, validated (SAE J2012) and explained."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="trouble_codes")
+    code = models.CharField(_("trouble code"), max_length=5)
+    explanation = models.CharField(_("meaning"), max_length=300)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "code"], name="trouble_code_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class TroubleCodeDescription(models.Model):
+    """A site's own meaning of a trouble code, loaded from CSV; read before the starter table."""
+
+    # Not indexed alone: the unique (site, code) starts with it.
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_index=False)
+    code = models.CharField(max_length=5)
+    texts = models.JSONField()  # language -> description
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="trouble_code_description"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CampaignKind(models.TextChoices):
+    RECALL = "recall", _("Recall")
+    CAMPAIGN = "campaign", _("Service campaign")
+    SOFTWARE = "software", _("Software update")
+
+
+class CampaignCheck(models.Model):
+    """A recall, service campaign or software update checked for the car, and its outcome."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="campaigns")
+    kind = models.CharField(_("kind"), max_length=16, choices=CampaignKind.choices)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    pending = models.BooleanField(_("pending for this car"))
+    done = models.BooleanField(_("done on this visit"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order", "checked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}".strip()
+
+
+class EstimateVersion(models.Model):
+    """One version of what the customer is asked to approve: jobs, lines, totals and the
+    completion time as they stood, frozen (CONSULT-APPROVAL, CONSULT-VARIATION)."""
+
+    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="estimates")
+    number = models.PositiveSmallIntegerField()
+    snapshot = models.JSONField()  # the jobs and lines as shown to the customer
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    completion_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("why a new version"), max_length=300, blank=True)
+    needs_approval = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="estimate_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} v{self.number}"
+
+
+class PartStatus(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PartOrder(models.Model):
+    """A special-order part for a job: supplier, expected arrival and status (CONSULT-PARTS)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="part_orders")
+    line = models.ForeignKey(
+        JobLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="part_orders"
+    )
+    description = models.CharField(_("part"), max_length=200)
+    supplier = models.CharField(_("supplier"), max_length=200)
+    reference = models.CharField(_("supplier's reference"), max_length=64, blank=True)
+    eta = models.DateField(_("expected"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PartStatus.choices, default=PartStatus.ORDERED
+    )
+    ordered_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    customer_told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["eta", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.supplier})"
+
+
+class SurveyVia(models.TextChoices):
+    LINK = "link", _("Through the survey link")
+    CALL = "call", _("On a call with staff")
+
+
+class FollowUpSurvey(models.Model):
+    """The short survey after delivery (FOLLOWUP-2D): a few answers, a 0 to 10
+    recommendation score, and any concern, which becomes a case for the service manager."""
+
+    order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="survey")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    via = models.CharField(max_length=8, choices=SurveyVia.choices, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1 to 5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    recommend = models.PositiveSmallIntegerField(
+        _("would recommend us (0 to 10)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    fixed_first_time = models.BooleanField(_("fixed the first time"), null=True, blank=True)
+    ready_when_promised = models.BooleanField(_("ready when promised"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    concern = models.TextField(_("a concern to follow up"), blank=True)
+    concern_case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.recommend}"
+
+
+class TimeEntry(models.Model):
+    """A technician clocked on a job, and off again (`ended_at` empty while on it)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="time_entries")
+    # Not indexed alone: the open-entry constraint and index start with it.
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "started_at", "id"]
+        indexes = [models.Index(fields=["technician", "started_at"], name="time_entry_tech")]
+        constraints = [
+            # One job at a time: a technician on two jobs at once is a mistake to refuse.
+            models.UniqueConstraint(
+                fields=["technician"],
+                condition=Q(ended_at__isnull=True),
+                name="time_entry_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="time_entry_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician_id} on {self.job_id}"
+
+
+class WriteUp(models.Model):
+    """The check-in of one repair order, on the tablet (WRITEUP-*): when it started against
+    the appointment or arrival, the needs confirmed and the inspection permitted, the
+    walk-around, the contact verified, the maintenance offered, and the customer's
+    signature (or their approval by link)."""
+
+    order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="write_up")
+    # The appointment time, or the arrival when later: what WRITEUP-PROMPT measures from.
+    due_from = models.DateTimeField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    inspection_permitted = models.BooleanField(_("inspection permitted"), null=True, blank=True)
+    walkaround = models.JSONField(_("walk-around"), default=dict)  # item -> {"ok", "note"}
+    walkaround_at = models.DateTimeField(null=True, blank=True)
+    contact_verified_at = models.DateTimeField(null=True, blank=True)
+    contact_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    maintenance = models.JSONField(_("maintenance offered"), default=list)
+    signature = SignaturePadField(_("customer's signature"), blank=True, max_size_kb=200)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    approve_by_link = models.BooleanField(_("the customer approves by link"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.order} write-up"
+
+
+def walkaround_photo_path(photo: WalkaroundPhoto, filename: str) -> str:
+    return f"walkaround/{photo.write_up.order_id}/{filename}"
+
+
+class WalkaroundPhoto(models.Model):
+    write_up = models.ForeignKey(WriteUp, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=walkaround_photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["write_up", "taken_at", "id"]
+
+    def __str__(self) -> str:
+        return str(self.image.name)
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    TRANSFER = "transfer", _("Bank transfer")
+    ACCOUNT = "account", _("Invoice to the customer's account")
+    NO_CHARGE = "no_charge", _("No charge (warranty, contract or internal)")
+
+
+class PickUp(models.TextChoices):
+    COUNTER = "counter", _("Handed over at the counter")
+    KEY_DROP = "key_drop", _("After-hours key drop")
+    DELIVERED = "delivered", _("Taken to the customer")
+
+
+class NextVisitOutcome(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    LATER = "later", _("Will book later")
+    DECLINED = "declined", _("Declined")
+
+
+class Delivery(models.Model):
+    """How the car went back (DELIVERY-*): what was explained, payment and pick-up, the
+    service record sent, and the next visit offered with its outcome."""
+
+    order = models.OneToOneField(RepairOrder, on_delete=models.CASCADE, related_name="delivery")
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    explained = models.JSONField(_("explained"), default=list)  # "work", "costs", "inspection"
+    payment_method = models.CharField(_("payment"), max_length=16, choices=PaymentMethod.choices)
+    pick_up = models.CharField(_("pick-up"), max_length=16, choices=PickUp.choices)
+    record_sent_to = models.CharField(_("service record sent to"), max_length=254, blank=True)
+    next_visit_offer = models.CharField(_("next visit offered"), max_length=300, blank=True)
+    next_visit_outcome = models.CharField(
+        _("outcome of the offer"), max_length=16, choices=NextVisitOutcome.choices
+    )
+    next_appointment = models.ForeignKey(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.order} delivery"
