@@ -616,7 +616,10 @@ class ItemStatus(models.TextChoices):
 class InspectionItem(models.Model):
     """One point of the inspection (REPAIR-INSPECT): a colour, a measurement, a note."""
 
-    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="inspection")
+    # Not indexed alone: the unique (order, code) starts with it.
+    order = models.ForeignKey(
+        RepairOrder, on_delete=models.CASCADE, related_name="inspection", db_index=False
+    )
     code = models.SlugField(_("item"), max_length=64)  # "tyre-front-left", "pads-front"
     name = models.CharField(_("item"), max_length=200)
     status = models.CharField(_("result"), max_length=16, choices=ItemStatus.choices)
@@ -646,7 +649,10 @@ class InspectionItem(models.Model):
 class TroubleCodeReading(models.Model):
     """A diagnostic trouble code read from the car, validated (SAE J2012) and explained."""
 
-    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="trouble_codes")
+    # Not indexed alone: the unique (order, code) starts with it.
+    order = models.ForeignKey(
+        RepairOrder, on_delete=models.CASCADE, related_name="trouble_codes", db_index=False
+    )
     code = models.CharField(_("trouble code"), max_length=5)
     explanation = models.CharField(_("meaning"), max_length=300)
     read_by = models.ForeignKey(
@@ -712,7 +718,10 @@ class EstimateVersion(models.Model):
     """One version of what the customer is asked to approve: jobs, lines, totals and the
     completion time as they stood, frozen (CONSULT-APPROVAL, CONSULT-VARIATION)."""
 
-    order = models.ForeignKey(RepairOrder, on_delete=models.CASCADE, related_name="estimates")
+    # Not indexed alone: the unique (order, number) starts with it.
+    order = models.ForeignKey(
+        RepairOrder, on_delete=models.CASCADE, related_name="estimates", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     snapshot = models.JSONField()  # the jobs and lines as shown to the customer
     total = models.DecimalField(max_digits=14, decimal_places=2)

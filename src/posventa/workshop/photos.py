@@ -11,13 +11,15 @@ message naming the file, so a wrong file never reaches a repair order.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_SIDE = 1600
@@ -67,7 +69,21 @@ def _open(upload: BinaryIO, *, name: str, field: str) -> Image.Image:
             raise ValidationError(
                 {field: _("%(name)s has too many pixels to be a photo.") % {"name": name}}
             )
-        picture.load()
+        with whole_images_only():
+            picture.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise not_a_picture from error
     return picture
+
+
+@contextmanager
+def whole_images_only() -> Iterator[None]:
+    """Refuse a cut-off file while loading it. WeasyPrint switches Pillow's process-wide
+    LOAD_TRUNCATED_IMAGES on when it is imported (a PDF may show half an image), which
+    would let a photo that stopped uploading halfway through pass as a grey half."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
