@@ -28,7 +28,7 @@ LAYERS: tuple[str, ...] = (
     "demo",  # composes everything: demo data, the all-in-one `run`
     "api | portal",  # the two faces over the domain; the domain never imports them
     "reports",  # compliance figures over clocks
-    "workshop",  # capacity, appointments, booking requests (repair orders follow)
+    "workshop",  # capacity, appointments, booking requests and repair orders
     # What staff promised (kept by a reply or a connected call), complaints (closed with the
     # customer's agreement), invoices and the dispute holds that stop collections.
     "promises | complaints | billing | advisor | transport",
