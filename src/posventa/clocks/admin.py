@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from posventa.clocks import actions
 from posventa.clocks.models import Clock, ClockPause, EscalationPolicy, SiteStandard, Standard
+from posventa.core.admin import ReadOnlyAdmin
 from posventa.core.models import User
 
 # The admin classes are generic only in django-stubs, not at run time.
@@ -24,17 +25,6 @@ else:
 
 def acting_user(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
-
-
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Standard)
