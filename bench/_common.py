@@ -91,6 +91,19 @@ def django_environment(database_url: str, data_dir: str | Path) -> dict[str, str
     }
 
 
+def setup_django(url: str, data_name: str) -> None:
+    """Django against the bench database `url`, migrated; files under var/bench/<data_name>."""
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
+    os.environ.setdefault("POSVENTA_LOG", "WARNING")
+    os.environ.setdefault("POSVENTA_DATA_DIR", str(VAR_BENCH / data_name))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
 def last_json_line(output: str) -> dict[str, Any]:
     """The figures a child printed: by convention its last line is one JSON object."""
     for line in reversed(output.strip().splitlines()):

@@ -48,18 +48,6 @@ WARMUP_REQUESTS = 20
 ORG_SLUG = "holds-bench"
 
 
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
-    os.environ.setdefault("POSVENTA_LOG", "WARNING")
-    os.environ.setdefault("POSVENTA_DATA_DIR", str(_common.VAR_BENCH / "holds"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
 def require_columns(model: Any, filled: set[str]) -> None:
     """Fail before loading if a model grew a NOT NULL column the bulk load does not fill."""
     from django.db.models.fields import NOT_PROVIDED
@@ -377,7 +365,7 @@ def main() -> None:
     if reason:
         sys.exit(f"PostgreSQL is needed for this bench: {reason}")
     _common.create_database(url, drop_first=False)
-    setup_django(url)
+    _common.setup_django(url, "holds")
 
     loaded = _common.loaded_rows(url, "billing_invoice")
     timings: dict[str, float] = {}

@@ -41,7 +41,6 @@ import argparse
 import contextlib
 import datetime as dt
 import html
-import os
 import re
 import sys
 import time
@@ -97,18 +96,6 @@ WRITTEN = ("email", "web_form", "letter")
 
 
 # --- the database -------------------------------------------------------------------------
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
-    os.environ.setdefault("POSVENTA_LOG", "WARNING")
-    os.environ.setdefault("POSVENTA_DATA_DIR", str(_common.VAR_BENCH / "queue-page"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def require_columns(model: Any, filled: set[str]) -> None:
@@ -872,7 +859,7 @@ def main() -> None:
         + (f"reusing {existing:,} cases" if reuse else f"loading {size:,} cases"),
         flush=True,
     )
-    setup_django(url)
+    _common.setup_django(url, "queue-page")
     from django.utils import timezone
 
     load_seconds: dict[str, float] = {}

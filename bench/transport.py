@@ -38,18 +38,6 @@ PER_DAY = 20
 WARMUP = 20
 
 
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
-    os.environ.setdefault("POSVENTA_LOG", "WARNING")
-    os.environ.setdefault("POSVENTA_DATA_DIR", str(_common.VAR_BENCH / "transport"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
 def load(days: int, rng: random.Random) -> tuple[object, list[object], dt.date]:
     from posventa.core import actions as core
     from posventa.transport import actions
@@ -108,7 +96,7 @@ def main() -> None:
     if reason:
         sys.exit(f"PostgreSQL is needed for this bench: {reason}")
     _common.create_database(url, drop_first=True)
-    setup_django(url)
+    _common.setup_django(url, "transport")
     rng = random.Random(SEED)
     started = time.perf_counter()
     site, offered, first = load(days, rng)

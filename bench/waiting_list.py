@@ -334,7 +334,7 @@ def main() -> None:
     _common.create_database(url, drop_first=not reuse)
     print(f"Database {_common.database_name(url)}: " + ("reusing" if reuse else "loading"))
     os.environ.setdefault("POSVENTA_DATA_DIR", str(_common.VAR_BENCH / "waiting-list"))
-    queue_page.setup_django(url)
+    _common.setup_django(url, "queue-page")
     from django.utils import timezone
 
     load_seconds: dict[str, float] = {}

@@ -44,18 +44,6 @@ WARMUP = 10
 SITE_SLUG = "workshop-bench"
 
 
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "posventa.settings"
-    os.environ.setdefault("POSVENTA_LOG", "WARNING")
-    os.environ.setdefault("POSVENTA_DATA_DIR", str(_common.VAR_BENCH / "workshop"))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
-
 def people() -> tuple[Any, Any, list[Any], Any]:
     import datetime as dt
 
@@ -249,7 +237,7 @@ def main() -> None:
     if reason:
         sys.exit(f"PostgreSQL is needed for this bench: {reason}")
     _common.create_database(url, drop_first=False)
-    setup_django(url)
+    _common.setup_django(url, "workshop")
 
     from posventa.workshop.models import RepairOrder
     from posventa.workshop.order_states import ACTIVE_STATES
