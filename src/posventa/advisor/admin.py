@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from posventa.advisor.models import MaintenanceSchedule, ServiceImport, ServiceRecord
-from posventa.clocks.admin import ReadOnlyAdmin
+from posventa.core.admin import ReadOnlyAdmin
 
 
 @admin.register(ServiceRecord)

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from posventa.clocks.admin import ReadOnlyAdmin, acting_user
+from posventa.core.admin import ReadOnlyAdmin, actor_of
 from posventa.transport import actions
 from posventa.transport.models import (
     LoanerCar,
@@ -35,7 +35,7 @@ class TransportOptionAdmin(ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: TransportOption, form: ModelForm[Any], change: bool
     ) -> None:
-        actor = acting_user(request)
+        actor = actor_of(request)
         if change:
             actions.change_option(
                 obj, daily_total=obj.daily_total, online_share=obj.online_share,
@@ -62,7 +62,7 @@ class ShuttleRunAdmin(ModelAdmin):
             return
         saved = actions.add_shuttle_run(
             obj.option, departs_at=obj.departs_at, seats=obj.seats,
-            destination=obj.destination, actor=acting_user(request),
+            destination=obj.destination, actor=actor_of(request),
         )  # fmt: skip
         obj.pk = saved.pk
 
@@ -87,7 +87,7 @@ class LoanerCarAdmin(ModelAdmin):
             return
         saved = actions.add_loaner(
             obj.site, plate=obj.plate, model=obj.model, odometer_km=obj.odometer_km,
-            fuel_eighths=obj.fuel_eighths, actor=acting_user(request),
+            fuel_eighths=obj.fuel_eighths, actor=actor_of(request),
         )  # fmt: skip
         obj.pk = saved.pk
 
